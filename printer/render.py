@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
@@ -164,8 +165,7 @@ def wrap(text: str, lang: str, px: int, width: int) -> list[str]:
 
 
 def _dummy(width_dots: int) -> Dummy:
-    dummy_class = _import_dummy()
-    p = dummy_class()
+    p = import_escpos().Dummy()
     # Tell escpos the paper width (the generic profile says "Unknown" and prints a warning
     # to stdout on every image); copy its data rather than change the shared profile.
     data = {**p.profile.profile_data}
@@ -174,8 +174,8 @@ def _dummy(width_dots: int) -> Dummy:
     return p
 
 
-def _import_dummy() -> type[Dummy]:
-    """Import python-escpos without its import-time side effects leaking into the app.
+def import_escpos() -> ModuleType:
+    """``escpos.printer``, imported without its import-time side effects leaking into the app.
 
     Importing ``escpos.capabilities`` makes a temp dir for a pickle cache unless
     ESCPOS_CAPABILITIES_PICKLE_DIR is set, and calls ``logging.basicConfig()``, which would
@@ -187,9 +187,9 @@ def _import_dummy() -> type[Dummy]:
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", cache)
     root = logging.getLogger()
     before = list(root.handlers)
-    from escpos.printer import Dummy
+    import escpos.printer
 
     for handler in root.handlers[:]:
         if handler not in before:
             root.removeHandler(handler)
-    return Dummy
+    return escpos.printer

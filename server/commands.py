@@ -1,0 +1,267 @@
+"""One function per command: load -> the domain decides -> save and append the event.
+
+Each runs on the writer thread inside one transaction that holds the office's lock
+(server/store/unit_of_work.py); a DomainError rolls it back whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from server.domain import calendar, call_policy, lifecycle
+from server.domain.errors import CounterBusy, CounterNotOpen, InvalidTransition, NotFound
+from server.domain.estimate import Estimate, estimate_wait
+from server.domain.events import Event, EventType
+from server.domain.office import Counter, CounterState, Office, Service
+from server.domain.ticket import Action, Status, Ticket
+from server.store import queries as q
+from server.store.unit_of_work import Tx
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    office: Office
+    is_holiday: calendar.IsHoliday
+    always_open: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketInfo:
+    """A ticket as answers carry it: with its place in line and estimate."""
+
+    ticket: Ticket
+    position: int | None
+    estimate: Estimate | None
+    print_status: str = "none"
+    print_error: str | None = None
+
+
+def service_of(office: Office, service_id: str) -> Service:
+    service = office.services.get(service_id)
+    if service is None:
+        raise NotFound(f"手続き {service_id!r} はありません。", kind="service", id=service_id)
+    return service
+
+
+def counter_of(office: Office, counter_id: str) -> Counter:
+    counter = office.counters.get(counter_id)
+    if counter is None:
+        raise NotFound(f"{counter_id}番窓口はありません。", kind="counter", id=counter_id)
+    return counter
+
+
+def open_counters(ctx: Context, tx: Tx, service: str) -> int:
+    states = q.counter_states(tx.conn, ctx.office.id)
+    serving = ctx.office.counters_for(service)
+    open_now = sum(1 for c in serving if states.get(c.id) is CounterState.OPEN)
+    # Before the counters open in the morning, assume they all will.
+    return open_now or len(serving)
+
+
+def describe(ctx: Context, tx: Tx, ticket: Ticket) -> TicketInfo:
+    position = q.ahead_of(tx.conn, ticket) if ticket.status is Status.WAITING else None
+    estimate = None
+    if position is not None:
+        service = ctx.office.services[ticket.service]
+        estimate = estimate_wait(
+            position, service.mean_service_min, open_counters(ctx, tx, ticket.service)
+        )
+    status, error = q.ticket_print(tx.conn, ticket.id)
+    return TicketInfo(ticket, position, estimate, status, error)
+
+
+@dataclasses.dataclass(frozen=True)
+class IssueTicket:
+    service: str
+    lang: str
+    priority: bool
+    kiosk: str | None
+    channel: str
+    ticket_id: str
+    token: str
+    print_status: str = "none"
+
+    def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
+        office = ctx.office
+        service = service_of(office, self.service)
+        if self.kiosk is not None and self.kiosk not in office.kiosks:
+            raise NotFound(f"発券機 {self.kiosk!r} はありません。", kind="kiosk", id=self.kiosk)
+        day = calendar.business_day(office, tx.now)
+        calendar.check_issuing(
+            office,
+            service,
+            tx.now,
+            q.issued_count(tx.conn, office.id, service.id, day),
+            ctx.is_holiday,
+            ctx.always_open,
+        )
+        ticket = Ticket(
+            id=self.ticket_id,
+            office=office.id,
+            service=service.id,
+            prefix=service.prefix,
+            seq=q.next_number(tx.conn, office.id, service.id, day),
+            day=day,
+            token=self.token,
+            lang=self.lang,
+            priority=self.priority,
+            channel=self.channel,
+            status=Status.WAITING,
+            issued_at=tx.now,
+            queued_at=tx.now,
+            kiosk=self.kiosk,
+        )
+        q.insert_ticket(tx.conn, ticket, self.print_status)
+        tx.append(
+            Event(
+                EventType.ISSUED,
+                ticket=ticket.id,
+                number=ticket.number,
+                service=service.id,
+                data={"priority": ticket.priority, "lang": ticket.lang, "channel": self.channel},
+            )
+        )
+        return describe(ctx, tx, ticket)
+
+
+_COUNTER_EVENTS = {
+    CounterState.OPEN: EventType.COUNTER_OPENED,
+    CounterState.PAUSED: EventType.COUNTER_PAUSED,
+    CounterState.CLOSED: EventType.COUNTER_CLOSED,
+}
+_COUNTER_JA = {
+    CounterState.OPEN: "開設中",
+    CounterState.PAUSED: "休止中",
+    CounterState.CLOSED: "閉鎖",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SetCounterState:
+    counter: str
+    state: CounterState
+    clerk: str | None
+
+    def __call__(self, ctx: Context, tx: Tx) -> dict[str, Any]:
+        counter = counter_of(ctx.office, self.counter)
+        current = q.counter_states(tx.conn, ctx.office.id).get(counter.id, CounterState.CLOSED)
+        if current is self.state:
+            raise InvalidTransition(
+                f"{counter.id}番窓口はすでに「{_COUNTER_JA[current]}」です。",
+                status=str(current),
+                action=str(self.state),
+            )
+        if self.state is not CounterState.OPEN:
+            held = q.ticket_at_counter(tx.conn, ctx.office.id, counter.id)
+            if held is not None:
+                raise CounterBusy(
+                    f"{counter.id}番窓口は {held.number} を対応中です。"
+                    "完了・不在・回送のいずれかにしてから操作してください。",
+                    ticket=held.id,
+                    number=held.number,
+                )
+        q.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, self.clerk)
+        tx.append(
+            Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": self.clerk})
+        )
+        return {"counter": counter.id, "state": str(self.state), "clerk": self.clerk}
+
+
+@dataclasses.dataclass(frozen=True)
+class CallNext:
+    counter: str
+
+    def __call__(self, ctx: Context, tx: Tx) -> TicketInfo | None:
+        counter = counter_of(ctx.office, self.counter)
+        state = q.counter_states(tx.conn, ctx.office.id).get(counter.id, CounterState.CLOSED)
+        if state is not CounterState.OPEN:
+            raise CounterNotOpen(
+                f"{counter.id}番窓口は「{_COUNTER_JA[state]}」です。開設してから呼び出してください。",
+                state=str(state),
+            )
+        held = q.ticket_at_counter(tx.conn, ctx.office.id, counter.id)
+        if held is not None:
+            raise CounterBusy(
+                f"{counter.id}番窓口は {held.number} を呼出中・対応中です。"
+                "完了・不在・回送のいずれかにしてから次を呼び出してください。",
+                ticket=held.id,
+                number=held.number,
+            )
+        chosen = call_policy.pick_next(
+            counter, q.line_heads(tx.conn, ctx.office.id, counter.services)
+        )
+        if chosen is None:
+            return None
+        after, event = lifecycle.apply(
+            chosen, Action.CALL, tx.now, ctx.office.services[chosen.service], counter=counter.id
+        )
+        q.update_ticket(tx.conn, after)
+        tx.append(event)
+        return describe(ctx, tx, after)
+
+
+@dataclasses.dataclass(frozen=True)
+class ActOnTicket:
+    ticket_id: str
+    action: Action
+    to_service: str | None = None
+    counter: str | None = None
+
+    def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
+        office = ctx.office
+        ticket = q.get_ticket(tx.conn, self.ticket_id)
+        if ticket is None or ticket.office != office.id:
+            raise NotFound(f"受付票 {self.ticket_id!r} はありません。", kind="ticket")
+        service = office.services[ticket.service]
+        to_service = service_of(office, self.to_service) if self.to_service else None
+        counter = counter_of(office, self.counter).id if self.counter else None
+        queued_at = None
+        if self.action is Action.RETURN and ticket.status is Status.ABSENT:
+            queued_at = call_policy.return_place(
+                office.return_rule,
+                office.return_after,
+                ticket,
+                q.waiting_line(tx.conn, office.id, ticket.service),
+                tx.now,
+            )
+        after, event = lifecycle.apply(
+            ticket,
+            self.action,
+            tx.now,
+            service,
+            counter=counter,
+            to_service=to_service,
+            queued_at=queued_at,
+        )
+        q.update_ticket(tx.conn, after)
+        tx.append(event)
+        return describe(ctx, tx, after)
+
+
+def ticket_json(info: TicketInfo, office: Office, *, token: bool = False) -> dict[str, Any]:
+    t = info.ticket
+    service = office.services.get(t.service)
+    out: dict[str, Any] = {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "service_names": service.names if service else {},
+        "status": str(t.status),
+        "position": info.position,
+        "estimate": info.estimate.as_dict() if info.estimate else None,
+        "counter": t.counter,
+        "lang": t.lang,
+        "priority": t.priority,
+        "channel": t.channel,
+        "kiosk": t.kiosk,
+        "issued_at": t.issued_at.isoformat(),
+        "called_at": t.called_at.isoformat() if t.called_at else None,
+        "recalls": t.recalls,
+        "transfers": t.transfers,
+        "print": {"status": info.print_status, "error": info.print_error},
+    }
+    if token:
+        out["token"] = t.token
+        out["url"] = f"/t/{t.token}"
+    return out

@@ -1,0 +1,46 @@
+"""The closed set of errors the domain raises, each with a stable code.
+
+The API maps them to HTTP in one place (server/api/errors.py); the message is written
+for a clerk or a visitor to read.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command the domain refuses. Nothing has changed when this is raised."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class IssuingClosed(DomainError):
+    code = "issuing_closed"
+
+
+class DailyCapReached(DomainError):
+    code = "daily_cap_reached"
+
+
+class CounterNotOpen(DomainError):
+    code = "counter_not_open"
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"

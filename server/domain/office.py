@@ -1,0 +1,96 @@
+"""The office (庁舎) as the domain sees it: areas, services, counters and devices.
+
+Built from the office TOML file by server/office_file.py; nothing here reads files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import time
+
+
+class CounterState(enum.StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Area:
+    id: str
+    names: dict[str, str]
+    floor: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Service:
+    id: str
+    names: dict[str, str]
+    prefix: str
+    area: str
+    opens: time  # first ticket of the day (受付開始)
+    cutoff: time  # last ticket of the day (受付終了)
+    mean_service_min: float  # prior mean service time, before history says otherwise
+    daily_cap: int | None = None
+    pickup_counter: str | None = None  # set when the service has a pickup stage (交付)
+    descriptions: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def has_pickup(self) -> bool:
+        return self.pickup_counter is not None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Counter:
+    id: str  # the number on the desk: "3"
+    area: str
+    services: tuple[str, ...]  # in order of preference
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Kiosk:
+    id: str
+    areas: tuple[str, ...] = ()
+    printer: str | None = None  # connection URI; None prints previews
+    profile: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Display:
+    id: str
+    areas: tuple[str, ...]
+    languages: tuple[str, ...] = ("ja", "en")
+    volume: float = 1.0
+
+
+class ReturnRule(enum.StrEnum):
+    """Where a returned no-show goes back in line."""
+
+    END = "end"  # behind everyone waiting now
+    ORIGINAL = "original"  # its first place in time
+    AFTER = "after"  # behind the next `return_after` tickets
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Office:
+    id: str
+    names: dict[str, str]
+    timezone: str
+    opens: time
+    closes: time
+    weekdays: frozenset[int]  # Monday = 0
+    closed_dates: tuple[str, ...]  # "MM-DD" every year, e.g. the year-end closure
+    holidays: str  # "jp": national holidays are closed days; "none"
+    areas: dict[str, Area]
+    services: dict[str, Service]
+    counters: dict[str, Counter]
+    kiosks: dict[str, Kiosk]
+    displays: dict[str, Display]
+    open_issuing: bool = False  # tickets without a kiosk's device token
+    return_rule: ReturnRule = ReturnRule.AFTER
+    return_after: int = 3
+    notice: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def counters_for(self, service: str) -> list[Counter]:
+        return [c for c in self.counters.values() if service in c.services]

@@ -1,0 +1,91 @@
+"""Tickets (受付票): statuses, actions and the one table of allowed transitions."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import date, datetime
+
+
+class Status(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    ABSENT = "absent"
+    CANCELLED = "cancelled"
+    PREPARING = "preparing"  # 作成中: the document is made in the back office
+    READY = "ready"  # 交付呼出し中: called to the pickup counter
+
+
+class Action(enum.StrEnum):
+    CALL = "call"
+    RECALL = "recall"
+    START = "start"
+    FINISH = "finish"
+    NO_SHOW = "no-show"
+    RETURN = "return"
+    CANCEL = "cancel"
+    TRANSFER = "transfer"
+    READY = "ready"
+    HAND_OVER = "hand-over"
+
+
+# (status, action) -> status after it. The single source of truth for the lifecycle;
+# FINISH is special-cased in lifecycle.py for services with a pickup stage.
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (Status.WAITING, Action.CALL): Status.CALLED,
+    (Status.WAITING, Action.CANCEL): Status.CANCELLED,
+    (Status.CALLED, Action.RECALL): Status.CALLED,
+    (Status.CALLED, Action.START): Status.SERVING,
+    (Status.CALLED, Action.NO_SHOW): Status.ABSENT,
+    (Status.CALLED, Action.RETURN): Status.WAITING,
+    (Status.CALLED, Action.CANCEL): Status.CANCELLED,
+    (Status.SERVING, Action.FINISH): Status.DONE,
+    (Status.SERVING, Action.TRANSFER): Status.WAITING,
+    (Status.ABSENT, Action.RETURN): Status.WAITING,
+    (Status.ABSENT, Action.CANCEL): Status.CANCELLED,
+    (Status.PREPARING, Action.READY): Status.READY,
+    (Status.READY, Action.RECALL): Status.READY,
+    (Status.READY, Action.HAND_OVER): Status.DONE,
+}
+
+# Statuses in which a ticket is still part of the day's work.
+ACTIVE = frozenset(
+    {Status.WAITING, Status.CALLED, Status.SERVING, Status.ABSENT, Status.PREPARING, Status.READY}
+)
+# Statuses in which a counter holds the ticket (at most one per counter).
+AT_COUNTER = frozenset({Status.CALLED, Status.SERVING})
+
+
+def format_number(prefix: str, seq: int) -> str:
+    """`A-023`: three digits at least; a very busy day simply grows a digit."""
+    return f"{prefix}-{seq:03d}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    office: str
+    service: str
+    prefix: str
+    seq: int  # the daily number within its prefix
+    day: date  # the business day it was issued on (office timezone)
+    token: str
+    lang: str
+    priority: bool
+    channel: str  # kiosk, online, reception
+    status: Status
+    issued_at: datetime
+    queued_at: datetime  # its place in time in the queue; kept across transfers
+    kiosk: str | None = None
+    counter: str | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+    transfers: int = 0
+
+    @property
+    def number(self) -> str:
+        return format_number(self.prefix, self.seq)

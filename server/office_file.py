@@ -1,0 +1,232 @@
+"""Read an office TOML file into the domain's Office, or fail naming the key and the problem."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from server.domain.office import (
+    Area,
+    Counter,
+    Display,
+    Kiosk,
+    Office,
+    ReturnRule,
+    Service,
+)
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DEMO_OFFICE = "nakano.toml"
+
+
+class OfficeFileError(ValueError):
+    """A bad office file: the message names the file, the key and what is wrong."""
+
+
+def demo_office_path() -> Path:
+    return Path(str(resources.files("server.offices").joinpath(DEMO_OFFICE)))
+
+
+def load_office(path: str | Path | None = None) -> Office:
+    path = Path(path) if path else demo_office_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OfficeFileError(f"office file {path}: not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise OfficeFileError(f"office file {path}: not valid TOML: {e}") from None
+    try:
+        return _office(raw)
+    except _KeyProblem as e:
+        raise OfficeFileError(f"office file {path}: {e.key}: {e.problem}") from None
+
+
+class _KeyProblem(Exception):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key, self.problem = key, problem
+
+
+def _get(table: dict[str, Any], key: str, where: str, kind: type, default: Any = ...) -> Any:
+    if key not in table:
+        if default is ...:
+            raise _KeyProblem(f"{where}.{key}", "is required")
+        return default
+    value = table[key]
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise _KeyProblem(f"{where}.{key}", f"must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _time(table: dict[str, Any], key: str, where: str, default: Any = ...) -> time:
+    value = _get(table, key, where, str, default)
+    if isinstance(value, time):
+        return value
+    if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise _KeyProblem(f"{where}.{key}", f'must be a time like "08:30", got {value!r}')
+    hours, minutes = (int(x) for x in value.split(":"))
+    if hours > 23 or minutes > 59:
+        raise _KeyProblem(f"{where}.{key}", f"is not a time of day: {value!r}")
+    return time(hours, minutes)
+
+
+def _names(table: dict[str, Any], where: str, key: str = "names") -> dict[str, str]:
+    names = _get(table, key, where, dict)
+    if "ja" not in names:
+        raise _KeyProblem(f"{where}.{key}", "needs a Japanese name (ja)")
+    for lang, name in names.items():
+        if not isinstance(name, str) or not name.strip():
+            raise _KeyProblem(f"{where}.{key}.{lang}", "must be a non-empty string")
+    return dict(names)
+
+
+def _ids(items: list[Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    out, seen = [], set()
+    for i, item in enumerate(items):
+        here = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            raise _KeyProblem(here, "must be a table")
+        ident = str(_get(item, "id", here, str))
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", ident):
+            raise _KeyProblem(f"{here}.id", f"must be letters, digits, - or _, got {ident!r}")
+        if ident in seen:
+            raise _KeyProblem(f"{here}.id", f"{ident!r} is used twice")
+        seen.add(ident)
+        out.append((here, item))
+    return out
+
+
+def _refs(values: list[Any], known: dict[str, Any], key: str, what: str) -> tuple[str, ...]:
+    for value in values:
+        if value not in known:
+            raise _KeyProblem(key, f"unknown {what} {value!r} (known: {', '.join(known)})")
+    return tuple(values)
+
+
+def _office(raw: dict[str, Any]) -> Office:
+    head = _get(raw, "office", "", dict)
+    where = "office"
+    tz = _get(head, "timezone", where, str, "Asia/Tokyo")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _KeyProblem("office.timezone", f"unknown timezone {tz!r}") from None
+    opens, closes = _time(head, "opens", where, "08:30"), _time(head, "closes", where, "17:00")
+    cutoff = _time(head, "cutoff", where, f"{closes:%H:%M}")
+    days = _get(head, "weekdays", where, list, WEEKDAYS[:5])
+    for day in days:
+        if day not in WEEKDAYS:
+            raise _KeyProblem("office.weekdays", f"unknown day {day!r} (use {WEEKDAYS})")
+    closed = _get(head, "closed_dates", where, list, [])
+    for d in closed:
+        if not isinstance(d, str) or not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", d):
+            raise _KeyProblem("office.closed_dates", f'must be "MM-DD" dates, got {d!r}')
+    holidays = _get(head, "holidays", where, str, "jp")
+    if holidays not in ("jp", "none"):
+        raise _KeyProblem("office.holidays", f'must be "jp" or "none", got {holidays!r}')
+    rule = _get(head, "return_rule", where, str, "after")
+    if rule not in {r.value for r in ReturnRule}:
+        raise _KeyProblem(
+            "office.return_rule", f"must be one of end, original, after; got {rule!r}"
+        )
+
+    areas = {
+        ident: Area(ident, _names(item, here), str(_get(item, "floor", here, str, "")))
+        for here, item in _ids(_get(raw, "areas", "", list), "areas")
+        for ident in [item["id"]]
+    }
+    services: dict[str, Service] = {}
+    prefixes: set[str] = set()
+    for here, item in _ids(_get(raw, "services", "", list), "services"):
+        prefix = _get(item, "prefix", here, str)
+        if not re.fullmatch(r"[A-Z]{1,2}", prefix):
+            raise _KeyProblem(
+                f"{here}.prefix", f"must be one or two capital letters, got {prefix!r}"
+            )
+        if prefix in prefixes:
+            raise _KeyProblem(f"{here}.prefix", f"{prefix!r} is used by another service")
+        prefixes.add(prefix)
+        area = _get(item, "area", here, str)
+        _refs([area], areas, f"{here}.area", "area")
+        mean = float(_get(item, "mean_service_min", here, float))
+        if mean <= 0:
+            raise _KeyProblem(f"{here}.mean_service_min", "must be more than 0 minutes")
+        cap = _get(item, "daily_cap", here, int, None)
+        if cap is not None and cap < 1:
+            raise _KeyProblem(f"{here}.daily_cap", "must be at least 1 (leave it out for no cap)")
+        s_opens, s_cutoff = (
+            _time(item, "opens", here, f"{opens:%H:%M}"),
+            _time(item, "cutoff", here, f"{cutoff:%H:%M}"),
+        )
+        if s_cutoff <= s_opens:
+            raise _KeyProblem(f"{here}.cutoff", "must be later than opens")
+        services[item["id"]] = Service(
+            id=item["id"],
+            names=_names(item, here),
+            prefix=prefix,
+            area=area,
+            opens=s_opens,
+            cutoff=s_cutoff,
+            mean_service_min=mean,
+            daily_cap=cap,
+            pickup_counter=_get(item, "pickup_counter", here, str, None),
+            descriptions=dict(_get(item, "descriptions", here, dict, {})),
+        )
+    counters = {}
+    for here, item in _ids(_get(raw, "counters", "", list), "counters"):
+        area = _get(item, "area", here, str)
+        _refs([area], areas, f"{here}.area", "area")
+        served = _refs(_get(item, "services", here, list), services, f"{here}.services", "service")
+        counters[item["id"]] = Counter(item["id"], area, served)
+    for service in services.values():
+        if service.pickup_counter is not None and service.pickup_counter not in counters:
+            raise _KeyProblem(
+                f"services.{service.id}.pickup_counter",
+                f"unknown counter {service.pickup_counter!r}",
+            )
+    kiosks = {}
+    for here, item in _ids(_get(raw, "kiosks", "", list, []), "kiosks"):
+        kiosks[item["id"]] = Kiosk(
+            item["id"],
+            _refs(_get(item, "areas", here, list, list(areas)), areas, f"{here}.areas", "area"),
+            _get(item, "printer", here, str, None),
+            _get(item, "profile", here, str, None),
+        )
+    displays = {}
+    for here, item in _ids(_get(raw, "displays", "", list, []), "displays"):
+        volume = float(_get(item, "volume", here, float, 1.0))
+        if not 0 <= volume <= 1:
+            raise _KeyProblem(f"{here}.volume", "must be between 0 and 1")
+        displays[item["id"]] = Display(
+            item["id"],
+            _refs(_get(item, "areas", here, list, list(areas)), areas, f"{here}.areas", "area"),
+            tuple(_get(item, "languages", here, list, ["ja", "en"])),
+            volume,
+        )
+    return Office(
+        id=_get(head, "id", where, str),
+        names=_names(head, where),
+        timezone=tz,
+        opens=opens,
+        closes=closes,
+        weekdays=frozenset(WEEKDAYS.index(d) for d in days),
+        closed_dates=tuple(closed),
+        holidays=holidays,
+        areas=areas,
+        services=services,
+        counters=counters,
+        kiosks=kiosks,
+        displays=displays,
+        open_issuing=_get(head, "open_issuing", where, bool, False),
+        return_rule=ReturnRule(rule),
+        return_after=_get(head, "return_after", where, int, 3),
+        notice=dict(_get(head, "notice", where, dict, {})),
+    )

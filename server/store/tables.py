@@ -1,0 +1,105 @@
+"""The tables. Datetimes are stored in UTC; SQLite drops the offset, so reads re-attach it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+UTC_DT = DateTime(timezone=True)
+
+
+class OfficeRow(SQLModel, table=True):
+    __tablename__ = "office"
+    id: str = Field(primary_key=True, max_length=40)
+    seq: int = 0  # the office's version: seq of its last event
+
+
+class NumberCounterRow(SQLModel, table=True):
+    """The last number given per service per business day (never a DB sequence: those
+    commit out of order on PostgreSQL)."""
+
+    __tablename__ = "number_counter"
+    office: str = Field(primary_key=True, max_length=40)
+    service: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    last: int = 0
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("office", "prefix", "day", "seq", name="uq_ticket_number"),
+        Index("ix_ticket_queue", "office", "service", "status"),
+        Index("ix_ticket_counter", "office", "counter", "status"),
+        Index("ix_ticket_day", "office", "day"),
+    )
+    id: str = Field(primary_key=True, max_length=32)
+    office: str = Field(max_length=40)
+    service: str = Field(max_length=40)
+    prefix: str = Field(max_length=4)
+    seq: int
+    day: date
+    token: str = Field(max_length=64, unique=True)
+    lang: str = Field(max_length=16)
+    priority: bool = False
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    kiosk: str | None = Field(default=None, max_length=40)
+    counter: str | None = Field(default=None, max_length=40)
+    issued_at: datetime = Field(sa_type=UTC_DT)
+    queued_at: datetime = Field(sa_type=UTC_DT)
+    called_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    started_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    finished_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    recalls: int = 0
+    transfers: int = 0
+    print_status: str = Field(default="none", max_length=16)
+    print_error: str | None = Field(default=None, max_length=200)
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_ticket", "ticket"),)
+    office: str = Field(primary_key=True, max_length=40)
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_type=UTC_DT)
+    type: str = Field(max_length=32)
+    ticket: str | None = Field(default=None, max_length=32)
+    number: str | None = Field(default=None, max_length=16)
+    service: str | None = Field(default=None, max_length=40)
+    counter: str | None = Field(default=None, max_length=40)
+    actor: str | None = Field(default=None, max_length=80)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class CounterRow(SQLModel, table=True):
+    __tablename__ = "counter"
+    office: str = Field(primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    state: str = Field(default="closed", max_length=16)
+    clerk: str | None = Field(default=None, max_length=80)
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "staff_user"
+    username: str = Field(primary_key=True, max_length=80)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UTC_DT)
+
+
+class DeviceRow(SQLModel, table=True):
+    __tablename__ = "device"
+    name: str = Field(primary_key=True, max_length=40)
+    token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTC_DT)
+
+
+class SettingRow(SQLModel, table=True):
+    """Installation-wide values kept across restarts, e.g. the token signing key."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(sa_column=Column(Text, nullable=False))
