@@ -30,8 +30,10 @@ _JP = FontChoice("Noto Sans CJK JP", "fonts-noto-cjk", ((_CJK_BOLD, 0),))
 _LATIN = FontChoice(
     "Noto Sans",
     "fonts-noto-core",
-    (("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf", 0),
-     ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 0)),
+    (
+        ("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf", 0),
+        ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 0),
+    ),
 )
 
 # The visitor's language decides the face: the JP face draws Han characters the Japanese way,
@@ -83,7 +85,10 @@ def _fc_match(family: str, bold: bool) -> tuple[str, int] | None:
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{family}|%{file}|%{index}", pattern],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None

@@ -32,9 +32,7 @@ GS_SIZE = b"\x1d!"
 BASE_PX = 24  # ESC/POS font A is 12x24 dots; raster text at scale 1 matches its height
 NUMBER_MAX_SCALE = 6
 # Characters with no CP932 code that Japanese text often contains: print their look-alikes.
-CP932_FIXES = str.maketrans(
-    {"\u301c": "\uff5e", "\u2212": "\uff0d", "\u2013": "-", "\u00a0": " "}
-)
+CP932_FIXES = str.maketrans({"\u301c": "\uff5e", "\u2212": "\uff0d", "\u2013": "-", "\u00a0": " "})
 CJK_LANGS = ("ja", "ja-easy", "zh", "ko")
 
 
@@ -104,8 +102,15 @@ def _native_bytes(line: Line, profile: PrinterProfile) -> bytes | None:
         # The number: every printer has an ASCII ROM font (12x24 dots), crisp at 6x and fast.
         scale = max(1, min(NUMBER_MAX_SCALE, profile.width_dots // (12 * len(line.text) or 1)))
         big = bytes([((scale - 1) << 4) | (scale - 1)])
-        return GS_SIZE + big + b"\x1bE\x01" + line.text.encode("ascii") + b"\n\x1bE\x00" \
-            + GS_SIZE + b"\x00"
+        return (
+            GS_SIZE
+            + big
+            + b"\x1bE\x01"
+            + line.text.encode("ascii")
+            + b"\n\x1bE\x00"
+            + GS_SIZE
+            + b"\x00"
+        )
     size = bytes([((line.scale - 1) << 4) | (line.scale - 1)])
     if profile.font_rom != "japanese" or line.lang not in ("ja", "ja-easy", "en"):
         return None
