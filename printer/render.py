@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw
 
@@ -182,19 +184,36 @@ def _dummy(width_dots: int) -> Dummy:
 def import_escpos() -> ModuleType:
     """``escpos.printer``, imported without its import-time side effects leaking into the app.
 
-    Importing ``escpos.capabilities`` makes a temp dir for a pickle cache unless
-    ESCPOS_CAPABILITIES_PICKLE_DIR is set, and calls ``logging.basicConfig()``, which would
-    install a root handler in the server's process. We point the cache at a stable dir and
-    remove any root handler the import added.
+    ``escpos.capabilities`` calls ``logging.basicConfig()``, which would install a root handler
+    in the server's process: we remove any root handler the import adds. It also evaluates
+    ``environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR", mkdtemp())``, whose default makes a
+    temporary directory (never removed) even when the variable is set: we point the variable
+    at a stable cache dir and, for that one call, make ``mkdtemp`` return it.
     """
+    if "escpos.printer" in sys.modules:
+        return sys.modules["escpos.printer"]
     cache = os.path.join(tempfile.gettempdir(), "madoguchi-escpos")
     os.makedirs(cache, exist_ok=True)
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", cache)
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(*args: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_globals.get("__name__") == "escpos.capabilities":
+            return cache
+        return real_mkdtemp(*args, **kwargs)
+
     root = logging.getLogger()
     before = list(root.handlers)
-    import escpos.printer
-
+    with _IMPORT_LOCK:
+        tempfile.mkdtemp = mkdtemp
+        try:
+            import escpos.printer
+        finally:
+            tempfile.mkdtemp = real_mkdtemp
     for handler in root.handlers[:]:
         if handler not in before:
             root.removeHandler(handler)
     return escpos.printer
+
+
+_IMPORT_LOCK = threading.Lock()

@@ -8,6 +8,7 @@ is nearly out of paper, or is slow to read.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
 import threading
@@ -59,6 +60,8 @@ class PrinterEmulator:
     def stop(self) -> None:
         self._stopping.set()
         if self._server is not None:
+            # close() alone leaves a socket blocked in accept() listening on Linux.
+            _shutdown(self._server)
             self._server.close()
         with self._lock:
             for client in self._clients:
@@ -156,10 +159,8 @@ class PrinterEmulator:
             self.status_requests += 1
             answer = encode_status(self._status).get(n)
         if answer is not None:
-            try:
+            with contextlib.suppress(OSError):
                 client.sendall(bytes([answer]))
-            except OSError:
-                pass
 
     def _take(self, jobs: list[Job], done: int) -> int:
         with self._lock:
@@ -181,7 +182,5 @@ class PrinterEmulator:
 
 
 def _shutdown(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
