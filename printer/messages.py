@@ -56,7 +56,8 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
         "zh": "扫描二维码可查看排队情况",
         "ko": "QR 코드로 대기 상황을 확인할 수 있습니다",
         "vi": "Quét mã QR để xem tình trạng chờ",
-        "ne": "QR कोड स्क्यान गरी आफ्नो पालो हेर्नुहोस्",
+        # Noto Sans Devanagari has no Latin letters, so "QR" is written in Devanagari.
+        "ne": "क्यूआर कोड स्क्यान गरी आफ्नो पालो हेर्नुहोस्",
     },
 }
 
