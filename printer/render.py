@@ -190,8 +190,9 @@ def import_escpos() -> ModuleType:
     temporary directory (never removed) even when the variable is set: we point the variable
     at a stable cache dir and, for that one call, make ``mkdtemp`` return it.
     """
-    if "escpos.printer" in sys.modules:
-        return sys.modules["escpos.printer"]
+    loaded: ModuleType | None = sys.modules.get("escpos.printer")
+    if loaded is not None:
+        return loaded
     cache = os.path.join(tempfile.gettempdir(), "madoguchi-escpos")
     os.makedirs(cache, exist_ok=True)
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", cache)
@@ -207,13 +208,13 @@ def import_escpos() -> ModuleType:
     with _IMPORT_LOCK:
         tempfile.mkdtemp = mkdtemp
         try:
-            import escpos.printer
+            import escpos.printer  # noqa: F401
         finally:
             tempfile.mkdtemp = real_mkdtemp
     for handler in root.handlers[:]:
         if handler not in before:
             root.removeHandler(handler)
-    return escpos.printer
+    return sys.modules["escpos.printer"]
 
 
 _IMPORT_LOCK = threading.Lock()

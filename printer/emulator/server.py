@@ -48,7 +48,7 @@ class PrinterEmulator:
     def start(self) -> int:
         """Listen and serve in background threads; return the port (useful with port 0)."""
         self._server = socket.create_server((self.host, self._requested_port))
-        self._port: int = self._server.getsockname()[1]
+        self._port = int(self._server.getsockname()[1])
         self._spawn(self._accept_loop, self._server)
         return self._port
 
