@@ -1,0 +1,261 @@
+"""The HTTP API under /api/v1: thin handlers that turn requests into commands."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server import accounts, commands
+from server.bootstrap import System, new_ticket_id, new_token
+from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState, TicketInfo
+from server.domain.errors import NotFound
+from server.domain.office import CounterState
+from server.domain.ticket import Action
+from server.live.channels import STAFF_KINDS, parse_channel
+from server.live.protocol import dumps
+from server.live.source import read_snapshot
+from server.live.views import build_view
+from server.store import queries as q
+
+from .auth import Tokens, bearer, require_staff
+from .errors import ApiError
+from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
+
+
+def _system(request: Request) -> System:
+    system: System = request.app.state.system
+    return system
+
+
+def _tokens(request: Request) -> Tokens:
+    tokens: Tokens = request.app.state.tokens
+    return tokens
+
+
+def _office(request: Request, system: System) -> None:
+    office = request.path_params["office"]
+    if office != system.office.id:
+        raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
+
+
+def _ticket_answer(
+    system: System, info: TicketInfo | None, status: int = 200, token: bool = False
+) -> Response:
+    if info is None:
+        return Response(status_code=204)
+    return JSONResponse(commands.ticket_json(info, system.office, token=token), status_code=status)
+
+
+async def healthz(request: Request) -> Response:
+    system = _system(request)
+    try:
+        version = await asyncio.to_thread(_version, system)
+    except Exception as e:  # health says what is wrong rather than failing
+        return JSONResponse(
+            {"status": "unavailable", "database": str(e).splitlines()[0]}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "office": system.office.id, "version": version})
+
+
+def _version(system: System) -> int:
+    with system.engines.reader.connect() as conn:
+        return q.office_version(conn, system.office.id) or 0
+
+
+async def office_status(request: Request) -> Response:
+    system = _system(request)
+    _office(request, system)
+    return await _view_response(request, system, f"public:{system.office.id}")
+
+
+async def views(request: Request) -> Response:
+    system = _system(request)
+    return await _view_response(request, system, request.path_params["channel"])
+
+
+async def _view_response(request: Request, system: System, name: str) -> Response:
+    channel = parse_channel(name, system.office)
+    if channel.kind in STAFF_KINDS:
+        require_staff(request, _tokens(request))
+    tokens = (channel.key,) if channel.kind == "ticket" else ()
+    snap = await asyncio.to_thread(
+        read_snapshot, system.engines, system.ctx, system.clock(), None, tokens
+    )
+    view = build_view(channel, snap)
+    if view is None:
+        raise NotFound("受付票が見つかりません。", kind="ticket")
+    body = dumps(view).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Version": str(snap.version)}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def issue_ticket(request: Request) -> Response:
+    system = _system(request)
+    _office(request, system)
+    body = await parse(request, IssueTicketBody)
+    await _check_kiosk(request, system, body.kiosk)
+    command = IssueTicket(
+        service=body.service,
+        lang=body.lang,
+        priority=body.priority,
+        kiosk=body.kiosk,
+        channel="kiosk" if body.kiosk else "online",
+        ticket_id=new_ticket_id(),
+        token=new_token(),
+    )
+    committed = await system.run(command.__call__, actor=body.kiosk)
+    return _ticket_answer(system, committed.result, 201, token=True)
+
+
+async def _check_kiosk(request: Request, system: System, kiosk: str | None) -> None:
+    """Issuing needs a kiosk's device token unless the office allows open issuing."""
+    token = bearer(request)
+    if token is None:
+        if system.office.open_issuing:
+            return
+        raise ApiError(401, "unauthorized", "発券には発券機のデバイストークンが必要です。")
+    device = await asyncio.to_thread(accounts.device_of_token, system.engines, token)
+    if device is None or device not in system.office.kiosks:
+        if system.office.open_issuing and device is None and _tokens(request).verify(token):
+            return  # a signed-in clerk issuing at reception
+        raise ApiError(403, "forbidden", "このトークンは発券機のものではありません。")
+    if kiosk is not None and kiosk != device:
+        raise ApiError(
+            403, "forbidden", f"このトークンは {device} のものです（{kiosk} ではありません）。"
+        )
+
+
+_COUNTER_STATES = {
+    "open": CounterState.OPEN,
+    "pause": CounterState.PAUSED,
+    "close": CounterState.CLOSED,
+}
+
+
+async def counter_state(request: Request) -> Response:
+    system = _system(request)
+    _office(request, system)
+    staff = require_staff(request, _tokens(request))
+    state = _COUNTER_STATES[request.path_params["action"]]
+    command = SetCounterState(request.path_params["counter"], state, staff.username)
+    committed = await system.run(command.__call__, actor=staff.username)
+    return JSONResponse(committed.result)
+
+
+async def call_next(request: Request) -> Response:
+    system = _system(request)
+    _office(request, system)
+    staff = require_staff(request, _tokens(request))
+    committed = await system.run(
+        CallNext(request.path_params["counter"]).__call__, actor=staff.username
+    )
+    return _ticket_answer(system, committed.result)
+
+
+_ACTIONS = {a.value: a for a in Action if a is not Action.CALL}
+
+
+async def ticket_action(request: Request) -> Response:
+    system = _system(request)
+    staff = require_staff(request, _tokens(request))
+    action = _ACTIONS[request.path_params["action"]]
+    to_service = counter = None
+    if action is Action.TRANSFER:
+        to_service = (await parse(request, TransferBody)).service
+    elif action is Action.READY:
+        counter = (await parse(request, ReadyBody, optional=True)).counter
+    command = ActOnTicket(request.path_params["id"], action, to_service, counter)
+    committed = await system.run(command.__call__, actor=staff.username)
+    return _ticket_answer(system, committed.result)
+
+
+async def get_ticket(request: Request) -> Response:
+    system = _system(request)
+    require_staff(request, _tokens(request))
+    info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
+    return _ticket_answer(system, info)
+
+
+async def visitor(request: Request) -> Response:
+    system = _system(request)
+    info = await asyncio.to_thread(_describe, system, request.path_params["token"], by_token=True)
+    answer: dict[str, Any] = commands.ticket_json(info, system.office)
+    del answer["id"]  # the visitor's page needs no staff handle
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
+    with system.engines.reader.connect() as conn, conn.begin():
+        ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
+        if ticket is None or ticket.office != system.office.id:
+            raise NotFound("受付票が見つかりません。", kind="ticket")
+        position = q.ahead_of(conn, ticket) if ticket.status == "waiting" else None
+        estimate = None
+        if position is not None:
+            from server.domain.estimate import estimate_wait
+
+            service = system.office.services[ticket.service]
+            states = q.counter_states(conn, system.office.id)
+            serving = system.office.counters_for(service.id)
+            open_now = sum(1 for c in serving if states.get(c.id) is CounterState.OPEN)
+            estimate = estimate_wait(position, service.mean_service_min, open_now or len(serving))
+        status, error = q.ticket_print(conn, ticket.id)
+        return TicketInfo(ticket, position, estimate, status, error)
+
+
+async def auth_token(request: Request) -> Response:
+    system = _system(request)
+    body = await parse(request, TokenBody)
+    role = await asyncio.to_thread(
+        accounts.authenticate, system.engines, body.username, body.password
+    )
+    if role is None:
+        raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
+    token = _tokens(request).issue(body.username, role)
+    return JSONResponse(
+        {"token": token, "username": body.username, "role": str(role), "expires_in": 12 * 3600}
+    )
+
+
+def routes() -> list[Route]:
+    api = "/api/v1"
+    office = f"{api}/offices/{{office}}"
+    return [
+        Route("/healthz", healthz),
+        Route(f"{api}/auth/token", auth_token, methods=["POST"]),
+        Route(f"{office}/status", office_status),
+        Route(f"{office}/tickets", issue_ticket, methods=["POST"]),
+        Route(f"{office}/counters/{{counter}}/{{action:str}}", counter_route, methods=["POST"]),
+        Route(f"{api}/tickets/{{id}}", get_ticket),
+        Route(f"{api}/tickets/{{id}}/{{action}}", ticket_route, methods=["POST"]),
+        Route(f"{api}/visitor/{{token}}", visitor),
+        Route(f"{api}/views/{{channel}}", views),
+    ]
+
+
+async def counter_route(request: Request) -> Response:
+    action = request.path_params["action"]
+    if action == "call-next":
+        return await call_next(request)
+    if action in _COUNTER_STATES:
+        return await counter_state(request)
+    raise NotFound(
+        f"窓口の操作 {action!r} はありません（open, pause, close, call-next）。", kind="action"
+    )
+
+
+async def ticket_route(request: Request) -> Response:
+    if request.path_params["action"] not in _ACTIONS:
+        raise NotFound(
+            f"受付票の操作 {request.path_params['action']!r} はありません（{', '.join(_ACTIONS)}）。",
+            kind="action",
+        )
+    return await ticket_action(request)

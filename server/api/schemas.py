@@ -1,0 +1,70 @@
+"""Request bodies, validated with pydantic (already a dependency of sqlmodel)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+
+from .errors import ApiError
+
+LANGS = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
+Lang = Literal["ja", "ja-easy", "en", "zh", "ko", "vi", "ne"]
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IssueTicketBody(_Body):
+    service: str = Field(min_length=1, max_length=40, description="service id, e.g. certificates")
+    lang: Lang = Field("ja", description="the visitor's language")
+    priority: bool = Field(False, description="配慮が必要な方: served first")
+    kiosk: str | None = Field(
+        None, max_length=40, description="the issuing kiosk (decides the printer)"
+    )
+
+
+class TransferBody(_Body):
+    service: str = Field(
+        min_length=1, max_length=40, description="the service to send the visitor to"
+    )
+
+
+class ReadyBody(_Body):
+    counter: str | None = Field(
+        None, max_length=40, description="pickup counter; default the service's"
+    )
+
+
+class TokenBody(_Body):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+async def parse(request: Request, model: type[M], *, optional: bool = False) -> M:
+    raw = await request.body()
+    if not raw.strip() and optional:
+        return model()
+    try:
+        data: Any = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ApiError(422, "invalid_json", f"本文が正しい JSON ではありません: {e}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{field}: {first['msg']}",
+            field=field,
+            errors=[
+                {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+                for err in e.errors()
+            ],
+        ) from None

@@ -1,0 +1,53 @@
+"""create_app(settings): routes, error handlers and the lifespan. Wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from server.api import openapi, pages
+from server.api import routes as api_routes
+from server.api.auth import Tokens
+from server.api.errors import HANDLERS
+from server.bootstrap import System, build_system, signing_key, utc_now
+from server.live import endpoints
+from server.settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] = utc_now
+) -> Starlette:
+    settings = settings or Settings.from_env()
+    system = build_system(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        hub = system.attach_hub(asyncio.get_running_loop())
+        system.writer.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            system.writer.stop()
+            system.engines.dispose()
+
+    route_list: list[BaseRoute] = [
+        *api_routes.routes(),
+        *openapi.routes(),
+        *endpoints.routes(),
+        *pages.routes(),
+    ]
+    app = Starlette(routes=route_list, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]
+    app.state.system = system
+    app.state.tokens = Tokens(signing_key(system))
+    return app
+
+
+def system_of(app: Starlette) -> System:
+    system: System = app.state.system
+    return system

@@ -1,0 +1,92 @@
+"""The composition root: settings -> engines, writer, hub, office. Wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import jpholiday
+
+from server import accounts
+from server.commands import Context
+from server.domain.office import Office
+from server.live.hub import Hub
+from server.office_file import load_office
+from server.settings import Settings
+from server.store import migrate
+from server.store import queries as q
+from server.store.engine import Engines, make_engines
+from server.store.unit_of_work import Committed, Tx, Writer
+
+R = TypeVar("R")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def holiday_predicate(office: Office) -> Callable[[date], bool]:
+    if office.holidays == "jp":
+        return lambda day: bool(jpholiday.is_holiday(day))
+    return lambda day: False
+
+
+def new_ticket_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)  # 144 bits: unguessable, short enough for a QR code
+
+
+@dataclasses.dataclass
+class System:
+    settings: Settings
+    office: Office
+    ctx: Context
+    engines: Engines
+    writer: Writer
+    clock: Callable[[], datetime]
+    hub: Hub | None = None
+
+    async def run(
+        self, command: Callable[[Context, Tx], R], actor: str | None = None
+    ) -> Committed[R]:
+        return await self.writer.run(
+            self.office.id, functools.partial(command, self.ctx), self.clock(), actor
+        )
+
+    def attach_hub(self, loop: asyncio.AbstractEventLoop) -> Hub:
+        hub = Hub(self.engines, self.ctx, self.clock)
+        self.hub = hub
+
+        def on_commit(office: str, version: int, _events: list[dict[str, Any]]) -> None:
+            loop.call_soon_threadsafe(hub.notify, office, version)
+
+        self.writer.on_commit = on_commit
+        return hub
+
+
+def prepare_database(engines: Engines, office: Office) -> None:
+    """Migrate to the newest schema and make sure the office and its counters exist."""
+    migrate.upgrade(engines.writer)
+    with engines.writer.begin() as conn:
+        q.ensure_office(conn, office.id, list(office.counters))
+
+
+def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) -> System:
+    office = load_office(settings.office_file)
+    engines = make_engines(settings.database_url)
+    prepare_database(engines, office)
+    ctx = Context(office, holiday_predicate(office), settings.always_open)
+    return System(settings, office, ctx, engines, Writer(engines), clock)
+
+
+def signing_key(system: System) -> str:
+    return accounts.signing_key(system.engines)

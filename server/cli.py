@@ -1,0 +1,197 @@
+"""The `madoguchi` command: serve, migrate, user add, device token."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from server.settings import Settings
+
+DEMO_CLERK = ("demo-clerk", "madoguchi-demo")
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    return Settings.from_env(
+        database_url=getattr(args, "database_url", None),
+        office_file=getattr(args, "office", None),
+        **extra,
+    )
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: $MADOGUCHI_DATABASE_URL, else sqlite:///var/madoguchi.sqlite3)",
+    )
+    parser.add_argument(
+        "--office", metavar="FILE", help="office TOML file (default: the demo office)"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="madoguchi", description="窓口 counter and queue management")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the server")
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--always-open",
+        action="store_true",
+        help="issue tickets and work counters whatever the hour and day (demos, tests)",
+    )
+    serve.add_argument(
+        "--printer",
+        action="append",
+        default=[],
+        metavar="KIOSK=URI",
+        help="override a kiosk's printer (repeatable)",
+    )
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    _common(migrate)
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user_command", required=True
+    )
+    add = user.add_parser(
+        "add", help="create or update an account; the password is read from stdin"
+    )
+    _common(add)
+    add.add_argument("name")
+    add.add_argument("--role", choices=["clerk", "supervisor", "admin"], default="clerk")
+    device = sub.add_parser("device", help="kiosks and displays").add_subparsers(
+        dest="device_command", required=True
+    )
+    token = device.add_parser("token", help="print a device's token, creating it if it has none")
+    _common(token)
+    token.add_argument("name")
+    token.add_argument("--rotate", action="store_true", help="replace the token with a new one")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "migrate":
+            return _migrate(args)
+        if args.command == "user":
+            return _user_add(args)
+        return _device_token(args)
+    except Exception as e:  # the operator sees one clear line, not a traceback
+        from server.office_file import OfficeFileError
+
+        if isinstance(e, OfficeFileError | ValueError):
+            print(f"madoguchi: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _engines(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from server.bootstrap import prepare_database
+    from server.office_file import load_office
+    from server.store.engine import make_engines
+
+    settings = _settings(args)
+    office = load_office(settings.office_file)
+    engines = make_engines(settings.database_url)
+    prepare_database(engines, office)
+    return engines
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    _engines(args).dispose()
+    print("database is up to date")
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from server.accounts import AccountError, Role, add_user
+
+    password = (
+        getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    )
+    engines = _engines(args)
+    try:
+        add_user(engines, args.name, password, Role(args.role))
+    except AccountError as e:
+        print(f"madoguchi: {e}", file=sys.stderr)
+        return 2
+    finally:
+        engines.dispose()
+    print(f"user {args.name} ({args.role}) saved")
+    return 0
+
+
+def _device_token(args: argparse.Namespace) -> int:
+    from server.accounts import device_token
+
+    engines = _engines(args)
+    try:
+        print(device_token(engines, args.name, rotate=args.rotate))
+    finally:
+        engines.dispose()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server import accounts
+    from server.app import create_app
+
+    printers = {}
+    for item in args.printer:
+        kiosk, sep, uri = item.partition("=")
+        if not sep or not kiosk or not uri:
+            raise ValueError(
+                f"--printer {item!r}: use KIOSK=URI, e.g. kiosk-2f=tcp:192.0.2.10:9100"
+            )
+        printers[kiosk] = uri
+    settings = _settings(args, always_open=args.always_open or None, printers=printers or None)
+    app = create_app(settings)
+    system = app.state.system
+    demo = settings.office_file is None
+    if demo and not accounts.has_users(system.engines):
+        accounts.add_user(system.engines, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.SUPERVISOR)
+    _print_urls(system, args.host, args.port, demo)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ws="websockets",
+        ws_per_message_deflate=False,  # views are sent to many; deflating each costs CPU
+        log_level=os.environ.get("MADOGUCHI_LOG_LEVEL", "info"),
+    )
+    return 0
+
+
+def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: ignore[no-untyped-def]
+    from server.accounts import device_token
+
+    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    office = system.office
+    lines = [
+        f"madoguchi: {office.names['ja']} ({office.id}) on {system.engines.url.split('://')[0]}"
+    ]
+    lines.append(f"  混雑状況 public page   {base}/")
+    for kiosk in office.kiosks:
+        token = device_token(system.engines, kiosk)
+        lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}?token={token}")
+    for display in office.displays:
+        lines.append(f"  呼出表示盤 display     {base}/display/{display}")
+    lines.append(
+        f"  窓口端末 counter app   {base}/counter/1  (counters {', '.join(office.counters)})"
+    )
+    lines.append(f"  管理画面 admin         {base}/admin")
+    lines.append(f"  API                    {base}/api/v1/openapi.json")
+    if demo:
+        lines.append(f"  demo clerk: user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Channel names, and who may see which events on them (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from server.domain.errors import NotFound
+from server.domain.events import CALL_EVENTS
+from server.domain.office import Office
+
+KINDS = ("public", "display", "counter", "ticket", "admin")
+STAFF_KINDS = frozenset({"counter", "admin"})
+# Fields never sent to screens anyone can see: ticket ids are staff handles, clerks
+# are people.
+_PRIVATE_FIELDS = ("ticket", "clerk", "lang")
+
+
+@dataclasses.dataclass(frozen=True)
+class Channel:
+    kind: str
+    key: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+def parse_channel(name: str, office: Office) -> Channel:
+    kind, _, key = name.partition(":")
+    if kind not in KINDS or not key:
+        raise NotFound(
+            f"チャンネル {name!r} はありません（{', '.join(k + ':…' for k in KINDS)}）。",
+            kind="channel",
+        )
+    known = {
+        "public": office.id == key,
+        "admin": office.id == key,
+        "display": key in office.displays,
+        "counter": key in office.counters,
+        "ticket": True,  # resolved against the store when the view is built
+    }[kind]
+    if not known:
+        raise NotFound(f"チャンネル {name!r} はありません。", kind="channel")
+    return Channel(kind, key)
+
+
+def _public(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k not in _PRIVATE_FIELDS}
+
+
+def events_for(
+    channel: Channel, office: Office, events: list[dict[str, Any]], ticket_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The events a channel carries, stripped of what its audience may not see."""
+    if channel.kind in STAFF_KINDS:
+        if channel.kind == "counter":
+            counter = office.counters[channel.key]
+            return [
+                e
+                for e in events
+                if e.get("counter") == counter.id or e.get("service") in counter.services
+            ]
+        return list(events)
+    if channel.kind == "ticket":
+        return [
+            _public(e) for e in events if ticket_id is not None and e.get("ticket") == ticket_id
+        ]
+    if channel.kind == "display":
+        display = office.displays[channel.key]
+        areas = set(display.areas)
+        return [_public(e) for e in events if _area_of(office, e) in areas]
+    return [_public(e) for e in events]
+
+
+def _area_of(office: Office, event: dict[str, Any]) -> str | None:
+    if event.get("type") in CALL_EVENTS and event.get("counter") in office.counters:
+        return office.counters[event["counter"]].area
+    service = office.services.get(event.get("service") or "")
+    if service is not None:
+        return service.area
+    counter = office.counters.get(event.get("counter") or "")
+    return counter.area if counter else None

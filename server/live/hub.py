@@ -1,0 +1,231 @@
+"""The live hub: rebuilds the views an office's change touches and pushes them.
+
+Each connection has its own writer task and a one-slot mailbox (the newest view plus the
+events it has not sent yet), so one client that stops reading never slows the others: a
+naive broadcast loop was stalled for seconds by one such client here. Past
+MAX_PENDING_EVENTS or a send slower than SEND_TIMEOUT_S the client is closed with 1013;
+it reconnects with `since` and loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from server.commands import Context
+from server.store.engine import Engines
+
+from . import protocol
+from .channels import Channel, events_for
+from .snapshot import Snapshot
+from .source import first_seq_of_day, read_snapshot
+from .views import build_view
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_S = 5.0
+MAX_PENDING_EVENTS = 2000
+
+
+class Socket(Protocol):
+    async def send_text(self, data: str) -> None: ...
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+class Subscriber:
+    def __init__(self, socket: Socket, channel: Channel) -> None:
+        self.socket = socket
+        self.channel = channel
+        self.queued_version = -1  # the version of the newest frame queued or sent
+        self.frame: str | None = None  # a ready frame shared with the channel
+        self.view_json: str | None = None
+        self.events: list[dict[str, Any]] = []
+        self.resync = False
+        self.wake = asyncio.Event()
+        self.dropped = False
+
+    def offer(
+        self, prev: int, version: int, view_json: str, events: list[dict[str, Any]], shared: str
+    ) -> bool:
+        """Queue the channel's new view. False when the client is too far behind."""
+        if version <= self.queued_version:
+            return True
+        fresh = [e for e in events if e["seq"] > self.queued_version]
+        if self.view_json is None and self.queued_version == prev:
+            self.frame = shared
+        else:
+            self.frame = None  # skipped versions: its events are merged below
+        self.events = self.events + fresh if self.view_json is not None else fresh
+        self.view_json = view_json
+        self.queued_version = version
+        self.wake.set()
+        return len(self.events) <= MAX_PENDING_EVENTS
+
+    def take(self) -> str | None:
+        if self.view_json is None:
+            return None
+        text = self.frame or protocol.frame(
+            self.channel.name, self.queued_version, self.view_json, self.events, self.resync
+        )
+        self.frame, self.view_json, self.events, self.resync = None, None, [], False
+        return text
+
+    async def pump(self) -> None:
+        """The connection's writer task."""
+        while not self.dropped:
+            await self.wake.wait()
+            self.wake.clear()
+            text = self.take()
+            if text is None:
+                continue
+            try:
+                await asyncio.wait_for(self.socket.send_text(text), SEND_TIMEOUT_S)
+            except TimeoutError:
+                log.info("dropping slow client on %s", self.channel.name)
+                await self.drop()
+                return
+
+    async def drop(self) -> None:
+        self.dropped = True
+        self.wake.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.socket.close(protocol.CLOSE_TRY_AGAIN, "too slow"), 1)
+
+
+class _ChannelState:
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.subscribers: set[Subscriber] = set()
+        self.version = -1
+        self.ticket_id: str | None = None
+
+
+class Hub:
+    def __init__(self, engines: Engines, ctx: Context, clock: Callable[[], datetime]) -> None:
+        self.engines, self.ctx, self.clock = engines, ctx, clock
+        self._channels: dict[str, _ChannelState] = {}
+        self._dirty = False
+        self._task: asyncio.Task[None] | None = None
+        self.known_version = 0
+        self.rebuilds = 0
+
+    # -- called after each commit (on the event loop) ---------------------------------
+    def notify(self, office: str, version: int) -> None:
+        if office != self.ctx.office.id or version <= self.known_version:
+            return
+        self.known_version = version
+        self._dirty = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._rebuild_loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        for state in list(self._channels.values()):
+            for sub in list(state.subscribers):
+                await sub.drop()
+
+    # -- connections --------------------------------------------------------------------
+    async def subscribe(
+        self, socket: Socket, channel: Channel, since: int | None
+    ) -> Subscriber | None:
+        """Subscribe first, then take the snapshot, so no change falls between.
+        Returns None (after closing the socket) when the channel's subject is unknown."""
+        sub = Subscriber(socket, channel)
+        state = self._channels.get(channel.name)
+        if state is None:
+            state = self._channels[channel.name] = _ChannelState(channel)
+        state.subscribers.add(sub)
+        tokens = (channel.key,) if channel.kind == "ticket" else ()
+        now = self.clock()
+        snap = await asyncio.to_thread(read_snapshot, self.engines, self.ctx, now, since, tokens)
+        view = build_view(channel, snap)
+        if view is None:
+            self.unsubscribe(sub)
+            await socket.close(protocol.CLOSE_NOT_FOUND, "unknown ticket")
+            return None
+        if channel.kind == "ticket":
+            ticket = snap.ticket_by_token(channel.key)
+            state.ticket_id = ticket.id if ticket else None
+        if state.version < 0:
+            state.version = snap.version
+        resync = since is not None and not await self._can_replay(since, snap, now)
+        events = (
+            []
+            if since is None or resync
+            else events_for(channel, self.ctx.office, snap.events, state.ticket_id)
+        )
+        sub.queued_version = snap.version
+        sub.view_json = protocol.dumps(view)
+        sub.events, sub.resync = events, resync
+        sub.wake.set()
+        self.known_version = max(self.known_version, snap.version)
+        return sub
+
+    async def _can_replay(self, since: int, snap: Snapshot, now: datetime) -> bool:
+        if since > snap.version:
+            return False  # newer than us: a restore, or another installation
+        if since == snap.version:
+            return True
+        first = await asyncio.to_thread(first_seq_of_day, self.engines, self.ctx, now)
+        if first is None or since < first - 1:
+            return False  # older than the day: the screen starts afresh
+        return snap.version - since <= len(snap.events)
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        state = self._channels.get(sub.channel.name)
+        if state is None:
+            return
+        state.subscribers.discard(sub)
+        if not state.subscribers:
+            del self._channels[sub.channel.name]
+
+    def subscriber_count(self) -> int:
+        return sum(len(s.subscribers) for s in self._channels.values())
+
+    # -- rebuilding -------------------------------------------------------------------
+    async def _rebuild_loop(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            try:
+                await self._rebuild()
+            except Exception:
+                log.exception("rebuilding views failed; retrying shortly")
+                await asyncio.sleep(0.5)
+                self._dirty = True
+
+    async def _rebuild(self) -> None:
+        states = [s for s in self._channels.values() if s.subscribers]
+        if not states:
+            return
+        base = min(s.version for s in states)
+        tokens = tuple(s.channel.key for s in states if s.channel.kind == "ticket")
+        snap = await asyncio.to_thread(
+            read_snapshot, self.engines, self.ctx, self.clock(), base, tokens
+        )
+        self.rebuilds += 1
+        for state in states:
+            if snap.version <= state.version or not state.subscribers:
+                continue
+            view = build_view(state.channel, snap)
+            if view is None:
+                continue
+            new = [e for e in snap.events if e["seq"] > state.version]
+            events = events_for(state.channel, self.ctx.office, new, state.ticket_id)
+            view_json = protocol.dumps(view)
+            shared = protocol.frame(state.channel.name, snap.version, view_json, events)
+            prev, state.version = state.version, snap.version
+            for sub in list(state.subscribers):
+                if not sub.offer(prev, snap.version, view_json, events, shared):
+                    log.info(
+                        "dropping client on %s: %d events behind",
+                        state.channel.name,
+                        len(sub.events),
+                    )
+                    self.unsubscribe(sub)
+                    asyncio.get_running_loop().create_task(sub.drop())

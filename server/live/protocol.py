@@ -1,0 +1,25 @@
+"""The live envelope and close codes (see ARCHITECTURE.md, "The live protocol")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+CLOSE_TRY_AGAIN = 1013  # slow client dropped; it reconnects and resyncs
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def frame(
+    channel: str, version: int, view_json: str, events: list[dict[str, Any]], resync: bool = False
+) -> str:
+    """One message. The view is already serialised (once per channel and version); only
+    the events differ between subscribers who skipped versions."""
+    head = f'{{"type":"view","channel":{dumps(channel)},"version":{version},'
+    tail = ',"resync":true}' if resync else "}"
+    return f'{head}"view":{view_json},"events":{dumps(events)}{tail}'

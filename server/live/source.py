@@ -1,0 +1,91 @@
+"""Reads a Snapshot from the store, in one read transaction (one consistent version)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from server.commands import Context
+from server.domain import calendar
+from server.store import queries as q
+from server.store.engine import Engines
+
+from .snapshot import Snapshot
+
+CALL_TYPES = ["ticket.called", "ticket.recalled", "ticket.ready"]
+MAX_REPLAY_EVENTS = 5000
+
+
+def issuing_state(ctx: Context, conn: object, now: datetime) -> dict[str, str | None]:
+    office = ctx.office
+    day = calendar.business_day(office, now)
+    out: dict[str, str | None] = {}
+    for service in office.services.values():
+        reason = (
+            None
+            if ctx.always_open
+            else calendar.closed_reason(office, service, now, ctx.is_holiday)
+        )
+        capped = service.daily_cap is not None and reason is None
+        if capped and q.issued_count(conn, office.id, service.id, day) >= service.daily_cap:  # type: ignore[arg-type,operator]
+            reason = "daily_cap_reached"
+        out[service.id] = reason
+    return out
+
+
+def day_start_utc(ctx: Context, now: datetime) -> datetime:
+    day = calendar.business_day(ctx.office, now)
+    return datetime.combine(day, time(0), ZoneInfo(ctx.office.timezone)).astimezone(UTC)
+
+
+def read_snapshot(
+    engines: Engines,
+    ctx: Context,
+    now: datetime,
+    after: int | None = None,
+    tokens: tuple[str, ...] = (),
+) -> Snapshot:
+    """`after`: also read the events after this version (None: no events)."""
+    office = ctx.office
+    day = calendar.business_day(office, now)
+    with engines.reader.connect() as conn, conn.begin():
+        version = q.office_version(conn, office.id) or 0
+        tickets = q.day_tickets(conn, office.id, day)
+        known = {t.token for t in tickets}
+        extra = {}
+        for token in tokens:
+            if token not in known:
+                found = q.get_ticket_by_token(conn, token)
+                if found is not None and found.office == office.id:
+                    extra[token] = found
+        events = []
+        if after is not None and after < version:
+            events = q.events_between(
+                conn, office.id, max(after, version - MAX_REPLAY_EVENTS), version
+            )
+        return Snapshot(
+            office=office,
+            version=version,
+            now=now,
+            tickets=tickets,
+            counters=q.counter_states(conn, office.id),
+            recent_calls=q.recent_events(conn, office.id, CALL_TYPES, day_start_utc(ctx, now), 20),
+            issuing=issuing_state(ctx, conn, now),
+            done_today=q.done_today(conn, office.id, day),
+            events=events,
+            extra_tickets=extra,
+        )
+
+
+def first_seq_of_day(engines: Engines, ctx: Context, now: datetime) -> int | None:
+    """The first version of the business day: a `since` older than it cannot be replayed."""
+    from sqlalchemy import func, select
+
+    ev = q.EV
+    with engines.reader.connect() as conn, conn.begin():
+        value = conn.execute(
+            select(func.min(ev.c.seq)).where(
+                ev.c.office == ctx.office.id, ev.c.at >= day_start_utc(ctx, now)
+            )
+        ).scalar()
+    return None if value is None else int(value)

@@ -1,0 +1,273 @@
+"""Snapshot -> the view of each channel (pure). Views, not diffs: a screen renders what
+it receives and never reconstructs state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from server.domain import call_policy
+from server.domain.estimate import estimate_wait
+from server.domain.office import CounterState, Office, Service
+from server.domain.ticket import Status, Ticket
+
+from .channels import Channel
+from .snapshot import Snapshot
+
+RECENT_CALLS = 10
+NEXT_UP = 5
+
+
+def _lines(snap: Snapshot) -> dict[str, list[Ticket]]:
+    lines: dict[str, list[Ticket]] = defaultdict(list)
+    for t in snap.tickets:
+        if t.status is Status.WAITING:
+            lines[t.service].append(t)
+    for line in lines.values():
+        line.sort(key=call_policy.queue_key)
+    return lines
+
+
+def _open_counters(snap: Snapshot, service: str) -> int:
+    serving = snap.office.counters_for(service)
+    open_now = sum(1 for c in serving if snap.counters.get(c.id) is CounterState.OPEN)
+    return open_now or len(serving)
+
+
+def _estimate(snap: Snapshot, service: Service, ahead: int) -> dict[str, int]:
+    return estimate_wait(
+        ahead, service.mean_service_min, _open_counters(snap, service.id)
+    ).as_dict()
+
+
+def _numbers(snap: Snapshot, service: str, status: Status) -> list[dict[str, Any]]:
+    found = [t for t in snap.tickets if t.service == service and t.status is status]
+    found.sort(key=lambda t: t.called_at or t.issued_at, reverse=True)
+    return [{"number": t.number, "counter": t.counter} for t in found]
+
+
+def _service_view(
+    snap: Snapshot, service: Service, lines: dict[str, list[Ticket]]
+) -> dict[str, Any]:
+    area = snap.office.areas[service.area]
+    waiting = len(lines.get(service.id, []))
+    reason = snap.issuing.get(service.id)
+    return {
+        "id": service.id,
+        "prefix": service.prefix,
+        "names": service.names,
+        "area": service.area,
+        "area_names": area.names,
+        "floor": area.floor,
+        "waiting": waiting,
+        "calling": _numbers(snap, service.id, Status.CALLED),
+        "serving": len(
+            [t for t in snap.tickets if t.service == service.id and t.status is Status.SERVING]
+        ),
+        "ready": _numbers(snap, service.id, Status.READY),
+        "estimate": _estimate(snap, service, waiting),
+        "issuing": reason is None,
+        "closed_reason": reason,
+        "counters_open": sum(
+            1
+            for c in snap.office.counters_for(service.id)
+            if snap.counters.get(c.id) is CounterState.OPEN
+        ),
+    }
+
+
+def _calls(snap: Snapshot, areas: set[str] | None = None) -> list[dict[str, Any]]:
+    out = []
+    for e in snap.recent_calls:
+        counter = snap.office.counters.get(e.get("counter") or "")
+        if areas is not None and (counter is None or counter.area not in areas):
+            continue
+        out.append(
+            {k: e[k] for k in ("seq", "type", "number", "service", "counter", "at") if k in e}
+        )
+        if len(out) == RECENT_CALLS:
+            break
+    return out
+
+
+def _head(office: Office, snap: Snapshot) -> dict[str, Any]:
+    local = snap.now.astimezone(_tz(office))
+    return {
+        "id": office.id,
+        "names": office.names,
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+    }
+
+
+def _tz(office: Office) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(office.timezone)
+
+
+def public_view(snap: Snapshot) -> dict[str, Any]:
+    lines = _lines(snap)
+    services = [_service_view(snap, s, lines) for s in snap.office.services.values()]
+    return {
+        "office": _head(snap.office, snap),
+        "version": snap.version,
+        "services": services,
+        "recent_calls": _calls(snap),
+        "ready": [r for s in services for r in s["ready"]],
+        "waiting_total": sum(s["waiting"] for s in services),
+        "done_today": snap.done_today,
+        "notice": snap.office.notice,
+    }
+
+
+def display_view(snap: Snapshot, display_id: str) -> dict[str, Any]:
+    office = snap.office
+    display = office.displays[display_id]
+    areas = set(display.areas)
+    lines = _lines(snap)
+    services = [_service_view(snap, s, lines) for s in office.services.values() if s.area in areas]
+    calling = [
+        {"number": t.number, "counter": t.counter, "service": t.service, "status": str(t.status)}
+        for t in sorted(snap.tickets, key=lambda t: t.called_at or t.issued_at, reverse=True)
+        if t.status in (Status.CALLED, Status.READY)
+        and t.counter in office.counters
+        and office.counters[t.counter].area in areas
+    ]
+    return {
+        "office": _head(office, snap),
+        "display": {
+            "id": display.id,
+            "languages": list(display.languages),
+            "volume": display.volume,
+        },
+        "version": snap.version,
+        "areas": [
+            {"id": a, "names": office.areas[a].names, "floor": office.areas[a].floor}
+            for a in display.areas
+        ],
+        "services": services,
+        "calling": [c for c in calling if c["status"] == "called"],
+        "ready": [c for c in calling if c["status"] == "ready"],
+        "recent_calls": _calls(snap, areas),
+        "issuing": any(s["issuing"] for s in services),
+        "notice": office.notice,
+    }
+
+
+def _ticket_brief(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "status": str(t.status),
+        "priority": t.priority,
+        "lang": t.lang,
+        "counter": t.counter,
+        "issued_at": t.issued_at.isoformat(),
+        "called_at": t.called_at.isoformat() if t.called_at else None,
+        "recalls": t.recalls,
+        "transfers": t.transfers,
+    }
+
+
+def counter_view(snap: Snapshot, counter_id: str) -> dict[str, Any]:
+    office = snap.office
+    counter = office.counters[counter_id]
+    lines = _lines(snap)
+    current = next(
+        (
+            t
+            for t in snap.tickets
+            if t.counter == counter.id and t.status in (Status.CALLED, Status.SERVING)
+        ),
+        None,
+    )
+    upcoming = sorted(
+        (t for s in counter.services for t in lines.get(s, [])),
+        key=lambda t: (not t.priority, counter.services.index(t.service), t.queued_at, t.seq),
+    )
+    pickup = [s.id for s in office.services.values() if s.pickup_counter == counter.id]
+    return {
+        "office": _head(office, snap),
+        "version": snap.version,
+        "counter": {
+            "id": counter.id,
+            "area": counter.area,
+            "state": str(snap.counters.get(counter.id, CounterState.CLOSED)),
+            "services": list(counter.services),
+        },
+        "current": _ticket_brief(current) if current else None,
+        "waiting": {s: len(lines.get(s, [])) for s in counter.services},
+        "next": [_ticket_brief(t) for t in upcoming[:NEXT_UP]],
+        "absent": [
+            _ticket_brief(t)
+            for t in snap.tickets
+            if t.status is Status.ABSENT and t.service in counter.services
+        ],
+        "preparing": [
+            _ticket_brief(t)
+            for t in snap.tickets
+            if t.service in pickup and t.status is Status.PREPARING
+        ],
+        "ready": [
+            _ticket_brief(t)
+            for t in snap.tickets
+            if t.service in pickup and t.status is Status.READY
+        ],
+    }
+
+
+def ticket_view(snap: Snapshot, token: str) -> dict[str, Any] | None:
+    ticket = snap.ticket_by_token(token)
+    if ticket is None:
+        return None
+    office = snap.office
+    service = office.services[ticket.service]
+    area = office.areas[service.area]
+    position = None
+    estimate = None
+    if ticket.status is Status.WAITING:
+        line = _lines(snap).get(ticket.service, [])
+        position = next((i for i, t in enumerate(line) if t.id == ticket.id), len(line))
+        estimate = _estimate(snap, service, position)
+    return {
+        "office": _head(office, snap),
+        "version": snap.version,
+        "ticket": {
+            "number": ticket.number,
+            "service": service.id,
+            "service_names": service.names,
+            "area_names": area.names,
+            "floor": area.floor,
+            "status": str(ticket.status),
+            "position": position,
+            "estimate": estimate,
+            "counter": ticket.counter,
+            "lang": ticket.lang,
+            "priority": ticket.priority,
+            "issued_at": ticket.issued_at.isoformat(),
+            "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+            "recalls": ticket.recalls,
+        },
+        "issuing": snap.issuing.get(service.id) is None,
+    }
+
+
+def admin_view(snap: Snapshot) -> dict[str, Any]:
+    view = public_view(snap)
+    view["counters"] = {cid: str(state) for cid, state in sorted(snap.counters.items())}
+    return view
+
+
+def build_view(channel: Channel, snap: Snapshot) -> dict[str, Any] | None:
+    """None when the channel's subject does not exist (an unknown ticket token)."""
+    if channel.kind == "public":
+        return public_view(snap)
+    if channel.kind == "display":
+        return display_view(snap, channel.key)
+    if channel.kind == "counter":
+        return counter_view(snap, channel.key)
+    if channel.kind == "ticket":
+        return ticket_view(snap, channel.key)
+    return admin_view(snap)

@@ -1,0 +1,30 @@
+"""Settings from the command line and the MADOGUCHI_* environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+DEFAULT_DATABASE_URL = "sqlite:///var/madoguchi.sqlite3"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    office_file: str | None = None  # None: the demo office
+    always_open: bool = False
+    public_url: str = ""  # the address visitors reach, for QR codes; "" = this server
+    printers: dict[str, str] = dataclasses.field(default_factory=dict)  # kiosk -> URI
+    preview_dir: str = "var/tickets"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {
+            "database_url": env.get("MADOGUCHI_DATABASE_URL", DEFAULT_DATABASE_URL),
+            "office_file": env.get("MADOGUCHI_OFFICE") or None,
+            "always_open": env.get("MADOGUCHI_ALWAYS_OPEN", "") in ("1", "true", "yes"),
+            "public_url": env.get("MADOGUCHI_PUBLIC_URL", ""),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

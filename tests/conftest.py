@@ -1,0 +1,193 @@
+"""Shared fixtures: real databases (SQLite files and the local PostgreSQL), the app, a
+signed-in clerk, and a real uvicorn server in a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from server import accounts
+from server.app import create_app
+from server.settings import Settings
+
+PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+CLERK = ("clerk1", "clerk-password-1")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database of our own, dropped afterwards."""
+    name = f"madoguchi_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'madoguchi.sqlite3'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'madoguchi.sqlite3'}"
+
+
+class Clock:
+    """A settable clock: tests move time instead of sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # A Wednesday at 10:00 in Tokyo: an ordinary business day, tickets being issued.
+    return Clock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def make_client(clock: Clock) -> Iterator[Callable[..., TestClient]]:
+    clients: list[TestClient] = []
+
+    def make(database_url: str, **settings: object) -> TestClient:
+        app = create_app(Settings(database_url=database_url, **settings), clock=clock)  # type: ignore[arg-type]
+        accounts.add_user(app.state.system.engines, CLERK[0], CLERK[1], accounts.Role.CLERK)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient], database_url: str) -> TestClient:
+    return make_client(database_url)
+
+
+def sign_in(client: TestClient | httpx.Client, user: tuple[str, str] = CLERK) -> dict[str, str]:
+    answer = client.post("/api/v1/auth/token", json={"username": user[0], "password": user[1]})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+@pytest.fixture
+def clerk(client: TestClient) -> dict[str, str]:
+    return sign_in(client)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`madoguchi serve` in a subprocess: real uvicorn, real sockets."""
+
+    def __init__(self, database_url: str, tmp: Path, *extra: str) -> None:
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.extra = extra
+        self.log = tmp / f"server-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> LiveServer:
+        env = {
+            **os.environ,
+            "MADOGUCHI_DATABASE_URL": self.database_url,
+            "MADOGUCHI_LOG_LEVEL": "warning",
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--always-open",
+            *self.extra,
+        ]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(database_url: str, *extra: str) -> LiveServer:
+        server = LiveServer(database_url, tmp_path, *extra).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def add_clerk(database_url: str, user: tuple[str, str] = CLERK) -> None:
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "user", "add", user[0], "--role", "clerk"],
+        input=f"{user[1]}\n".encode(),
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
