@@ -162,7 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        ws="websockets",
+        ws="websockets-sansio",  # backpressure: a client that stops reading blocks only its own send
         ws_per_message_deflate=False,  # views are sent to many; deflating each costs CPU
         log_level=os.environ.get("MADOGUCHI_LOG_LEVEL", "info"),
     )
