@@ -53,16 +53,17 @@ class _KeyProblem(Exception):
 
 
 def _get(table: dict[str, Any], key: str, where: str, kind: type, default: Any = ...) -> Any:
+    name = f"{where}.{key}" if where else key
     if key not in table:
         if default is ...:
-            raise _KeyProblem(f"{where}.{key}", "is required")
+            raise _KeyProblem(name, "is required")
         return default
     value = table[key]
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if kind is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok:
-        raise _KeyProblem(f"{where}.{key}", f"must be {kind.__name__}, got {value!r}")
+        raise _KeyProblem(name, f"must be {kind.__name__}, got {value!r}")
     return value
 
 
@@ -121,6 +122,13 @@ def _office(raw: dict[str, Any]) -> Office:
         raise _KeyProblem("office.timezone", f"unknown timezone {tz!r}") from None
     opens, closes = _time(head, "opens", where, "08:30"), _time(head, "closes", where, "17:00")
     cutoff = _time(head, "cutoff", where, f"{closes:%H:%M}")
+    if not opens < closes:
+        raise _KeyProblem("office.closes", "must be later than opens")
+    if not opens < cutoff <= closes:
+        raise _KeyProblem("office.cutoff", "must be later than opens and not after closes")
+    return_after = _get(head, "return_after", where, int, 3)
+    if return_after < 0:
+        raise _KeyProblem("office.return_after", "must be 0 or more")
     days = _get(head, "weekdays", where, list, WEEKDAYS[:5])
     for day in days:
         if day not in WEEKDAYS:
@@ -186,10 +194,10 @@ def _office(raw: dict[str, Any]) -> Office:
         _refs([area], areas, f"{here}.area", "area")
         served = _refs(_get(item, "services", here, list), services, f"{here}.services", "service")
         counters[item["id"]] = Counter(item["id"], area, served)
-    for service in services.values():
+    for i, service in enumerate(services.values()):
         if service.pickup_counter is not None and service.pickup_counter not in counters:
             raise _KeyProblem(
-                f"services.{service.id}.pickup_counter",
+                f"services[{i}].pickup_counter",
                 f"unknown counter {service.pickup_counter!r}",
             )
     kiosks = {}
@@ -227,6 +235,6 @@ def _office(raw: dict[str, Any]) -> Office:
         displays=displays,
         open_issuing=_get(head, "open_issuing", where, bool, False),
         return_rule=ReturnRule(rule),
-        return_after=_get(head, "return_after", where, int, 3),
+        return_after=return_after,
         notice=dict(_get(head, "notice", where, dict, {})),
     )

@@ -59,5 +59,6 @@ def return_place(
         # Just behind the after-th ordinary ticket, keeping the line's order stable.
         if after == 0:
             return min(ticket.queued_at, ordinary[0].queued_at - timedelta(microseconds=1))
-        return ordinary[after - 1].queued_at + timedelta(microseconds=1)
+        # Just before the ticket it must not pass: two returns in a row never tie.
+        return ordinary[after].queued_at - timedelta(microseconds=1)
     return max(now, ordinary[-1].queued_at + timedelta(microseconds=1)) if ordinary else now

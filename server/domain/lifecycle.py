@@ -115,7 +115,8 @@ def apply(
         ticket=ticket.id,
         number=ticket.number,
         service=after.service,
-        counter=after.counter if action is not Action.NO_SHOW else ticket.counter,
+        # Where it happened: the counter that held the ticket, or the one it goes to.
+        counter=after.counter or ticket.counter,
         data=data,
     )
     return after, event

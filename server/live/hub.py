@@ -46,12 +46,13 @@ class Subscriber:
         self.resync = False
         self.wake = asyncio.Event()
         self.dropped = False
+        self.ready = False  # offers before the first view is queued are ignored
 
     def offer(
         self, prev: int, version: int, view_json: str, events: list[dict[str, Any]], shared: str
     ) -> bool:
         """Queue the channel's new view. False when the client is too far behind."""
-        if version <= self.queued_version:
+        if not self.ready or version <= self.queued_version:
             return True
         fresh = [e for e in events if e["seq"] > self.queued_version]
         if self.view_json is None and self.queued_version == prev:
@@ -143,7 +144,14 @@ class Hub:
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind == "ticket" else ()
         now = self.clock()
-        snap = await asyncio.to_thread(read_snapshot, self.engines, self.ctx, now, since, tokens)
+        while True:
+            snap = await asyncio.to_thread(
+                read_snapshot, self.engines, self.ctx, now, since, tokens
+            )
+            # A rebuild may have pushed a newer version to the channel while we read;
+            # offers to this subscriber are ignored until it is ready, so read again.
+            if snap.version >= state.version:
+                break
         view = build_view(channel, snap)
         if view is None:
             self.unsubscribe(sub)
@@ -152,17 +160,19 @@ class Hub:
         if channel.kind == "ticket":
             ticket = snap.ticket_by_token(channel.key)
             state.ticket_id = ticket.id if ticket else None
-        if state.version < 0:
-            state.version = snap.version
         resync = since is not None and not await self._can_replay(since, snap, now)
         events = (
             []
             if since is None or resync
             else events_for(channel, self.ctx.office, snap.events, state.ticket_id)
         )
+        # No await from here on: the subscriber becomes ready at exactly snap.version.
+        if state.version < snap.version:
+            state.version = snap.version
         sub.queued_version = snap.version
         sub.view_json = protocol.dumps(view)
         sub.events, sub.resync = events, resync
+        sub.ready = True
         sub.wake.set()
         self.known_version = max(self.known_version, snap.version)
         return sub
