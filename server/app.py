@@ -29,9 +29,11 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hub = system.attach_hub(asyncio.get_running_loop())
         system.writer.start()
+        system.printing.start()
         try:
             yield
         finally:
+            await system.printing.stop()
             await hub.stop()
             system.writer.stop()
             system.engines.dispose()

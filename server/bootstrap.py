@@ -18,6 +18,7 @@ from server.commands import Context
 from server.domain.office import Office
 from server.live.hub import Hub
 from server.office_file import load_office
+from server.printing import PrintService
 from server.settings import Settings
 from server.store import migrate
 from server.store import queries as q
@@ -54,6 +55,10 @@ class System:
     writer: Writer
     clock: Callable[[], datetime]
     hub: Hub | None = None
+    printing: PrintService = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.printing = PrintService(self.settings, self.office, self.engines, self.clock)
 
     async def run(
         self, command: Callable[[Context, Tx], R], actor: str | None = None

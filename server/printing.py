@@ -1,0 +1,292 @@
+"""Printing tickets at the kiosks' printers, after the ticket has committed.
+
+A ticket exists once its issuing command commits; printing comes after and never undoes it.
+The job is laid out and rendered here and sent through ``printer.connections`` in a worker
+thread with a short timeout. The outcome is written to the ticket row (``print_status``:
+``queued`` -> ``printed`` or ``failed`` with the reason) in its own short transaction: it is
+not an event. Nothing is ever printed twice by itself: a failed or uncertain job is reported,
+and a reprint is an explicit staff action (``reprint=True``).
+
+Each kiosk's printer state is kept in memory here (one process owns its kiosks' printers). A
+printer that reported no paper gets no job until a status check says the paper is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from printer.address import parse_uri
+from printer.connections import PRINT_TIMEOUT_S, PrinterUnavailable, open_connection, send_job
+from printer.layout import TicketLayout, build_layout
+from printer.profiles import PrinterProfile, get_profile
+from printer.render import render
+from printer.status import PrinterStatus, read_status
+from server.commands import TicketInfo
+from server.domain.office import Office
+from server.settings import Settings
+from server.store import queries as q
+from server.store.engine import Engines
+
+log = logging.getLogger(__name__)
+
+PrintStatus = Literal["none", "queued", "printed", "failed"]
+DeviceState = Literal["unknown", "online", "paper_out", "cover_open", "offline"]
+# How long the issuing answer waits for the printer before saying "queued".
+ANSWER_WAIT_S = PRINT_TIMEOUT_S + 0.5
+# A printer fault reason -> the state the device is shown in.
+_STATE_OF_REASON: dict[str, DeviceState] = {
+    "paper_out": "paper_out",
+    "cover_open": "cover_open",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintOutcome:
+    status: PrintStatus
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"status": self.status, "error": self.error}
+
+
+@dataclasses.dataclass
+class Device:
+    """One kiosk's printer as this process last saw it."""
+
+    kiosk: str
+    uri: str
+    profile: str
+    state: DeviceState = "unknown"
+    paper_near_end: bool = False
+    last_error: str | None = None
+    changed_at: datetime | None = None  # when ``state`` last changed
+    last_seen: datetime | None = None  # last time the printer answered or took a job
+    jobs: int = 0  # jobs handed to the printer since start
+    held: list[str] = dataclasses.field(default_factory=list)  # ticket ids in its buffer
+
+    @property
+    def can_report(self) -> bool:
+        return parse_uri(self.uri).can_read
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kiosk": self.kiosk,
+            "printer": self.uri,
+            "profile": self.profile,
+            "state": self.state,
+            "paper_near_end": self.paper_near_end,
+            "last_error": self.last_error,
+            "changed_at": self.changed_at.isoformat() if self.changed_at else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "reports_status": self.can_report,
+            "jobs": self.jobs,
+            "held": len(self.held),
+        }
+
+
+class PrintService:
+    def __init__(
+        self,
+        settings: Settings,
+        office: Office,
+        engines: Engines,
+        clock: Callable[[], datetime],
+        *,
+        timeout: float = PRINT_TIMEOUT_S,
+        answer_wait: float = ANSWER_WAIT_S,
+    ) -> None:
+        self.settings, self.office, self.engines, self.clock = settings, office, engines, clock
+        self.timeout, self.answer_wait = timeout, answer_wait
+        self._tz = ZoneInfo(office.timezone)
+        self._lock = threading.Lock()  # guards the Device records
+        self._kiosk_locks = {kiosk: threading.Lock() for kiosk in office.kiosks}
+        self.devices: dict[str, Device] = {}
+        for kiosk in office.kiosks:
+            uri, profile = self.printer_for(kiosk)
+            parse_uri(uri)  # a bad URI is refused at start-up, not at the first ticket
+            self.devices[kiosk] = Device(kiosk, uri, profile.name)
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pending: set[asyncio.Future[PrintOutcome]] = set()
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def printer_for(self, kiosk: str) -> tuple[str, PrinterProfile]:
+        """The kiosk's printer URI and profile: the start-up override (default profile), else
+        the office file, else a preview directory."""
+        override = self.settings.printers.get(kiosk)
+        if override:
+            return override, get_profile(None)
+        device = self.office.kiosks[kiosk]
+        uri = device.printer or f"preview:{self.settings.preview_dir}/{kiosk}"
+        return uri, get_profile(device.profile)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._executor is None:
+            workers = max(2, min(8, len(self.office.kiosks) + 1))
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                workers, thread_name_prefix="madoguchi-print"
+            )
+
+    async def stop(self) -> None:
+        if self._pending:
+            await asyncio.wait(self._pending, timeout=self.timeout * 2)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    # -- printing -----------------------------------------------------------------------------
+
+    async def print_ticket(
+        self, info: TicketInfo, base_url: str, *, kiosk: str | None = None, reprint: bool = False
+    ) -> PrintOutcome:
+        """Print a committed ticket at ``kiosk`` (default: the kiosk that issued it).
+
+        Waits for the printer at most ``answer_wait`` seconds; a job still going then is
+        answered ``queued`` and its outcome is recorded on the ticket when it ends.
+        """
+        kiosk = kiosk or info.ticket.kiosk
+        if kiosk is None or kiosk not in self.devices:
+            return PrintOutcome("none")
+        url = f"{(self.settings.public_url or base_url).rstrip('/')}/t/{info.ticket.token}"
+        layout = self.layout(info, url)
+        if reprint:
+            await asyncio.to_thread(self._record, info.ticket.id, PrintOutcome("queued"))
+        loop = asyncio.get_running_loop()
+        task = loop.run_in_executor(self._executor, self._print_sync, kiosk, info.ticket.id, layout)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.answer_wait)
+        except TimeoutError:
+            return PrintOutcome("queued")
+
+    def layout(self, info: TicketInfo, url: str) -> TicketLayout:
+        ticket = info.ticket
+        service = self.office.services[ticket.service]
+        area = self.office.areas.get(service.area)
+        estimate = info.estimate
+        return build_layout(
+            office=self.office.names["ja"],
+            area=area.names["ja"] if area else "",
+            floor=area.floor if area else "",
+            service=service.names["ja"],
+            service_local=service.names.get(ticket.lang),
+            number=ticket.number,
+            people_ahead=info.position or 0,
+            estimate_min=(estimate.low_min, estimate.high_min) if estimate else None,
+            issued_at=ticket.issued_at.astimezone(self._tz),
+            url=url,
+            lang=ticket.lang,
+        )
+
+    def _print_sync(self, kiosk: str, ticket_id: str, layout: TicketLayout) -> PrintOutcome:
+        """In a worker thread: one job at a time per kiosk; the outcome goes on the ticket."""
+        with self._kiosk_locks[kiosk]:
+            outcome = self._send(kiosk, ticket_id, layout)
+        try:
+            self._record(ticket_id, outcome)
+        except Exception:  # the printer's answer still stands; the row keeps "queued"
+            log.exception("could not record the print outcome of ticket %s", ticket_id)
+        return outcome
+
+    def _send(self, kiosk: str, ticket_id: str, layout: TicketLayout) -> PrintOutcome:
+        device = self.devices[kiosk]
+        try:
+            job = render(layout, get_profile(device.profile))
+        except Exception as e:  # a missing font, a layout bug: the ticket still exists
+            log.exception("could not render ticket %s for %s", ticket_id, kiosk)
+            return PrintOutcome("failed", f"render: {e}")
+        try:
+            if device.state == "paper_out" and device.can_report:
+                # No job for a printer that said it has no paper until it says otherwise.
+                self._observe(kiosk, self._probe(device.uri))
+            after = send_job(device.uri, job, timeout=self.timeout)
+        except PrinterUnavailable as e:
+            self._fault(kiosk, e, ticket_id)
+            return PrintOutcome("failed", e.reason)
+        self._observe(kiosk, after, printed=ticket_id)
+        return PrintOutcome("printed")
+
+    def _probe(self, uri: str) -> PrinterStatus:
+        with open_connection(uri, self.timeout) as conn:
+            try:
+                status = read_status(conn)
+            except ValueError as e:
+                raise PrinterUnavailable("error", str(e)) from e
+        if status.blocking_reason:
+            raise PrinterUnavailable(status.blocking_reason, "the job was not sent")
+        return status
+
+    # -- device state -------------------------------------------------------------------------
+
+    def _observe(
+        self, kiosk: str, status: PrinterStatus | None, printed: str | None = None
+    ) -> None:
+        """The printer answered and can print (``status`` None: it cannot say more)."""
+        now = self.clock()
+        released: list[str] = []
+        with self._lock:
+            device = self.devices[kiosk]
+            device.last_seen = now
+            if printed is not None:
+                device.jobs += 1
+            if status is not None:
+                device.paper_near_end = status.paper_near_end
+            if device.state != "online":
+                if device.state != "unknown":
+                    log.warning(
+                        "printer of %s is back (%s, was %s)", kiosk, device.uri, device.state
+                    )
+                device.state, device.changed_at, device.last_error = "online", now, None
+                # A printer out of paper keeps the jobs it took and prints them on refill.
+                released, device.held = device.held, []
+        for ticket_id in released:
+            with contextlib.suppress(Exception):
+                self._record(ticket_id, PrintOutcome("printed"))
+
+    def _fault(self, kiosk: str, error: PrinterUnavailable, ticket_id: str) -> None:
+        now = self.clock()
+        state = _STATE_OF_REASON.get(error.reason, "offline")
+        with self._lock:
+            device = self.devices[kiosk]
+            if error.sent:
+                device.jobs += 1
+                device.last_seen = now
+                if state == "paper_out":
+                    device.held.append(ticket_id)
+            if error.reason in ("paper_out", "cover_open", "error", "offline") and not error.sent:
+                device.last_seen = now  # it answered the status request
+            device.last_error = error.reason
+            if device.state != state:
+                log.warning(
+                    "printer of %s is down: %s (%s)%s",
+                    kiosk,
+                    error.reason,
+                    device.uri,
+                    "; the job is in its buffer and may print later" if error.sent else "",
+                )
+                device.state, device.changed_at = state, now
+
+    def device_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [d.as_dict() for d in self.devices.values()]
+
+    def device_state(self, kiosk: str) -> DeviceState:
+        return self.devices[kiosk].state
+
+    # -- the ticket row -----------------------------------------------------------------------
+
+    def _record(self, ticket_id: str, outcome: PrintOutcome) -> None:
+        with self.engines.writer.begin() as conn:
+            q.set_print(conn, ticket_id, outcome.status, outcome.error)
