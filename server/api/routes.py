@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from typing import Any
 
@@ -13,9 +14,9 @@ from starlette.routing import Route
 from server import accounts, commands
 from server.bootstrap import System, new_ticket_id, new_token
 from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState, TicketInfo
-from server.domain.errors import NotFound
+from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
-from server.domain.ticket import Action
+from server.domain.ticket import ACTIVE, Action
 from server.live.channels import STAFF_KINDS, parse_channel
 from server.live.protocol import dumps
 from server.live.source import read_snapshot
@@ -110,9 +111,58 @@ async def issue_ticket(request: Request) -> Response:
         channel="kiosk" if body.kiosk else "online",
         ticket_id=new_ticket_id(),
         token=new_token(),
+        print_status="queued" if body.kiosk else "none",
     )
     committed = await system.run(command.__call__, actor=body.kiosk)
-    return _ticket_answer(system, committed.result, 201, token=True)
+    # The ticket exists now. Wait (briefly) for its printer so that the kiosk knows whether
+    # to show the number and QR code on screen; a printer fault never fails the issuing.
+    info = await _printed(request, system, committed.result)
+    return _ticket_answer(system, info, 201, token=True)
+
+
+async def _printed(
+    request: Request,
+    system: System,
+    info: TicketInfo,
+    kiosk: str | None = None,
+    *,
+    reprint: bool = False,
+) -> TicketInfo:
+    outcome = await system.printing.print_ticket(
+        info, str(request.base_url), kiosk=kiosk, reprint=reprint
+    )
+    return dataclasses.replace(info, print_status=outcome.status, print_error=outcome.error)
+
+
+async def reprint_ticket(request: Request) -> Response:
+    """An explicit reprint by staff, at the ticket's kiosk or at ``?kiosk=ID``."""
+    system = _system(request)
+    require_staff(request, _tokens(request))
+    info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
+    kiosk = request.query_params.get("kiosk") or info.ticket.kiosk
+    if kiosk is None:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "この受付票は発券機で発券されていません。発券機を指定してください。",
+            field="kiosk",
+        )
+    if kiosk not in system.office.kiosks:
+        raise NotFound(f"発券機 {kiosk!r} はありません。", kind="kiosk", id=kiosk)
+    if info.ticket.status not in ACTIVE:
+        raise InvalidTransition(
+            f"{info.ticket.number} は「{info.ticket.status}」です。再発行できません。",
+            status=str(info.ticket.status),
+            action="reprint",
+        )
+    return _ticket_answer(system, await _printed(request, system, info, kiosk, reprint=True))
+
+
+async def devices(request: Request) -> Response:
+    system = _system(request)
+    _office(request, system)
+    require_staff(request, _tokens(request))
+    return JSONResponse({"office": system.office.id, "kiosks": system.printing.device_list()})
 
 
 async def _check_kiosk(request: Request, system: System, kiosk: str | None) -> None:
@@ -234,7 +284,9 @@ def routes() -> list[Route]:
         Route(f"{office}/status", office_status),
         Route(f"{office}/tickets", issue_ticket, methods=["POST"]),
         Route(f"{office}/counters/{{counter}}/{{action:str}}", counter_route, methods=["POST"]),
+        Route(f"{office}/devices", devices),
         Route(f"{api}/tickets/{{id}}", get_ticket),
+        Route(f"{api}/tickets/{{id}}/reprint", reprint_ticket, methods=["POST"]),
         Route(f"{api}/tickets/{{id}}/{{action}}", ticket_route, methods=["POST"]),
         Route(f"{api}/visitor/{{token}}", visitor),
         Route(f"{api}/views/{{channel}}", views),

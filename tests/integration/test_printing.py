@@ -1,0 +1,201 @@
+"""Tickets issued through the API, printed on the TCP printer emulator (and previews)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from printer.emulator import PrinterEmulator
+from printer.emulator.decode import Job, QRCode
+from tests.conftest import free_port, sign_in
+
+ISSUE = "/api/v1/offices/nakano/tickets"
+KIOSK = "kiosk-2f"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
+    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
+        yield emu
+
+
+@pytest.fixture
+def printing_client(
+    make_client: Callable[..., TestClient], sqlite_url: str, emulator: PrinterEmulator
+) -> TestClient:
+    return make_client(
+        sqlite_url, printers={KIOSK: f"tcp:127.0.0.1:{emulator.port}"}, always_open=True
+    )
+
+
+def issue(client: TestClient, **extra: Any) -> dict[str, Any]:
+    body = {"service": "certificates", "kiosk": KIOSK, **extra}
+    answer = client.post(ISSUE, json=body)
+    assert answer.status_code == 201, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def qr_payloads(job: Job) -> list[str]:
+    return [item.data for item in job.items if isinstance(item, QRCode)]
+
+
+def devices(client: TestClient) -> dict[str, dict[str, Any]]:
+    answer = client.get("/api/v1/offices/nakano/devices", headers=sign_in(client))
+    assert answer.status_code == 200, answer.text
+    return {d["kiosk"]: d for d in answer.json()["kiosks"]}
+
+
+def test_a_kiosk_ticket_prints_its_number_qr_and_cut(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    ticket = issue(printing_client, lang="en")
+    assert ticket["number"] == "B-001"
+    assert ticket["print"] == {"status": "printed", "error": None}
+    [job] = emulator.wait_for_jobs(1)
+    text = job.text()
+    assert "B-001" in text
+    [qr] = qr_payloads(job)
+    assert qr == f"http://testserver/t/{ticket['token']}"
+    assert job.cut is not None
+    # The answer and the ticket row agree.
+    got = printing_client.get(f"/api/v1/tickets/{ticket['id']}", headers=sign_in(printing_client))
+    assert got.json()["print"] == {"status": "printed", "error": None}
+    assert devices(printing_client)[KIOSK]["state"] == "online"
+
+
+def test_the_qr_code_uses_the_public_url_when_set(
+    make_client: Callable[..., TestClient], sqlite_url: str, emulator: PrinterEmulator
+) -> None:
+    client = make_client(
+        sqlite_url,
+        printers={KIOSK: f"tcp:127.0.0.1:{emulator.port}"},
+        always_open=True,
+        public_url="https://madoguchi.example/",
+    )
+    ticket = issue(client)
+    [job] = emulator.wait_for_jobs(1)
+    assert qr_payloads(job) == [f"https://madoguchi.example/t/{ticket['token']}"]
+
+
+def test_each_ticket_prints_exactly_once(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    numbers = [issue(printing_client)["number"] for _ in range(3)]
+    jobs = emulator.wait_for_jobs(3)
+    assert numbers == ["B-001", "B-002", "B-003"]
+    assert [sum(n in job.text() for n in numbers) for job in jobs] == [1, 1, 1]
+    assert [next(n for n in numbers if n in job.text()) for job in jobs] == numbers
+    with pytest.raises(TimeoutError):
+        emulator.wait_for_jobs(4, timeout=0.3)
+
+
+def test_a_printer_that_is_off_fails_the_print_not_the_ticket(
+    make_client: Callable[..., TestClient], sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(
+        sqlite_url, printers={KIOSK: f"tcp:127.0.0.1:{free_port()}"}, always_open=True
+    )
+    with caplog.at_level(logging.WARNING, logger="server.printing"):
+        ticket = issue(client)
+        assert ticket["print"] == {"status": "failed", "error": "refused"}
+        assert issue(client)["print"]["status"] == "failed"
+    downs = [r for r in caplog.records if "is down" in r.getMessage()]
+    assert len(downs) == 1  # logged once, not per ticket
+    clerk = sign_in(client)
+    device = devices(client)[KIOSK]
+    assert (device["state"], device["last_error"]) == ("offline", "refused")
+    # The ticket exists and is called like any other.
+    assert client.post("/api/v1/offices/nakano/counters/4/open", headers=clerk).status_code == 200
+    called = client.post("/api/v1/offices/nakano/counters/4/call-next", headers=clerk).json()
+    assert (called["id"], called["status"]) == (ticket["id"], "called")
+    assert called["print"] == {"status": "failed", "error": "refused"}
+
+
+def test_paper_out_sends_nothing_and_the_next_job_after_refill_prints(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    emulator.set_state(paper_out=True)
+    out = issue(printing_client)
+    assert out["print"] == {"status": "failed", "error": "paper_out"}
+    assert devices(printing_client)[KIOSK]["state"] == "paper_out"
+    assert issue(printing_client)["print"] == {"status": "failed", "error": "paper_out"}
+    emulator.refill()
+    assert emulator.held == [] and emulator.jobs == []  # nothing was sent while out of paper
+    after = issue(printing_client)
+    assert after["print"] == {"status": "printed", "error": None}
+    [job] = emulator.wait_for_jobs(1)
+    assert "B-003" in job.text() and "B-001" not in job.text()
+    assert devices(printing_client)[KIOSK]["state"] == "online"
+    # No automatic reprint of the tickets that failed.
+    with pytest.raises(TimeoutError):
+        emulator.wait_for_jobs(2, timeout=0.3)
+    got = printing_client.get(f"/api/v1/tickets/{out['id']}", headers=sign_in(printing_client))
+    assert got.json()["print"] == {"status": "failed", "error": "paper_out"}
+
+
+def test_a_ticket_without_a_kiosk_is_not_printed(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    answer = printing_client.post(ISSUE, json={"service": "certificates"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["print"] == {"status": "none", "error": None}
+    with pytest.raises(TimeoutError):
+        emulator.wait_for_jobs(1, timeout=0.3)
+
+
+def test_a_kiosk_without_a_printer_writes_a_preview_png(
+    make_client: Callable[..., TestClient], sqlite_url: str, tmp_path: Path
+) -> None:
+    client = make_client(sqlite_url, always_open=True, preview_dir=str(tmp_path / "tickets"))
+    ticket = issue(client, lang="vi")
+    assert ticket["print"] == {"status": "printed", "error": None}
+    pngs = list((tmp_path / "tickets" / KIOSK).glob("*.png"))
+    assert len(pngs) == 1
+    transcript = pngs[0].with_suffix(".txt").read_text(encoding="utf-8")
+    assert "B-001" in transcript and f"/t/{ticket['token']}" in transcript
+    device = devices(client)[KIOSK]
+    assert device["printer"] == f"preview:{tmp_path / 'tickets'}/{KIOSK}"
+    assert device["reports_status"] is False
+
+
+def test_a_reprint_is_explicit_and_prints_once_more(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    ticket = issue(printing_client)
+    emulator.wait_for_jobs(1)
+    reprint = f"/api/v1/tickets/{ticket['id']}/reprint"
+    assert printing_client.post(reprint).status_code == 401  # staff only
+    answer = printing_client.post(reprint, headers=sign_in(printing_client))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["print"] == {"status": "printed", "error": None}
+    jobs = emulator.wait_for_jobs(2)
+    assert "B-001" in jobs[1].text()
+    with pytest.raises(TimeoutError):
+        emulator.wait_for_jobs(3, timeout=0.3)
+
+
+def test_a_reprint_needs_a_kiosk_for_an_online_ticket(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    ticket = printing_client.post(ISSUE, json={"service": "certificates"}).json()
+    clerk = sign_in(printing_client)
+    reprint = f"/api/v1/tickets/{ticket['id']}/reprint"
+    assert printing_client.post(reprint, headers=clerk).status_code == 422
+    answer = printing_client.post(f"{reprint}?kiosk={KIOSK}", headers=clerk)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["print"]["status"] == "printed"
+    assert "B-001" in emulator.wait_for_jobs(1)[0].text()
+
+
+def test_devices_lists_every_kiosk_and_needs_staff(printing_client: TestClient) -> None:
+    assert printing_client.get("/api/v1/offices/nakano/devices").status_code == 401
+    listed = devices(printing_client)
+    assert set(listed) == {"kiosk-2f", "kiosk-3f"}
+    assert listed[KIOSK]["state"] == "unknown" and listed[KIOSK]["reports_status"] is True
+    assert listed["kiosk-3f"]["printer"].startswith("preview:")
