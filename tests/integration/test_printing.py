@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from printer.connections import PrinterUnavailable
 from printer.emulator import PrinterEmulator
 from printer.emulator.decode import Job, QRCode
 from tests.conftest import free_port, sign_in
@@ -199,3 +201,49 @@ def test_devices_lists_every_kiosk_and_needs_staff(printing_client: TestClient) 
     assert set(listed) == {"kiosk-2f", "kiosk-3f"}
     assert listed[KIOSK]["state"] == "unknown" and listed[KIOSK]["reports_status"] is True
     assert listed["kiosk-3f"]["printer"].startswith("preview:")
+
+
+def test_a_slow_printer_answers_queued_and_the_row_follows_the_printer(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    printing_client.app.state.system.printing.answer_wait = 0.2  # type: ignore[attr-defined]
+    emulator.set_state(slow_s=0.1)  # ~60 KB of raster in 4 KB reads: about 1.5 s
+    ticket = issue(printing_client)
+    assert ticket["print"] == {"status": "queued", "error": None}
+    [job] = emulator.wait_for_jobs(1, timeout=10)
+    assert "B-001" in job.text()
+    clerk = sign_in(printing_client)
+    url = f"/api/v1/tickets/{ticket['id']}"
+    deadline = time.monotonic() + 5
+    while printing_client.get(url, headers=clerk).json()["print"]["status"] == "queued":
+        assert time.monotonic() < deadline, "the outcome was never recorded"
+        time.sleep(0.05)
+    assert printing_client.get(url, headers=clerk).json()["print"] == {
+        "status": "printed",
+        "error": None,
+    }
+    assert len(emulator.jobs) == 1
+
+
+def test_a_job_held_in_a_printer_out_of_paper_is_printed_once_it_is_back(
+    printing_client: TestClient, emulator: PrinterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import server.printing
+
+    real_send = server.printing.send_job
+
+    def runs_out_after_the_job(uri: str, job: bytes, *, timeout: float) -> Any:
+        raise PrinterUnavailable("paper_out", "after the job was sent", sent=True)
+
+    monkeypatch.setattr(server.printing, "send_job", runs_out_after_the_job)
+    held = issue(printing_client)
+    assert held["print"] == {"status": "failed", "error": "paper_out"}
+    device = devices(printing_client)[KIOSK]
+    assert (device["state"], device["held"]) == ("paper_out", 1)
+    monkeypatch.setattr(server.printing, "send_job", real_send)
+    # Paper back: the next job checks the status first, and the held ticket counts as printed.
+    assert issue(printing_client)["print"]["status"] == "printed"
+    got = printing_client.get(f"/api/v1/tickets/{held['id']}", headers=sign_in(printing_client))
+    assert got.json()["print"] == {"status": "printed", "error": None}
+    assert len(emulator.wait_for_jobs(1)) == 1  # never resent by the server
+    assert devices(printing_client)[KIOSK]["held"] == 0
