@@ -159,7 +159,13 @@ class PrintService:
         if kiosk is None or kiosk not in self.devices:
             return PrintOutcome("none")
         url = f"{(self.settings.public_url or base_url).rstrip('/')}/t/{info.ticket.token}"
-        layout = self.layout(info, url)
+        try:
+            layout = self.layout(info, url)
+        except Exception as e:  # bad data for a ticket (e.g. public_url): fail the print only
+            log.exception("could not lay out ticket %s", info.ticket.id)
+            outcome = PrintOutcome("failed", f"layout: {e}"[:200])
+            await asyncio.to_thread(self._record, info.ticket.id, outcome)
+            return outcome
         if reprint:
             await asyncio.to_thread(self._record, info.ticket.id, PrintOutcome("queued"))
         loop = asyncio.get_running_loop()
@@ -206,7 +212,7 @@ class PrintService:
             job = render(layout, get_profile(device.profile))
         except Exception as e:  # a missing font, a layout bug: the ticket still exists
             log.exception("could not render ticket %s for %s", ticket_id, kiosk)
-            return PrintOutcome("failed", f"render: {e}")
+            return PrintOutcome("failed", f"render: {e}"[:200])
         try:
             if device.state == "paper_out" and device.can_report:
                 # No job for a printer that said it has no paper until it says otherwise.
@@ -265,7 +271,7 @@ class PrintService:
                 device.last_seen = now
                 if state == "paper_out":
                     device.held.append(ticket_id)
-            if error.reason in ("paper_out", "cover_open", "error", "offline") and not error.sent:
+            if error.reason in ("paper_out", "cover_open", "error") and not error.sent:
                 device.last_seen = now  # it answered the status request
             device.last_error = error.reason
             if device.state != state:
