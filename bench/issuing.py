@@ -1,0 +1,144 @@
+"""Ticket issuing over HTTP on SQLite, one server process.
+
+16 kiosks, each one keep-alive connection issuing tickets back to back (a new request as
+soon as the previous answer arrives), for DURATION_S seconds or MAX_TICKETS tickets,
+whichever comes first, after a short warm-up. The server is pinned to core 0, the
+kiosks to core 1. A ticket counts once its `201` has arrived: the server answers only
+after the COMMIT of the group that holds it (SQLite, WAL, synchronous=FULL), so every
+counted ticket is durable; the office version before and after is checked against the
+count.
+
+Goals (issue 3): >= 1,000 tickets/s and p99 <= 10 ms at 16 concurrent kiosks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from . import _common as c
+
+KIOSKS = 16
+DURATION_S = 10.0
+MAX_TICKETS = 10_000
+WARMUP_TICKETS = 300
+GOAL_RATE = 1000.0
+GOAL_P99_MS = 10.0
+SERVICES = ["certificates", "moving", "mynumber", "koseki", "insurance", "childcare", "nursery"]
+PATH = f"/api/v1/offices/{c.OFFICE}/tickets"
+
+
+async def _kiosk(
+    server: c.Server,
+    index: int,
+    stop_at: float,
+    budget: list[int],
+    latencies: list[float],
+    errors: dict[str, int],
+) -> None:
+    http = await c.Http("127.0.0.1", server.port).open()
+    i = index
+    try:
+        while budget[0] > 0 and time.perf_counter() < stop_at:
+            budget[0] -= 1
+            body = {"service": SERVICES[i % len(SERVICES)], "lang": "ja"}
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                status, _ = await http.request("POST", PATH, body)
+            except (OSError, asyncio.IncompleteReadError) as e:
+                errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                await http.close()
+                http = await c.Http("127.0.0.1", server.port).open()
+                continue
+            t1 = time.perf_counter()
+            if status == 201:
+                latencies.append(t1 - t0)
+            else:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+    finally:
+        await http.close()
+
+
+async def _phase(server: c.Server, seconds: float, tickets: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    budget = [tickets]
+    t0 = time.perf_counter()
+    await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                _kiosk(server, k, t0 + seconds, budget, latencies, errors)
+                for k in range(KIOSKS)
+            )
+        ),
+        seconds + 30,
+    )
+    wall = time.perf_counter() - t0
+    return {"latencies": latencies, "errors": errors, "wall_s": wall}
+
+
+async def _run(server: c.Server) -> dict[str, Any]:
+    await _phase(server, 10.0, WARMUP_TICKETS)
+    v0 = await asyncio.to_thread(server.version)
+    me, srv = c.CpuMeter(), c.CpuMeter(server.pid)
+    me.start()
+    srv.start()
+    out = await _phase(server, DURATION_S, MAX_TICKETS)
+    out["client_busy"], out["server_busy"] = me.busy(), srv.busy()
+    v1 = await asyncio.to_thread(server.version)
+    out["committed_events"] = v1 - v0
+    return out
+
+
+def run() -> dict[str, Any]:
+    c.header("1. issuing: POST /tickets over HTTP, SQLite, 16 kiosks")
+    with c.Server("issuing") as server, c.pinned_client():
+        out = c.run_loop(lambda: _run(server))
+    lat = out["latencies"]
+    ok = len(lat)
+    rate = ok / out["wall_s"]
+    s = c.summary_ms(lat)
+    durable_ok = out["committed_events"] == ok
+    rate_ok, p99_ok = rate >= GOAL_RATE, s["p99_ms"] <= GOAL_P99_MS
+    c.line("kiosks (connections)", f"{KIOSKS}, keep-alive, closed loop")
+    c.line("tickets issued (201)", f"{ok} in {out['wall_s']:.2f} s")
+    c.line("errors", str(out["errors"] or "none"))
+    c.line(
+        "durable: office version advanced by",
+        f"{out['committed_events']} ({'= tickets' if durable_ok else 'MISMATCH'})",
+    )
+    c.line("throughput", f"{rate:,.0f} tickets/s  (goal >= {GOAL_RATE:,.0f}: {c.verdict(rate_ok)})")
+    c.line(
+        "latency p50 / p95 / p99 / max",
+        f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.2f} ms"
+        f"  (goal p99 <= {GOAL_P99_MS:.0f} ms: {c.verdict(p99_ok)})",
+    )
+    c.line(
+        "CPU busy: server core / client core",
+        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}",
+    )
+    result = {
+        "kiosks": KIOSKS,
+        "tickets": ok,
+        "wall_s": round(out["wall_s"], 3),
+        "tickets_per_s": round(rate, 1),
+        "latency": s,
+        "errors": out["errors"],
+        "committed_events": out["committed_events"],
+        "durable_count_matches": durable_ok,
+        "server_cpu_busy": round(out["server_busy"], 3),
+        "client_cpu_busy": round(out["client_busy"], 3),
+        "goals": {
+            "tickets_per_s>=1000": rate_ok,
+            "p99_ms<=10": p99_ok,
+        },
+    }
+    path = c.write_result("issuing", result)
+    c.line("summary", str(path.relative_to(c.ROOT)))
+    return result
+
+
+if __name__ == "__main__":
+    run()
