@@ -247,3 +247,35 @@ def test_a_job_held_in_a_printer_out_of_paper_is_printed_once_it_is_back(
     assert got.json()["print"] == {"status": "printed", "error": None}
     assert len(emulator.wait_for_jobs(1)) == 1  # never resent by the server
     assert devices(printing_client)[KIOSK]["held"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"), [({"cover_open": True}, "cover_open"), ({"offline": True}, "offline")]
+)
+def test_a_printer_fault_sends_nothing_and_says_why(
+    printing_client: TestClient,
+    emulator: PrinterEmulator,
+    fault: dict[str, bool],
+    reason: str,
+) -> None:
+    emulator.set_state(**fault)
+    assert issue(printing_client)["print"] == {"status": "failed", "error": reason}
+    assert emulator.jobs == [] and emulator.held == []
+    device = devices(printing_client)[KIOSK]
+    assert (device["state"], device["last_error"]) == (reason, reason)
+    emulator.set_state(cover_open=False, offline=False)
+    assert issue(printing_client)["print"]["status"] == "printed"
+    assert "B-002" in emulator.wait_for_jobs(1)[0].text()
+
+
+def test_a_finished_ticket_is_not_reprinted(
+    printing_client: TestClient, emulator: PrinterEmulator
+) -> None:
+    ticket = issue(printing_client)
+    clerk = sign_in(printing_client)
+    cancel = printing_client.post(f"/api/v1/tickets/{ticket['id']}/cancel", headers=clerk)
+    assert cancel.status_code == 200, cancel.text
+    answer = printing_client.post(f"/api/v1/tickets/{ticket['id']}/reprint", headers=clerk)
+    assert answer.status_code == 409, answer.text
+    with pytest.raises(TimeoutError):
+        emulator.wait_for_jobs(2, timeout=0.3)
