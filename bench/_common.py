@@ -113,6 +113,52 @@ class CpuMeter:
         return (self._cpu() - self.c0) / wall if wall > 0 else 0.0
 
 
+class CoreMeter:
+    """How busy each core was over a window, from /proc/stat: everything but idle and
+    iowait, so that kernel time (loopback TCP runs in softirq) counts too."""
+
+    def __init__(self) -> None:
+        self.c0: dict[str, tuple[int, int]] = {}
+
+    @staticmethod
+    def _read() -> dict[str, tuple[int, int]]:
+        out = {}
+        for ln in Path("/proc/stat").read_text().splitlines():
+            if ln.startswith("cpu") and ln[3:4].isdigit():
+                name, *vals = ln.split()
+                v = [int(x) for x in vals]
+                idle = v[3] + (v[4] if len(v) > 4 else 0)
+                out[name] = (sum(v[:8]), idle)
+        return out
+
+    def start(self) -> None:
+        self.c0 = self._read()
+
+    def busy(self) -> dict[str, float]:
+        c1 = self._read()
+        out = {}
+        for name, (total, idle) in c1.items():
+            t0, i0 = self.c0.get(name, (0, 0))
+            dt = total - t0
+            out[name] = round(1 - (idle - i0) / dt, 3) if dt > 0 else 0.0
+        return out
+
+
+def fmt_cores(busy: dict[str, float]) -> str:
+    return " / ".join(f"{k} {v:.0%}" for k, v in sorted(busy.items()))
+
+
+def noisy_neighbours(cores: dict[str, float], server: float, client: float) -> str:
+    """A warning when the cores were much busier than the two processes we measure
+    (other work on the machine; part of it is kernel time of our own sockets)."""
+    other = sum(cores.values()) - server - client
+    return (
+        f"  ! {other:.0%} of a core went to other work (kernel softirq or other processes)"
+        if other > 0.6
+        else ""
+    )
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -161,6 +207,7 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     return {
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         "cpus": os.cpu_count(),
         "cpu_model": model,
         "python": sys.version.split()[0],
@@ -190,6 +237,63 @@ def header(title: str) -> None:
 
 def line(label: str, value: str) -> None:
     print(f"  {label:<38} {value}", flush=True)
+
+
+# -- optional profiling ----------------------------------------------------------------------
+
+
+class Profiler:
+    """With MADOGUCHI_BENCH_PYSPY=DIR set (and py-spy installed), record the server with
+    py-spy during a measured phase: DIR/NAME.folded (collapsed stacks, all threads) and
+    DIR/NAME.svg. py-spy runs on the client core. A no-op otherwise."""
+
+    def __init__(self, pid: int, name: str, seconds: float) -> None:
+        self.dir = os.environ.get("MADOGUCHI_BENCH_PYSPY")
+        self.pid, self.name, self.seconds = pid, name, seconds
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        if not self.dir:
+            return
+        spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+        if not Path(spy).exists():
+            print("  (py-spy not found: no profile)", flush=True)
+            return
+        Path(self.dir).mkdir(parents=True, exist_ok=True)
+        for fmt, ext in (("raw", "folded"), ("flamegraph", "svg")):
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        spy,
+                        "record",
+                        "-d",
+                        str(int(self.seconds)),
+                        "-r",
+                        "100",
+                        "-f",
+                        fmt,
+                        "--threads",
+                        "-o",
+                        f"{self.dir}/{self.name}.{ext}",
+                        "--pid",
+                        str(self.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    preexec_fn=_pin_child(CLIENT_CORE),
+                )
+            )
+
+    def stop(self) -> None:
+        for p in self.procs:
+            try:
+                p.wait(timeout=self.seconds + 30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+        if self.procs:
+            print(f"  (py-spy profile: {self.dir}/{self.name}.folded and .svg)", flush=True)
+        self.procs = []
 
 
 # -- the server under test -----------------------------------------------------------------
@@ -288,10 +392,9 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
             raise RuntimeError(
                 f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
             )
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as r:
+            if r.status == 200:
+                return
         time.sleep(0.1)
     raise RuntimeError(f"server not healthy after {timeout}s: {url}")
 
@@ -465,14 +568,20 @@ class WsClient(asyncio.Protocol):
             if opcode in (1, 2, 0):
                 self._fragments.append(payload)
                 if fin:
-                    text = self._fragments[0] if len(self._fragments) == 1 else b"".join(self._fragments)
+                    text = (
+                        self._fragments[0]
+                        if len(self._fragments) == 1
+                        else b"".join(self._fragments)
+                    )
                     self._fragments = []
                     self.frames += 1
                     self.on_text(t, text)
             elif opcode == 9:  # ping -> pong
                 self._send(0xA, payload)
             elif opcode == 8:
-                self.close_code = struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else None
+                self.close_code = (
+                    struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else None
+                )
                 self._send(0x8, payload[:2])
                 self._finish(self.close_code)
                 return
@@ -513,7 +622,9 @@ class WsClient(asyncio.Protocol):
             self.transport.close()
 
 
-async def ws_connect(host: str, port: int, path: str, on_text: OnText, timeout: float = 30) -> WsClient:
+async def ws_connect(
+    host: str, port: int, path: str, on_text: OnText, timeout: float = 30
+) -> WsClient:
     loop = asyncio.get_running_loop()
     proto = WsClient(on_text)
     key = base64.b64encode(secrets.token_bytes(16)).decode()
@@ -533,10 +644,7 @@ def events_of(frame: bytes) -> list[dict[str, Any]]:
     if i < 0:
         return []
     tail = frame[i + 9 :]
-    if tail.endswith(b',"resync":true}'):
-        tail = tail[:-15]
-    else:
-        tail = tail[:-1]
+    tail = tail[:-15] if tail.endswith(b',"resync":true}') else tail[:-1]
     return json.loads(tail)
 
 

@@ -62,9 +62,7 @@ async def _run(server: c.Server) -> dict[str, Any]:
     counts: dict[str, int] = {}
     subs = [Subscriber(events, counts) for _ in range(SUBSCRIBERS)]
     for s in subs:
-        s.ws = await c.ws_connect(
-            "127.0.0.1", server.port, f"/ws/v1/public:{c.OFFICE}", s.on_text
-        )
+        s.ws = await c.ws_connect("127.0.0.1", server.port, f"/ws/v1/public:{c.OFFICE}", s.on_text)
     await asyncio.sleep(0.5)
 
     clerk = await c.Http("127.0.0.1", server.port, token).open()
@@ -74,8 +72,12 @@ async def _run(server: c.Server) -> dict[str, Any]:
     http_lat: list[float] = []
     timeouts = 0
     me, srv = c.CpuMeter(), c.CpuMeter(server.pid)
+    cores = c.CoreMeter()
     me.start()
     srv.start()
+    cores.start()
+    spy = c.Profiler(server.pid, "call_fanout", 10)
+    spy.start()
     t_end = time.perf_counter() + MAX_SECONDS
     for _ in range(CALLS):
         if time.perf_counter() > t_end:
@@ -100,7 +102,8 @@ async def _run(server: c.Server) -> dict[str, Any]:
             timeouts += 1
         await clerk.json("POST", f"/api/v1/tickets/{ticket['id']}/start")
         await clerk.json("POST", f"/api/v1/tickets/{ticket['id']}/finish")
-    client_busy, server_busy = me.busy(), srv.busy()
+    client_busy, server_busy, cores_busy = me.busy(), srv.busy(), cores.busy()
+    await asyncio.to_thread(spy.stop)
     await asyncio.sleep(0.3)
     await clerk.close()
     for s in subs:
@@ -124,6 +127,7 @@ async def _run(server: c.Server) -> dict[str, Any]:
         "timeouts": timeouts,
         "client_busy": client_busy,
         "server_busy": server_busy,
+        "cores": cores_busy,
         "frames": sum(s.ws.frames for s in subs if s.ws is not None),
     }
 
@@ -149,8 +153,11 @@ def run() -> dict[str, Any]:
     c.line("frames received (all subscribers)", str(out["frames"]))
     c.line(
         "CPU busy: server core / client core",
-        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}",
+        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}  (cores: {c.fmt_cores(out['cores'])})",
     )
+    warn = c.noisy_neighbours(out["cores"], out["server_busy"], out["client_busy"])
+    if warn:
+        print(warn, flush=True)
     result = {
         "subscribers": SUBSCRIBERS,
         "calls": out["calls"],
@@ -161,6 +168,7 @@ def run() -> dict[str, Any]:
         "frames": out["frames"],
         "server_cpu_busy": round(out["server_busy"], 3),
         "client_cpu_busy": round(out["client_busy"], 3),
+        "cores_busy": out["cores"],
         "goals": {"p99_ms<=50": ok},
     }
     path = c.write_result("call_fanout", result)

@@ -68,10 +68,7 @@ async def _phase(server: c.Server, seconds: float, tickets: int) -> dict[str, An
     t0 = time.perf_counter()
     await asyncio.wait_for(
         asyncio.gather(
-            *(
-                _kiosk(server, k, t0 + seconds, budget, latencies, errors)
-                for k in range(KIOSKS)
-            )
+            *(_kiosk(server, k, t0 + seconds, budget, latencies, errors) for k in range(KIOSKS))
         ),
         seconds + 30,
     )
@@ -83,10 +80,16 @@ async def _run(server: c.Server) -> dict[str, Any]:
     await _phase(server, 10.0, WARMUP_TICKETS)
     v0 = await asyncio.to_thread(server.version)
     me, srv = c.CpuMeter(), c.CpuMeter(server.pid)
+    cores = c.CoreMeter()
     me.start()
     srv.start()
+    cores.start()
+    spy = c.Profiler(server.pid, "issuing", DURATION_S - 1)
+    spy.start()
     out = await _phase(server, DURATION_S, MAX_TICKETS)
     out["client_busy"], out["server_busy"] = me.busy(), srv.busy()
+    out["cores"] = cores.busy()
+    await asyncio.to_thread(spy.stop)
     v1 = await asyncio.to_thread(server.version)
     out["committed_events"] = v1 - v0
     return out
@@ -117,8 +120,11 @@ def run() -> dict[str, Any]:
     )
     c.line(
         "CPU busy: server core / client core",
-        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}",
+        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}  (cores: {c.fmt_cores(out['cores'])})",
     )
+    warn = c.noisy_neighbours(out["cores"], out["server_busy"], out["client_busy"])
+    if warn:
+        print(warn, flush=True)
     result = {
         "kiosks": KIOSKS,
         "tickets": ok,
@@ -130,6 +136,7 @@ def run() -> dict[str, Any]:
         "durable_count_matches": durable_ok,
         "server_cpu_busy": round(out["server_busy"], 3),
         "client_cpu_busy": round(out["client_busy"], 3),
+        "cores_busy": out["cores"],
         "goals": {
             "tickets_per_s>=1000": rate_ok,
             "p99_ms<=10": p99_ok,

@@ -1,0 +1,61 @@
+"""`python -m bench` (or `make bench`): every benchmark of issue 3, one after the other.
+
+    python -m bench                 # all three
+    python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout
+
+Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
+fail on a goal; the exit status is non-zero only when a benchmark could not run.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+
+from . import _common as c
+from . import call_fanout, issuing, public_fanout
+
+BENCHMARKS = {
+    "issuing": issuing.run,
+    "call_fanout": call_fanout.run,
+    "public_fanout": public_fanout.run,
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    m = c.machine()
+    print(
+        f"madoguchi benchmarks — {m['cpus']} CPUs ({m['cpu_model'] or 'unknown'}), "
+        f"Python {m['python']}, server pinned to cpu{c.SERVER_CORE} and clients to "
+        f"cpu{c.CLIENT_CORE}: {'yes' if m['pinned'] else 'no (fewer than 2 cores)'}; "
+        f"load average {' '.join(m['loadavg'])}",
+        flush=True,
+    )
+    t0 = time.monotonic()
+    failed = []
+    goals: dict[str, dict[str, bool]] = {}
+    for name in names:
+        try:
+            goals[name] = BENCHMARKS[name]().get("goals", {})
+        except Exception:
+            failed.append(name)
+            print(f"\n!! {name} could not run:", flush=True)
+            traceback.print_exc()
+    c.header("goals")
+    for name, g in goals.items():
+        for goal, ok in g.items():
+            c.line(f"{name}: {goal}", c.verdict(ok))
+    for name in failed:
+        c.line(name, "did not run")
+    print(f"\n(all benchmarks took {time.monotonic() - t0:.0f} s)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
