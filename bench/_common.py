@@ -522,6 +522,12 @@ class WsClient(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         t = time.perf_counter()
+        if self.handshake_done and not self.buf:
+            # fast path: whole frames straight from `data`, no copy into the buffer
+            used = self._parse(data, t)
+            if used < len(data):
+                self.buf += data[used:]
+            return
         self.buf += data
         if not self.handshake_done:
             end = self.buf.find(b"\r\n\r\n")
@@ -537,33 +543,34 @@ class WsClient(asyncio.Protocol):
             self.handshake_done = True
             if not self.opened.done():
                 self.opened.set_result(None)
-        self._parse(t)
+        used = self._parse(self.buf, t)
+        del self.buf[:used]
 
-    def _parse(self, t: float) -> None:
-        buf = self.buf
+    def _parse(self, buf: bytes | bytearray, t: float) -> int:
+        """Handle every complete frame in buf; return how many bytes were used."""
+        start, n = 0, len(buf)
         while True:
-            n = len(buf)
-            if n < 2:
-                return
-            b0, b1 = buf[0], buf[1]
+            if n - start < 2:
+                return start
+            b0, b1 = buf[start], buf[start + 1]
             length = b1 & 0x7F
-            pos = 2
+            pos = start + 2
             if length == 126:
-                if n < 4:
-                    return
-                length = struct.unpack_from("!H", buf, 2)[0]
-                pos = 4
+                if n - start < 4:
+                    return start
+                length = struct.unpack_from("!H", buf, start + 2)[0]
+                pos = start + 4
             elif length == 127:
-                if n < 10:
-                    return
-                length = struct.unpack_from("!Q", buf, 2)[0]
-                pos = 10
+                if n - start < 10:
+                    return start
+                length = struct.unpack_from("!Q", buf, start + 2)[0]
+                pos = start + 10
             if b1 & 0x80:  # servers never mask; tolerate it anyway
                 pos += 4
             if n < pos + length:
-                return
+                return start
             payload = bytes(buf[pos : pos + length])
-            del buf[: pos + length]
+            start = pos + length
             opcode, fin = b0 & 0x0F, b0 & 0x80
             if opcode in (1, 2, 0):
                 self._fragments.append(payload)
@@ -584,7 +591,7 @@ class WsClient(asyncio.Protocol):
                 )
                 self._send(0x8, payload[:2])
                 self._finish(self.close_code)
-                return
+                return n
 
     def _send(self, opcode: int, payload: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -645,7 +652,16 @@ def events_of(frame: bytes) -> list[dict[str, Any]]:
         return []
     tail = frame[i + 9 :]
     tail = tail[:-15] if tail.endswith(b',"resync":true}') else tail[:-1]
-    return json.loads(tail)
+    # every subscriber of a channel gets the same frame: parse its events once
+    events = _EVENTS_CACHE.get(tail)
+    if events is None:
+        if len(_EVENTS_CACHE) > 4096:
+            _EVENTS_CACHE.clear()
+        events = _EVENTS_CACHE[tail] = json.loads(tail)
+    return events  # shared: read only
+
+
+_EVENTS_CACHE: dict[bytes, list[dict[str, Any]]] = {}
 
 
 def json_loads(data: bytes) -> Any:

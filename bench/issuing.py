@@ -36,6 +36,7 @@ async def _kiosk(
     budget: list[int],
     latencies: list[float],
     errors: dict[str, int],
+    done_at: list[float],
 ) -> None:
     http = await c.Http("127.0.0.1", server.port).open()
     i = index
@@ -55,6 +56,7 @@ async def _kiosk(
             t1 = time.perf_counter()
             if status == 201:
                 latencies.append(t1 - t0)
+                done_at.append(t1)
             else:
                 errors[str(status)] = errors.get(str(status), 0) + 1
     finally:
@@ -64,16 +66,23 @@ async def _kiosk(
 async def _phase(server: c.Server, seconds: float, tickets: int) -> dict[str, Any]:
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    done_at: list[float] = []
     budget = [tickets]
     t0 = time.perf_counter()
     await asyncio.wait_for(
         asyncio.gather(
-            *(_kiosk(server, k, t0 + seconds, budget, latencies, errors) for k in range(KIOSKS))
+            *(
+                _kiosk(server, k, t0 + seconds, budget, latencies, errors, done_at)
+                for k in range(KIOSKS)
+            )
         ),
         seconds + 30,
     )
     wall = time.perf_counter() - t0
-    return {"latencies": latencies, "errors": errors, "wall_s": wall}
+    per_second = [0] * (int(wall) + 1)
+    for t in done_at:
+        per_second[int(t - t0)] += 1
+    return {"latencies": latencies, "errors": errors, "wall_s": wall, "per_second": per_second}
 
 
 async def _run(server: c.Server) -> dict[str, Any]:
@@ -113,6 +122,7 @@ def run() -> dict[str, Any]:
         f"{out['committed_events']} ({'= tickets' if durable_ok else 'MISMATCH'})",
     )
     c.line("throughput", f"{rate:,.0f} tickets/s  (goal >= {GOAL_RATE:,.0f}: {c.verdict(rate_ok)})")
+    c.line("tickets per second, by second", " ".join(str(n) for n in out["per_second"]))
     c.line(
         "latency p50 / p95 / p99 / max",
         f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.2f} ms"
@@ -131,6 +141,7 @@ def run() -> dict[str, Any]:
         "wall_s": round(out["wall_s"], 3),
         "tickets_per_s": round(rate, 1),
         "latency": s,
+        "per_second": out["per_second"],
         "errors": out["errors"],
         "committed_events": out["committed_events"],
         "durable_count_matches": durable_ok,
