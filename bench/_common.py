@@ -54,6 +54,28 @@ def pin_self(core: int = CLIENT_CORE) -> None:
         os.sched_setaffinity(0, {core})
 
 
+NICE = int(os.environ.get("MADOGUCHI_BENCH_NICE", "-10"))
+
+
+def boost() -> int:
+    """Give the benchmark (and the servers it starts, which inherit it) priority over
+    other work on the machine, where allowed: tests running beside a benchmark on two
+    cores otherwise decide its figures. MADOGUCHI_BENCH_NICE=0 turns this off."""
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) > NICE:
+            os.setpriority(os.PRIO_PROCESS, 0, NICE)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def boost_session(pid: int) -> None:
+    """With autogroup scheduling, nice only ranks processes within one session: `python
+    -m bench` runs the benchmarks in a session of their own and weights it here."""
+    with contextlib.suppress(OSError, ValueError):
+        group = Path(f"/proc/{pid}/autogroup")
+        if NICE < 0 and int(group.read_text().split("nice")[1]) > NICE:
+            group.write_text(str(NICE))
+
+
 def unpin_self() -> None:
     with contextlib.suppress(OSError):
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
@@ -212,7 +234,16 @@ def machine() -> dict[str, Any]:
         "cpu_model": model,
         "python": sys.version.split()[0],
         "pinned": cores_available(),
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "autogroup": _read(Path("/proc/self/autogroup")),
     }
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
 
 
 def write_result(name: str, data: dict[str, Any]) -> Path:
@@ -676,6 +707,7 @@ def version_of(frame: bytes) -> int:
 
 @contextlib.contextmanager
 def pinned_client() -> Iterator[None]:
+    boost()
     pin_self(CLIENT_CORE)
     try:
         yield

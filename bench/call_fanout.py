@@ -134,7 +134,7 @@ async def _run(server: c.Server) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     c.header("2. call fan-out: call-next -> frame at 50 websocket subscribers")
-    with c.Server("call") as server, c.pinned_client():
+    with c.pinned_client(), c.Server("call") as server:
         out = c.run_loop(lambda: _run(server))
     s = c.summary_ms(out["latencies"])
     h = c.summary_ms(out["http"])

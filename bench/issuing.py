@@ -106,7 +106,7 @@ async def _run(server: c.Server) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     c.header("1. issuing: POST /tickets over HTTP, SQLite, 16 kiosks")
-    with c.Server("issuing") as server, c.pinned_client():
+    with c.pinned_client(), c.Server("issuing") as server:
         out = c.run_loop(lambda: _run(server))
     lat = out["latencies"]
     ok = len(lat)
