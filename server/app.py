@@ -10,6 +10,8 @@ from datetime import datetime
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from server import agent_link
+from server.api import kiosk as kiosk_pages
 from server.api import openapi, pages
 from server.api import routes as api_routes
 from server.api.auth import Tokens
@@ -27,7 +29,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        hub = system.attach_hub(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        hub = system.attach_hub(loop)
+        hub.printers = system.printing.kiosk_printer
+        system.printing.on_change = lambda kiosk: loop.call_soon_threadsafe(
+            hub.printer_changed, kiosk
+        )
         system.writer.start()
         system.printing.start()
         try:
@@ -42,6 +49,8 @@ def create_app(
         *api_routes.routes(),
         *openapi.routes(),
         *endpoints.routes(),
+        *agent_link.routes(),
+        *kiosk_pages.routes(),
         *pages.routes(),
     ]
     app = Starlette(routes=route_list, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]

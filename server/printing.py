@@ -9,6 +9,13 @@ and a reprint is an explicit staff action (``reprint=True``).
 
 Each kiosk's printer state is kept in memory here (one process owns its kiosks' printers). A
 printer that reported no paper gets no job until a status check says the paper is back.
+Every change of a printer's state bumps its ``revision`` and calls ``on_change(kiosk)``, so
+that the kiosk's screen hears of it at once; with ``probe_s`` set, printers that can report
+are asked for their status that often, so a kiosk announces "no paper" before a visitor taps
+and clears it once the roll is changed.
+
+A kiosk whose printer URI is ``agent:`` has its printer on the kiosk PC, behind the kiosk
+agent (``kiosk/agent.py``): its jobs go through ``server.agent_link``.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from printer.layout import TicketLayout, build_layout
 from printer.profiles import PrinterProfile, get_profile
 from printer.render import render
 from printer.status import PrinterStatus, read_status
+from server.agent_link import AGENT_URI, AgentLink
 from server.commands import TicketInfo
 from server.domain.office import Office
 from server.settings import Settings
@@ -72,10 +80,30 @@ class Device:
     last_seen: datetime | None = None  # last time the printer answered or took a job
     jobs: int = 0  # jobs handed to the printer since start
     held: list[str] = dataclasses.field(default_factory=list)  # ticket ids in its buffer
+    revision: int = 0  # bumped on every change of state or paper_near_end
+
+    @property
+    def is_agent(self) -> bool:
+        return self.uri.startswith(AGENT_URI)
 
     @property
     def can_report(self) -> bool:
-        return parse_uri(self.uri).can_read
+        return self.is_agent or parse_uri(self.uri).can_read
+
+    @property
+    def can_print(self) -> bool:
+        """False when the last word from the printer was a fault: the kiosk says so first."""
+        return self.state in ("unknown", "online")
+
+    def brief(self) -> dict[str, Any]:
+        """What the kiosk's own screen needs to know about its printer."""
+        return {
+            "state": self.state,
+            "can_print": self.can_print,
+            "paper_near_end": self.paper_near_end,
+            "reports_status": self.can_report,
+            "revision": self.revision,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,19 +131,27 @@ class PrintService:
         *,
         timeout: float = PRINT_TIMEOUT_S,
         answer_wait: float = ANSWER_WAIT_S,
+        probe_s: float | None = None,
     ) -> None:
         self.settings, self.office, self.engines, self.clock = settings, office, engines, clock
         self.timeout, self.answer_wait = timeout, answer_wait
+        self.probe_s = settings.printer_probe_s if probe_s is None else probe_s
+        # Called (from any thread) with a kiosk's id when its printer's state changed.
+        self.on_change: Callable[[str], None] | None = None
         self._tz = ZoneInfo(office.timezone)
         self._lock = threading.Lock()  # guards the Device records
         self._kiosk_locks = {kiosk: threading.Lock() for kiosk in office.kiosks}
         self.devices: dict[str, Device] = {}
         for kiosk in office.kiosks:
             uri, profile = self.printer_for(kiosk)
-            parse_uri(uri)  # a bad URI is refused at start-up, not at the first ticket
+            if not uri.startswith(AGENT_URI):
+                parse_uri(uri)  # a bad URI is refused at start-up, not at the first ticket
             self.devices[kiosk] = Device(kiosk, uri, profile.name)
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending: set[asyncio.Future[PrintOutcome]] = set()
+        self._monitor: asyncio.Task[None] | None = None
+        self._records: set[asyncio.Task[None]] = set()  # outcomes from agents being written
+        self.agents = AgentLink(self._agent_outcome, self._agent_state)
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -137,8 +173,41 @@ class PrintService:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 workers, thread_name_prefix="madoguchi-print"
             )
+        if self.probe_s > 0 and self._monitor is None:
+            self._monitor = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """Ask each printer that can report for its status every ``probe_s`` seconds."""
+        loop = asyncio.get_running_loop()
+        while True:
+            for kiosk, device in self.devices.items():
+                if device.can_report and not device.is_agent:
+                    with contextlib.suppress(Exception):
+                        await loop.run_in_executor(self._executor, self._probe_idle, kiosk)
+            await asyncio.sleep(self.probe_s)
+
+    def _probe_idle(self, kiosk: str) -> None:
+        """In a worker thread: a status check, unless a job is printing there right now."""
+        lock = self._kiosk_locks[kiosk]
+        if not lock.acquire(blocking=False):
+            return
+        try:
+            status = self._probe(self.devices[kiosk].uri)
+        except PrinterUnavailable as e:
+            self._fault(kiosk, e, "")
+        else:
+            self._observe(kiosk, status)
+        finally:
+            lock.release()
 
     async def stop(self) -> None:
+        if self._records:
+            await asyncio.wait(self._records, timeout=self.timeout)
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._monitor
+            self._monitor = None
         if self._pending:
             await asyncio.wait(self._pending, timeout=self.timeout * 2)
         if self._executor is not None:
@@ -168,6 +237,8 @@ class PrintService:
             return outcome
         if reprint:
             await asyncio.to_thread(self._record, info.ticket.id, PrintOutcome("queued"))
+        if self.devices[kiosk].is_agent:
+            return await self._print_by_agent(kiosk, info.ticket.id, layout)
         loop = asyncio.get_running_loop()
         task = loop.run_in_executor(self._executor, self._print_sync, kiosk, info.ticket.id, layout)
         self._pending.add(task)
@@ -176,6 +247,54 @@ class PrintService:
             return await asyncio.wait_for(asyncio.shield(task), self.answer_wait)
         except TimeoutError:
             return PrintOutcome("queued")
+
+    async def _print_by_agent(
+        self, kiosk: str, ticket_id: str, layout: TicketLayout
+    ) -> PrintOutcome:
+        """Hand the job to the kiosk's agent; its acknowledgement is the outcome."""
+        try:
+            job = await asyncio.to_thread(render, layout, get_profile(self.devices[kiosk].profile))
+        except Exception as e:
+            log.exception("could not render ticket %s for %s", ticket_id, kiosk)
+            outcome = PrintOutcome("failed", f"render: {e}"[:200])
+        else:
+            future = self.agents.submit(kiosk, ticket_id, job)
+            try:
+                status, error = await asyncio.wait_for(asyncio.shield(future), self.answer_wait)
+            except TimeoutError:
+                return PrintOutcome("queued")
+            return PrintOutcome("printed" if status == "printed" else "failed", error)
+        await asyncio.to_thread(self._record, ticket_id, outcome)
+        return outcome
+
+    def _agent_outcome(self, kiosk: str, ticket_id: str, result: tuple[str, str | None]) -> None:
+        """On the event loop: the agent acknowledged a job (or it was given up)."""
+        outcome = PrintOutcome("printed" if result[0] == "printed" else "failed", result[1])
+        with self._lock:
+            device = self.devices[kiosk]
+            if outcome.status == "printed":
+                device.jobs += 1
+                device.last_seen = self.clock()
+        task = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(self._record_quietly, ticket_id, outcome)
+        )
+        self._records.add(task)
+        task.add_done_callback(self._records.discard)
+
+    def _agent_state(self, kiosk: str, state: str, paper_near_end: bool) -> None:
+        """The agent said how its printer is (or it went away: ``offline``)."""
+        if state == "online":
+            self._observe(kiosk, None, near_end=paper_near_end)
+        else:
+            self._fault(
+                kiosk, PrinterUnavailable(state if state in _STATE_OF_REASON else "offline"), ""
+            )
+
+    def _record_quietly(self, ticket_id: str, outcome: PrintOutcome) -> None:
+        try:
+            self._record(ticket_id, outcome)
+        except Exception:
+            log.exception("could not record the print outcome of ticket %s", ticket_id)
 
     def layout(self, info: TicketInfo, url: str) -> TicketLayout:
         ticket = info.ticket
@@ -237,18 +356,25 @@ class PrintService:
     # -- device state -------------------------------------------------------------------------
 
     def _observe(
-        self, kiosk: str, status: PrinterStatus | None, printed: str | None = None
+        self,
+        kiosk: str,
+        status: PrinterStatus | None,
+        printed: str | None = None,
+        near_end: bool | None = None,
     ) -> None:
         """The printer answered and can print (``status`` None: it cannot say more)."""
         now = self.clock()
         released: list[str] = []
         with self._lock:
             device = self.devices[kiosk]
+            before = (device.state, device.paper_near_end)
             device.last_seen = now
             if printed is not None:
                 device.jobs += 1
             if status is not None:
-                device.paper_near_end = status.paper_near_end
+                near_end = status.paper_near_end
+            if near_end is not None:
+                device.paper_near_end = near_end
             if device.state != "online":
                 if device.state != "unknown":
                     log.warning(
@@ -257,6 +383,9 @@ class PrintService:
                 device.state, device.changed_at, device.last_error = "online", now, None
                 # A printer out of paper keeps the jobs it took and prints them on refill.
                 released, device.held = device.held, []
+            changed = self._bump(device, before)
+        if changed:
+            self._announce(kiosk)
         for ticket_id in released:
             with contextlib.suppress(Exception):
                 self._record(ticket_id, PrintOutcome("printed"))
@@ -266,6 +395,7 @@ class PrintService:
         state = _STATE_OF_REASON.get(error.reason, "offline")
         with self._lock:
             device = self.devices[kiosk]
+            before = (device.state, device.paper_near_end)
             if error.sent:
                 device.jobs += 1
                 device.last_seen = now
@@ -283,6 +413,28 @@ class PrintService:
                     "; the job is in its buffer and may print later" if error.sent else "",
                 )
                 device.state, device.changed_at = state, now
+            changed = self._bump(device, before)
+        if changed:
+            self._announce(kiosk)
+
+    @staticmethod
+    def _bump(device: Device, before: tuple[str, bool]) -> bool:
+        """Under the lock: a new revision if the state or the paper warning changed."""
+        if (device.state, device.paper_near_end) == before:
+            return False
+        device.revision += 1
+        return True
+
+    def _announce(self, kiosk: str) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(kiosk)
+            except Exception:  # a closed loop at shutdown: the screen will resync anyway
+                log.debug("could not announce the printer state of %s", kiosk, exc_info=True)
+
+    def kiosk_printer(self, kiosk: str) -> dict[str, Any]:
+        with self._lock:
+            return self.devices[kiosk].brief()
 
     def device_list(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -16,6 +16,9 @@ class Settings:
     public_url: str = ""  # the address visitors reach, for QR codes; "" = this server
     printers: dict[str, str] = dataclasses.field(default_factory=dict)  # kiosk -> URI
     preview_dir: str = "var/tickets"
+    # How often a kiosk's printer is asked for its status between tickets (0: only around
+    # each ticket), so that a kiosk announces "no paper" before a visitor taps.
+    printer_probe_s: float = 0.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -25,6 +28,7 @@ class Settings:
             "office_file": env.get("MADOGUCHI_OFFICE") or None,
             "always_open": env.get("MADOGUCHI_ALWAYS_OPEN", "") in ("1", "true", "yes"),
             "public_url": env.get("MADOGUCHI_PUBLIC_URL", ""),
+            "printer_probe_s": float(env.get("MADOGUCHI_PRINTER_PROBE_S", "5")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """The screens' addresses. Each is a placeholder until its own issue lands; the live
-data behind it is already served at /api/v1/views/{channel}."""
+data behind it is already served at /api/v1/views/{channel}. (The kiosk's page is in
+``server.api.kiosk``.)"""
 
 from __future__ import annotations
 
@@ -35,15 +36,6 @@ async def home(request: Request) -> HTMLResponse:
     )
 
 
-async def kiosk(request: Request) -> HTMLResponse:
-    office = request.app.state.system.office.id
-    return _page(
-        "発券機",
-        f"発券機 {request.path_params['kiosk']} の画面は準備中です。",
-        f"/api/v1/views/public:{office}",
-    )
-
-
 async def display(request: Request) -> HTMLResponse:
     name = request.path_params["display"]
     return _page(
@@ -69,7 +61,6 @@ async def admin(request: Request) -> HTMLResponse:
 def routes() -> list[Route]:
     return [
         Route("/", home),
-        Route("/kiosk/{kiosk}", kiosk),
         Route("/display/{display}", display),
         Route("/counter/{counter}", counter),
         Route("/t/{token}", ticket_page),

@@ -87,7 +87,7 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
     snap = await asyncio.to_thread(
         read_snapshot, system.engines, system.ctx, system.clock(), None, tokens
     )
-    view = build_view(channel, snap)
+    view = build_view(channel, snap, system.printing.kiosk_printer)
     if view is None:
         raise NotFound("受付票が見つかりません。", kind="ticket")
     body = dumps(view).encode()

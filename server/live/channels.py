@@ -9,7 +9,7 @@ from server.domain.errors import NotFound
 from server.domain.events import CALL_EVENTS
 from server.domain.office import Office
 
-KINDS = ("public", "display", "counter", "ticket", "admin")
+KINDS = ("public", "display", "counter", "ticket", "admin", "kiosk")
 STAFF_KINDS = frozenset({"counter", "admin"})
 # Fields never sent to screens anyone can see: ticket ids are staff handles, clerks
 # are people.
@@ -39,6 +39,7 @@ def parse_channel(name: str, office: Office) -> Channel:
         "display": key in office.displays,
         "counter": key in office.counters,
         "ticket": True,  # resolved against the store when the view is built
+        "kiosk": key in office.kiosks,
     }[kind]
     if not known:
         raise NotFound(f"チャンネル {name!r} はありません。", kind="channel")
@@ -70,6 +71,8 @@ def events_for(
         display = office.displays[channel.key]
         areas = set(display.areas)
         return [_public(e) for e in events if _area_of(office, e) in areas]
+    if channel.kind == "kiosk":
+        return []  # a kiosk shows counts and estimates; it announces nothing
     return [_public(e) for e in events]
 
 

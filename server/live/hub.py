@@ -47,6 +47,7 @@ class Subscriber:
         self.wake = asyncio.Event()
         self.dropped = False
         self.ready = False  # offers before the first view is queued are ignored
+        self.note: str | None = None  # a kiosk's newest printer frame, sent after the view
 
     def offer(
         self, prev: int, version: int, view_json: str, events: list[dict[str, Any]], shared: str
@@ -80,14 +81,16 @@ class Subscriber:
             await self.wake.wait()
             self.wake.clear()
             text = self.take()
-            if text is None:
-                continue
-            try:
-                await asyncio.wait_for(self.socket.send_text(text), SEND_TIMEOUT_S)
-            except TimeoutError:
-                log.info("dropping slow client on %s", self.channel.name)
-                await self.drop()
-                return
+            note, self.note = self.note, None
+            for frame in (text, note):
+                if frame is None:
+                    continue
+                try:
+                    await asyncio.wait_for(self.socket.send_text(frame), SEND_TIMEOUT_S)
+                except TimeoutError:
+                    log.info("dropping slow client on %s", self.channel.name)
+                    await self.drop()
+                    return
 
     async def drop(self) -> None:
         self.dropped = True
@@ -112,6 +115,8 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self.known_version = 0
         self.rebuilds = 0
+        # A kiosk's id -> its printer's state (the print service's), for kiosk channels.
+        self.printers: Callable[[str], dict[str, Any]] | None = None
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -152,7 +157,7 @@ class Hub:
             # offers to this subscriber are ignored until it is ready, so read again.
             if snap.version >= state.version:
                 break
-        view = build_view(channel, snap)
+        view = build_view(channel, snap, self.printers)
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.CLOSE_NOT_FOUND, "unknown ticket")
@@ -198,6 +203,25 @@ class Hub:
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
 
+    def printer_changed(self, kiosk: str) -> None:
+        """A kiosk's printer changed state (no office version for it): the kiosk's screen
+        gets a ``printer`` frame now, ordered by the printer's own ``revision``."""
+        state = self._channels.get(f"kiosk:{kiosk}")
+        if state is None or self.printers is None:
+            return
+        text = protocol.dumps(
+            {
+                "type": "printer",
+                "channel": state.channel.name,
+                "version": state.version,
+                "printer": self.printers(kiosk),
+            }
+        )
+        for sub in state.subscribers:
+            if sub.ready:
+                sub.note = text
+                sub.wake.set()
+
     # -- rebuilding -------------------------------------------------------------------
     async def _rebuild_loop(self) -> None:
         while self._dirty:
@@ -222,7 +246,7 @@ class Hub:
         for state in states:
             if snap.version <= state.version or not state.subscribers:
                 continue
-            view = build_view(state.channel, snap)
+            view = build_view(state.channel, snap, self.printers)
             if view is None:
                 continue
             new = [e for e in snap.events if e["seq"] > state.version]

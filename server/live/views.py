@@ -4,6 +4,7 @@ it receives and never reconstructs state."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from server.domain import call_policy
@@ -260,8 +261,54 @@ def admin_view(snap: Snapshot) -> dict[str, Any]:
     return view
 
 
-def build_view(channel: Channel, snap: Snapshot) -> dict[str, Any] | None:
-    """None when the channel's subject does not exist (an unknown ticket token)."""
+def kiosk_view(
+    snap: Snapshot, kiosk_id: str, printer: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A kiosk's start screen: its areas' services with waiting counts, estimates and
+    whether tickets are issued, and its printer's state (``printer``: from the print service,
+    None where this process does not know it)."""
+    office = snap.office
+    kiosk = office.kiosks[kiosk_id]
+    lines = _lines(snap)
+    areas = [
+        {
+            "id": a,
+            "names": office.areas[a].names,
+            "floor": office.areas[a].floor,
+            "services": [
+                _kiosk_service(_service_view(snap, s, lines))
+                for s in office.services.values()
+                if s.area == a
+            ],
+        }
+        for a in kiosk.areas
+        if a in office.areas
+    ]
+    return {
+        "office": _head(office, snap),
+        "version": snap.version,
+        "kiosk": {"id": kiosk.id, "open_issuing": office.open_issuing},
+        "areas": areas,
+        "issuing": any(s["issuing"] for a in areas for s in a["services"]),
+        "printer": printer,
+        "notice": office.notice,
+    }
+
+
+def _kiosk_service(view: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "prefix", "names", "waiting", "estimate", "issuing", "closed_reason")
+    return {k: view[k] for k in keep}
+
+
+def build_view(
+    channel: Channel,
+    snap: Snapshot,
+    printers: Callable[[str], dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """None when the channel's subject does not exist (an unknown ticket token).
+    ``printers``: a kiosk's id -> its printer's state, for the kiosk channel."""
+    if channel.kind == "kiosk":
+        return kiosk_view(snap, channel.key, printers(channel.key) if printers else None)
     if channel.kind == "public":
         return public_view(snap)
     if channel.kind == "display":

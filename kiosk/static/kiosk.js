@@ -1,0 +1,384 @@
+// The kiosk (発券機): pick a language and a procedure, get a numbered ticket.
+// Follows its live channel kiosk:{kiosk}; issues through the HTTP API with its device token.
+
+const config = JSON.parse(document.getElementById("kiosk-config").textContent);
+const TOKEN_KEY = `madoguchi.kiosk.${config.kiosk}.token`;
+const PRINTED_RETURN_S = 10; // the number stays up while the ticket comes out
+const ON_SCREEN_RETURN_S = 60; // time to photograph the number or scan the QR code
+const IDLE_RESET_S = 60; // back to Japanese, priority off, when nobody touches the screen
+const SPEECH_LANG = { ja: "ja-JP", "ja-easy": "ja-JP", en: "en-US", zh: "zh-CN", ko: "ko-KR", vi: "vi-VN", ne: "ne-NP" };
+
+const state = {
+  lang: "ja",
+  priority: false,
+  voice: false,
+  view: null,
+  version: -1,
+  printer: null,
+  screen: "start", // start | issuing | ticket | error | unpaired
+  ticket: null,
+  busy: false,
+  connected: false,
+};
+let returnTimer = null;
+let idleTimer = null;
+
+const $ = (id) => document.getElementById(id);
+
+// -- pairing: /kiosk/kiosk-2f?token=... once; the token stays on this screen only ----------
+function pair() {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get("token");
+  if (token) {
+    window.localStorage.setItem(TOKEN_KEY, token);
+    url.searchParams.delete("token");
+    const rest = url.searchParams.toString();
+    window.history.replaceState(null, "", url.pathname + (rest ? `?${rest}` : "") + url.hash);
+  }
+  return window.localStorage.getItem(TOKEN_KEY);
+}
+let token = pair();
+
+// -- text ----------------------------------------------------------------------------------
+function t(key, fields = {}) {
+  const text = (config.messages[state.lang] || config.messages.ja)[key] ?? config.messages.ja[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(fields[name] ?? ""));
+}
+const named = (names) => (names && (names[state.lang] || names.ja)) || "";
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+function estimateText(service) {
+  const e = service.estimate;
+  if (!e || (service.waiting === 0 && e.high_min === 0)) return t("no_wait");
+  if (e.low_min === e.high_min) return t("estimate_one", { lo: e.low_min });
+  return t("estimate", { lo: e.low_min, hi: e.high_min });
+}
+
+function speak(text) {
+  if (!state.voice || !("speechSynthesis" in window)) return;
+  window.speechSynthesis.cancel();
+  const utterance = new SpeechSynthesisUtterance(text);
+  utterance.lang = SPEECH_LANG[state.lang] || "ja-JP";
+  window.speechSynthesis.speak(utterance);
+}
+
+// -- the frame around every screen -----------------------------------------------------------
+function renderChrome() {
+  document.documentElement.lang = state.lang === "ja-easy" ? "ja" : state.lang;
+  $("office-name").textContent = named(config.office_names);
+  $("kiosk-title").textContent = t("title");
+  const nav = $("languages");
+  nav.replaceChildren(
+    ...config.languages.map((lang) =>
+      el("button", {
+        type: "button",
+        lang: lang === "ja-easy" ? "ja" : lang,
+        "data-lang": lang,
+        "aria-pressed": String(lang === state.lang),
+        text: config.messages[lang].language,
+        onclick: () => setLanguage(lang),
+      }),
+    ),
+  );
+  const voice = $("voice");
+  voice.textContent = `🔊 ${t("voice")}`;
+  voice.setAttribute("aria-pressed", String(state.voice));
+  renderBanner();
+}
+
+function printerDown() {
+  return Boolean(state.printer && state.printer.can_print === false);
+}
+
+function renderBanner() {
+  const banner = $("banner");
+  if (printerDown() && state.screen !== "unpaired") {
+    banner.textContent = state.printer.state === "paper_out" ? t("paper_out") : t("printer_down");
+    banner.dataset.printer = state.printer.state;
+    banner.hidden = false;
+  } else if (!state.connected && state.view) {
+    banner.textContent = t("connecting");
+    banner.dataset.printer = "";
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+}
+
+function render() {
+  renderChrome();
+  const screen = $("screen");
+  if (state.screen === "unpaired") screen.replaceChildren(unpairedScreen());
+  else if (state.screen === "issuing") screen.replaceChildren(el("p", { class: "connecting", text: t("issuing") }));
+  else if (state.screen === "ticket") screen.replaceChildren(ticketScreen(state.ticket));
+  else if (state.screen === "error") screen.replaceChildren(errorScreen());
+  else if (!state.view) screen.replaceChildren(el("p", { class: "connecting", text: t("connecting") }));
+  else screen.replaceChildren(...startScreen(state.view));
+}
+
+// -- the start screen: procedures by area and floor ------------------------------------------
+function startScreen(view) {
+  const areas = el(
+    "div",
+    { class: "areas" },
+    view.areas.map((area) =>
+      el(
+        "section",
+        { class: "area", "aria-label": `${area.floor} ${named(area.names)}` },
+        el("h2", {}, el("span", { class: "floor", text: t("floor", { floor: area.floor }) }), named(area.names)),
+        el("div", { class: "services" }, area.services.map(serviceButton)),
+      ),
+    ),
+  );
+  const priority = el(
+    "button",
+    {
+      type: "button",
+      class: "priority",
+      id: "priority",
+      "aria-pressed": String(state.priority),
+      onclick: () => {
+        state.priority = !state.priority;
+        render();
+        if (state.priority) speak(t("priority_hint"));
+      },
+    },
+    el("span", { class: "box", "aria-hidden": "true", text: state.priority ? "✓" : "" }),
+    el("strong", { text: t("priority") }),
+    el("span", { text: t("priority_hint") }),
+  );
+  return [el("h1", { class: "heading", text: t("choose") }), areas, priority];
+}
+
+function serviceButton(service) {
+  const open = service.issuing;
+  const reason = open ? null : t(service.closed_reason || "closed");
+  const meta = open
+    ? [el("span", { class: "waiting", text: t("waiting", { n: service.waiting }) }), el("span", { class: "estimate", text: estimateText(service) })]
+    : [el("span", { class: "reason", text: reason })];
+  const name = named(service.names);
+  return el(
+    "button",
+    {
+      type: "button",
+      class: "service",
+      "data-service": service.id,
+      "aria-disabled": String(!open),
+      "aria-label": [name, ...meta.map((m) => m.textContent)].join("、"),
+      onclick: () => (open ? issue(service.id) : speak(`${name}。${reason}`)),
+    },
+    el("span", { class: "name" }, el("span", { class: "prefix", "aria-hidden": "true", text: service.prefix }), name),
+    state.lang !== "ja" && state.lang !== "ja-easy" ? el("span", { class: "name-ja", lang: "ja", text: service.names.ja }) : null,
+    el("span", { class: "meta" }, meta),
+  );
+}
+
+// -- issuing --------------------------------------------------------------------------------
+async function issue(service) {
+  if (state.busy) return;
+  state.busy = true;
+  state.screen = "issuing";
+  render();
+  try {
+    let answer = await post(service);
+    if ((answer.status === 401 || answer.status === 403) && token) {
+      // A token that no longer works (rotated): forget it; open issuing needs none.
+      window.localStorage.removeItem(TOKEN_KEY);
+      token = null;
+      if (config.open_issuing) answer = await post(service);
+    }
+    if (answer.status === 401 || answer.status === 403) {
+      state.screen = config.open_issuing ? "error" : "unpaired";
+    } else if (!answer.ok) {
+      state.screen = "error";
+    } else {
+      state.ticket = await answer.json();
+      state.screen = "ticket";
+    }
+  } catch (e) {
+    state.screen = "error";
+  } finally {
+    state.busy = false;
+  }
+  state.priority = false;
+  render();
+  if (state.screen === "ticket") {
+    const tk = state.ticket;
+    speak(`${t("number_label")} ${tk.number}。${t("wait_for_call")}`);
+    returnAfter(tk.print.status === "printed" ? PRINTED_RETURN_S : ON_SCREEN_RETURN_S);
+  } else if (state.screen === "error") {
+    speak(t("issue_failed"));
+    returnAfter(PRINTED_RETURN_S);
+  }
+}
+
+function post(service) {
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return fetch(`/api/v1/offices/${encodeURIComponent(config.office)}/tickets`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ service, kiosk: config.kiosk, lang: state.lang, priority: state.priority }),
+  });
+}
+
+function ticketScreen(ticket) {
+  const printed = ticket.print.status === "printed";
+  const waitLine = [];
+  if (ticket.position !== null && ticket.position !== undefined) waitLine.push(t("ahead", { n: ticket.position }));
+  if (ticket.estimate) waitLine.push(estimateText({ waiting: ticket.position, estimate: ticket.estimate }));
+  const text = el(
+    "div",
+    { class: "text" },
+    el("div", { class: "label", text: t("number_label") }),
+    el("div", { class: "number", id: "ticket-number", text: ticket.number }),
+    el("div", { class: "service-name", text: named(ticket.service_names) }),
+    waitLine.length ? el("div", { class: "wait", text: waitLine.join("　") }) : null,
+    el("div", { class: "instruction", text: t("wait_for_call") }),
+    el("div", {
+      class: printed ? "status" : "status failed",
+      id: "print-status",
+      "data-print": ticket.print.status,
+      text: printed ? t("printed") : t("on_screen"),
+    }),
+    el("button", { type: "button", class: "done", onclick: backToStart, text: t("done") }),
+    el("div", { class: "countdown", id: "countdown" }),
+  );
+  if (printed) return el("div", { class: "ticket printed", "data-number": ticket.number }, text);
+  const qr = el("img", {
+    class: "qr",
+    id: "ticket-qr",
+    src: `/api/v1/visitor/${encodeURIComponent(ticket.token)}/qr.svg`,
+    alt: t("qr_alt"),
+  });
+  return el("div", { class: "ticket on-screen", "data-number": ticket.number }, text, qr);
+}
+
+function errorScreen() {
+  return el(
+    "div",
+    { class: "notice", role: "alert" },
+    el("p", { text: t("issue_failed") }),
+    el("button", { type: "button", class: "done", onclick: backToStart, text: t("done") }),
+  );
+}
+
+function unpairedScreen() {
+  return el(
+    "div",
+    { class: "notice", role: "alert", id: "unpaired" },
+    el("h1", { text: t("unpaired_title") }),
+    el("p", { text: t("unpaired_body", { kiosk: config.kiosk, path: window.location.pathname }) }),
+  );
+}
+
+function returnAfter(seconds) {
+  clearInterval(returnTimer);
+  let left = seconds;
+  const tick = () => {
+    const countdown = $("countdown");
+    if (countdown) countdown.textContent = t("returning", { s: left });
+    if (left-- <= 0) backToStart();
+  };
+  tick();
+  returnTimer = setInterval(tick, 1000);
+}
+
+function backToStart() {
+  clearInterval(returnTimer);
+  state.screen = unpaired() ? "unpaired" : "start";
+  state.ticket = null;
+  render();
+}
+
+function unpaired() {
+  return !config.open_issuing && !token;
+}
+
+function setLanguage(lang) {
+  state.lang = lang;
+  render();
+  speak(t("choose"));
+}
+
+// -- idle: the next visitor starts in Japanese with nothing chosen --------------------------
+function touched() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (state.screen !== "start" || (state.lang === "ja" && !state.priority)) return;
+    state.lang = "ja";
+    state.priority = false;
+    render();
+  }, IDLE_RESET_S * 1000);
+}
+
+// -- the live channel ------------------------------------------------------------------------
+let backoff = 500;
+function connect() {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  const since = state.version >= 0 ? `?since=${state.version}` : "";
+  const socket = new WebSocket(`${scheme}://${window.location.host}/ws/v1/kiosk:${encodeURIComponent(config.kiosk)}${since}`);
+  socket.addEventListener("open", () => {
+    backoff = 500;
+    state.connected = true;
+    renderBanner();
+  });
+  socket.addEventListener("message", (message) => {
+    const frame = JSON.parse(message.data);
+    if (frame.type === "view" && (frame.resync || frame.version > state.version)) {
+      state.version = frame.version;
+      state.view = frame.view;
+      setPrinter(frame.view.printer);
+      if (state.screen === "start") render();
+    } else if (frame.type === "printer") {
+      setPrinter(frame.printer);
+    }
+  });
+  socket.addEventListener("close", () => {
+    state.connected = false;
+    renderBanner();
+    // Backoff with jitter, so that every kiosk does not reconnect in the same second.
+    window.setTimeout(connect, backoff / 2 + Math.random() * backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  });
+}
+
+function setPrinter(printer) {
+  if (!printer) return;
+  if (state.printer && printer.revision < state.printer.revision) return;
+  state.printer = printer;
+  document.body.dataset.printer = printer.state;
+  renderBanner();
+}
+
+function clock() {
+  const now = new Date();
+  $("clock").textContent = `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}`;
+}
+
+$("voice").addEventListener("click", () => {
+  state.voice = !state.voice;
+  renderChrome();
+  speak(t("choose"));
+});
+document.addEventListener("pointerdown", touched, { passive: true });
+document.addEventListener("contextmenu", (e) => e.preventDefault());
+state.screen = unpaired() ? "unpaired" : "start";
+clock();
+setInterval(clock, 10000);
+render();
+connect();
