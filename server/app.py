@@ -10,7 +10,7 @@ from datetime import datetime
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from server import agent_link
+from server import agent_link, voice
 from server.api import kiosk as kiosk_pages
 from server.api import openapi, pages
 from server.api import routes as api_routes
@@ -42,6 +42,7 @@ def create_app(
         finally:
             await system.printing.stop()
             await hub.stop()
+            app.state.voice.close()
             system.writer.stop()
             system.engines.dispose()
 
@@ -51,11 +52,13 @@ def create_app(
         *endpoints.routes(),
         *agent_link.routes(),
         *kiosk_pages.routes(),
+        *voice.routes(),
         *pages.routes(),
     ]
     app = Starlette(routes=route_list, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.system = system
     app.state.tokens = Tokens(signing_key(system))
+    app.state.voice = voice.Voice()
     return app
 
 

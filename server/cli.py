@@ -182,7 +182,8 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
         token = device_token(system.engines, kiosk)
         lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}?token={token}")
     for display in office.displays:
-        lines.append(f"  呼出表示盤 display     {base}/display/{display}")
+        token = device_token(system.engines, display)
+        lines.append(f"  呼出表示盤 display     {base}/display/{display}?token={token}")
     lines.append(
         f"  窓口端末 counter app   {base}/counter/1  (counters {', '.join(office.counters)})"
     )

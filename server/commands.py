@@ -189,7 +189,10 @@ class CallNext:
                 number=held.number,
             )
         chosen = call_policy.pick_next(
-            counter, q.line_heads(tx.conn, ctx.office.id, counter.services)
+            counter,
+            q.line_heads(
+                tx.conn, ctx.office.id, counter.services, calendar.business_day(ctx.office, tx.now)
+            ),
         )
         if chosen is None:
             return None
@@ -222,7 +225,7 @@ class ActOnTicket:
                 office.return_rule,
                 office.return_after,
                 ticket,
-                q.waiting_line(tx.conn, office.id, ticket.service),
+                q.waiting_line(tx.conn, office.id, ticket.service, ticket.day),
                 tx.now,
             )
         after, event = lifecycle.apply(

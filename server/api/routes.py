@@ -18,6 +18,7 @@ from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Action
 from server.live.channels import STAFF_KINDS, parse_channel
+from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
 from server.live.source import read_snapshot
 from server.live.views import build_view
@@ -83,6 +84,10 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
     channel = parse_channel(name, system.office)
     if channel.kind in STAFF_KINDS:
         require_staff(request, _tokens(request))
+    if channel.kind == "display" and not await may_watch_display(request, channel):
+        raise ApiError(
+            401, "unauthorized", "表示盤のトークン（madoguchi device token）が必要です。"
+        )
     tokens = (channel.key,) if channel.kind == "ticket" else ()
     snap = await asyncio.to_thread(
         read_snapshot, system.engines, system.ctx, system.clock(), None, tokens

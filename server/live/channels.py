@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
+from display import announce
 from server.domain.errors import NotFound
 from server.domain.events import CALL_EVENTS
 from server.domain.office import Office
+from server.voice import clip_path
 
 KINDS = ("public", "display", "counter", "ticket", "admin", "kiosk")
 STAFF_KINDS = frozenset({"counter", "admin"})
@@ -51,9 +54,16 @@ def _public(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def events_for(
-    channel: Channel, office: Office, events: list[dict[str, Any]], ticket_id: str | None = None
+    channel: Channel,
+    office: Office,
+    events: list[dict[str, Any]],
+    ticket_id: str | None = None,
+    langs: Mapping[str, str] | None = None,
+    voiced: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """The events a channel carries, stripped of what its audience may not see."""
+    """The events a channel carries, stripped of what its audience may not see. On a
+    display, each call event also carries what to say (`langs`: ticket id -> language;
+    `voiced`: the languages the server has a voice for)."""
     if channel.kind in STAFF_KINDS:
         if channel.kind == "counter":
             counter = office.counters[channel.key]
@@ -70,10 +80,47 @@ def events_for(
     if channel.kind == "display":
         display = office.displays[channel.key]
         areas = set(display.areas)
-        return [_public(e) for e in events if _area_of(office, e) in areas]
+        return [
+            _with_announce(
+                _public(e),
+                office,
+                display.languages,
+                (langs or {}).get(e.get("ticket") or ""),
+                voiced,
+            )
+            for e in events
+            if _area_of(office, e) in areas
+        ]
     if channel.kind == "kiosk":
         return []  # a kiosk shows counts and estimates; it announces nothing
     return [_public(e) for e in events]
+
+
+def _with_announce(
+    event: dict[str, Any],
+    office: Office,
+    languages: tuple[str, ...],
+    ticket_lang: str | None,
+    voiced: frozenset[str],
+) -> dict[str, Any]:
+    """A call event with the sentences a display says for it, each with its clip's address
+    (None where the server has no voice for that language)."""
+    service = office.services.get(event.get("service") or "")
+    counter, number = event.get("counter"), event.get("number")
+    pickup = service.pickup_counter if service else None
+    kind = announce.kind_of(event["type"], counter, pickup)
+    if kind is None or not counter or not number:
+        return event
+    said = announce.announcement(kind, number, counter, languages, ticket_lang)
+    event["announce"] = [
+        {
+            "lang": u.lang,
+            "text": u.text,
+            "audio": clip_path(kind, number, counter, u.lang) if u.lang in voiced else None,
+        }
+        for u in said
+    ]
+    return event
 
 
 def _area_of(office: Office, event: dict[str, Any]) -> str | None:

@@ -5,13 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.domain.errors import NotFound
 
 from . import protocol
-from .channels import STAFF_KINDS, parse_channel
+from .channels import STAFF_KINDS, Channel, parse_channel
+
+
+async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
+    """A display channel is for the display itself (its device token, paired once) and for
+    staff (a signed-in token, e.g. to preview it)."""
+    from server.accounts import device_of_token
+    from server.api.auth import bearer
+
+    token = bearer(conn)
+    if not token:
+        return False
+    if conn.app.state.tokens.verify(token) is not None:
+        return True
+    engines = conn.app.state.system.engines
+    return await asyncio.to_thread(device_of_token, engines, token) == channel.key
 
 
 async def live(websocket: WebSocket) -> None:
@@ -31,6 +47,12 @@ async def live(websocket: WebSocket) -> None:
         if token is None or websocket.app.state.tokens.verify(token) is None:
             await websocket.close(protocol.CLOSE_UNAUTHORIZED, "staff sign-in required")
             return
+    if channel.kind == "display" and not await may_watch_display(websocket, channel):
+        # Accept first: a browser sees a refused handshake only as 1006, and the page must
+        # tell "not paired" from "server down".
+        await websocket.accept()
+        await websocket.close(protocol.CLOSE_POLICY, "display token required")
+        return
     await websocket.accept()
     sub = await hub.subscribe(websocket, channel, since)
     if sub is None:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from server.commands import Context
 from server.store.engine import Engines
+from server.voice import voiced_languages
 
 from . import protocol
 from .channels import Channel, events_for
@@ -117,6 +118,7 @@ class Hub:
         self.rebuilds = 0
         # A kiosk's id -> its printer's state (the print service's), for kiosk channels.
         self.printers: Callable[[str], dict[str, Any]] | None = None
+        self.voiced = voiced_languages()  # displays' call events name these languages' clips
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -169,7 +171,7 @@ class Hub:
         events = (
             []
             if since is None or resync
-            else events_for(channel, self.ctx.office, snap.events, state.ticket_id)
+            else self._events_for(channel, snap, snap.events, state.ticket_id)
         )
         # No await from here on: the subscriber becomes ready at exactly snap.version.
         if state.version < snap.version:
@@ -221,6 +223,16 @@ class Hub:
             if sub.ready:
                 sub.note = text
                 sub.wake.set()
+    def _events_for(
+        self,
+        channel: Channel,
+        snap: Snapshot,
+        events: list[dict[str, Any]],
+        ticket_id: str | None,
+    ) -> list[dict[str, Any]]:
+        # A display announces a call in the visitor's language too; only the ticket knows it.
+        langs = {t.id: t.lang for t in snap.tickets} if channel.kind == "display" else None
+        return events_for(channel, self.ctx.office, events, ticket_id, langs, self.voiced)
 
     # -- rebuilding -------------------------------------------------------------------
     async def _rebuild_loop(self) -> None:
@@ -250,7 +262,7 @@ class Hub:
             if view is None:
                 continue
             new = [e for e in snap.events if e["seq"] > state.version]
-            events = events_for(state.channel, self.ctx.office, new, state.ticket_id)
+            events = self._events_for(state.channel, snap, new, state.ticket_id)
             view_json = protocol.dumps(view)
             shared = protocol.frame(state.channel.name, snap.version, view_json, events)
             prev, state.version = state.version, snap.version

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+CLOSE_POLICY = 1008  # a display without its device token: the page shows how to pair it
 CLOSE_TRY_AGAIN = 1013  # slow client dropped; it reconnects and resyncs
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403

@@ -7,12 +7,13 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Status, Ticket
 
 from .convert import ticket_from_row, ticket_to_row, utc
+from .raw import raw
 from .tables import CounterRow, EventRow, NumberCounterRow, OfficeRow, TicketRow
 
 T = TicketRow.__table__  # type: ignore[attr-defined]
@@ -37,18 +38,31 @@ def office_version(conn: Connection, office: str) -> int | None:
 
 
 def next_number(conn: Connection, office: str, service: str, day: date) -> int:
-    where = and_(NUM.c.office == office, NUM.c.service == service, NUM.c.day == day)
-    row = conn.execute(select(NUM.c.last).where(where)).first()
+    r = raw(conn)
+    key = {"office": office, "service": service, "day": r.day(day)}
+    row = r.one(
+        "SELECT last FROM number_counter WHERE office = :office AND service = :service AND day = :day",
+        key,
+    )
     if row is None:
-        conn.execute(insert(NUM).values(office=office, service=service, day=day, last=1))
+        r.run(
+            "INSERT INTO number_counter (office, service, day, last) VALUES (:office, :service, :day, 1)",
+            key,
+        )
         return 1
-    conn.execute(update(NUM).where(where).values(last=row[0] + 1))
+    r.run(
+        "UPDATE number_counter SET last = :last WHERE office = :office AND service = :service AND day = :day",
+        {**key, "last": row[0] + 1},
+    )
     return int(row[0]) + 1
 
 
 def issued_count(conn: Connection, office: str, service: str, day: date) -> int:
-    where = and_(NUM.c.office == office, NUM.c.service == service, NUM.c.day == day)
-    row = conn.execute(select(NUM.c.last).where(where)).first()
+    r = raw(conn)
+    row = r.one(
+        "SELECT last FROM number_counter WHERE office = :office AND service = :service AND day = :day",
+        {"office": office, "service": service, "day": r.day(day)},
+    )
     return 0 if row is None else int(row[0])
 
 
@@ -63,7 +77,9 @@ def get_ticket_by_token(conn: Connection, token: str) -> Ticket | None:
 
 
 def ticket_print(conn: Connection, ticket_id: str) -> tuple[str, str | None]:
-    row = conn.execute(select(T.c.print_status, T.c.print_error).where(T.c.id == ticket_id)).first()
+    row = raw(conn).one(
+        "SELECT print_status, print_error FROM ticket WHERE id = :id", {"id": ticket_id}
+    )
     return ("none", None) if row is None else (row[0], row[1])
 
 
@@ -73,8 +89,44 @@ def set_print(conn: Connection, ticket_id: str, status: str, error: str | None) 
     )
 
 
+_INSERT_TICKET = (
+    "INSERT INTO ticket (id, office, service, prefix, seq, day, token, lang, priority, channel,"
+    " status, kiosk, counter, issued_at, queued_at, called_at, started_at, finished_at, recalls,"
+    " transfers, print_status, print_error) VALUES (:id, :office, :service, :prefix, :seq, :day,"
+    " :token, :lang, :priority, :channel, :status, :kiosk, :counter, :issued_at, :queued_at,"
+    " :called_at, :started_at, :finished_at, :recalls, :transfers, :print_status, NULL)"
+)
+
+
 def insert_ticket(conn: Connection, ticket: Ticket, print_status: str = "none") -> None:
-    conn.execute(insert(T).values(**ticket_to_row(ticket), print_status=print_status))
+    r = raw(conn)
+    t = ticket
+    r.run(
+        _INSERT_TICKET,
+        {
+            "id": t.id,
+            "office": t.office,
+            "service": t.service,
+            "prefix": t.prefix,
+            "seq": t.seq,
+            "day": r.day(t.day),
+            "token": t.token,
+            "lang": t.lang,
+            "priority": r.flag(t.priority),
+            "channel": t.channel,
+            "status": str(t.status),
+            "kiosk": t.kiosk,
+            "counter": t.counter,
+            "issued_at": r.ts(t.issued_at),
+            "queued_at": r.ts(t.queued_at),
+            "called_at": r.ts(t.called_at),
+            "started_at": r.ts(t.started_at),
+            "finished_at": r.ts(t.finished_at),
+            "recalls": t.recalls,
+            "transfers": t.transfers,
+            "print_status": print_status,
+        },
+    )
 
 
 def update_ticket(conn: Connection, ticket: Ticket) -> None:
@@ -83,14 +135,16 @@ def update_ticket(conn: Connection, ticket: Ticket) -> None:
     conn.execute(update(T).where(T.c.id == ticket.id).values(**values))
 
 
-def line_heads(conn: Connection, office: str, services: tuple[str, ...]) -> list[Ticket]:
-    """The first ticket of each service's line (priority first, then oldest): enough for
-    call_policy.pick_next to choose among them."""
+def line_heads(conn: Connection, office: str, services: tuple[str, ...], day: date) -> list[Ticket]:
+    """The first ticket of each service's line today (priority first, then oldest): enough
+    for call_policy.pick_next to choose among them. Yesterday's uncalled tickets are not in
+    today's line: their numbers are given again today."""
     heads = []
     for service in services:
         row = conn.execute(
             select(T)
             .where(T.c.office == office, T.c.service == service, T.c.status == "waiting")
+            .where(T.c.day == day)
             .order_by(T.c.priority.desc(), T.c.queued_at, T.c.seq)
             .limit(1)
         ).first()
@@ -99,10 +153,11 @@ def line_heads(conn: Connection, office: str, services: tuple[str, ...]) -> list
     return heads
 
 
-def waiting_line(conn: Connection, office: str, service: str) -> list[Ticket]:
+def waiting_line(conn: Connection, office: str, service: str, day: date) -> list[Ticket]:
     rows = conn.execute(
         select(T)
         .where(T.c.office == office, T.c.service == service, T.c.status == "waiting")
+        .where(T.c.day == day)
         .order_by(T.c.priority.desc(), T.c.queued_at, T.c.seq)
     )
     return [ticket_from_row(r) for r in rows]
@@ -110,23 +165,24 @@ def waiting_line(conn: Connection, office: str, service: str) -> list[Ticket]:
 
 def ahead_of(conn: Connection, ticket: Ticket) -> int:
     """People ahead of a waiting ticket in its line (the order of call_policy.queue_key)."""
-    before = or_(
-        T.c.queued_at < ticket.queued_at,
-        and_(T.c.queued_at == ticket.queued_at, T.c.seq < ticket.seq),
+    r = raw(conn)
+    params = {
+        "office": ticket.office,
+        "service": ticket.service,
+        "id": ticket.id,
+        "queued_at": r.ts(ticket.queued_at),
+        "seq": ticket.seq,
+        "yes": r.flag(True),
+        "day": r.day(ticket.day),
+    }
+    before = "(queued_at < :queued_at OR (queued_at = :queued_at AND seq < :seq))"
+    ahead = f"priority = :yes AND {before}" if ticket.priority else f"(priority = :yes OR {before})"
+    row = r.one(
+        "SELECT count(*) FROM ticket WHERE office = :office AND service = :service"
+        f" AND status = 'waiting' AND day = :day AND id <> :id AND {ahead}",
+        params,
     )
-    in_front = (
-        or_(T.c.priority.is_(True), before)
-        if not ticket.priority
-        else and_(T.c.priority.is_(True), before)
-    )
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(T)
-            .where(T.c.office == ticket.office, T.c.service == ticket.service)
-            .where(T.c.status == "waiting", T.c.id != ticket.id, in_front)
-        ).scalar_one()
-    )
+    return int(row[0]) if row else 0
 
 
 def ticket_at_counter(conn: Connection, office: str, counter: str) -> Ticket | None:
@@ -139,8 +195,12 @@ def ticket_at_counter(conn: Connection, office: str, counter: str) -> Ticket | N
 
 
 def counter_states(conn: Connection, office: str) -> dict[str, CounterState]:
-    rows = conn.execute(select(CTR.c.id, CTR.c.state).where(CTR.c.office == office))
-    return {r[0]: CounterState(r[1]) for r in rows}
+    cursor = raw(conn).execute(
+        "SELECT id, state FROM counter WHERE office = :office", {"office": office}
+    )
+    states = {r[0]: CounterState(r[1]) for r in cursor.fetchall()}
+    cursor.close()
+    return states
 
 
 def set_counter_state(

@@ -20,13 +20,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from server.domain.errors import DomainError, NotFound
 from server.domain.events import Event
 
 from .engine import Engines
+from .raw import raw
 from .tables import EventRow, OfficeRow
 
 log = logging.getLogger(__name__)
@@ -62,39 +63,45 @@ class Tx:
 
     def __init__(self, conn: Connection, office: str, now: datetime, actor: str | None) -> None:
         self.conn, self.office, self.now, self.actor = conn, office, now, actor
-        row = conn.execute(
-            select(OFFICE.c.seq).where(OFFICE.c.id == office).with_for_update()
-        ).first()
+        self.raw = raw(conn)
+        # The office's row is its lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+        # serialises every writer.
+        lock = "" if self.raw.is_sqlite else " FOR UPDATE"
+        row = self.raw.one(f"SELECT seq FROM office WHERE id = :id{lock}", {"id": office})
         if row is None:
             raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
-        self.version: int = row[0]
+        self.version: int = int(row[0])
         self.start_version = self.version
         self.events: list[dict[str, Any]] = []
 
     def append(self, event: Event) -> int:
         self.version += 1
         at = self.now.astimezone(UTC)
-        self.conn.execute(
-            insert(EVENT).values(
-                office=self.office,
-                seq=self.version,
-                at=at,
-                type=str(event.type),
-                ticket=event.ticket,
-                number=event.number,
-                service=event.service,
-                counter=event.counter,
-                actor=self.actor,
-                data=json.dumps(event.data, ensure_ascii=False),
-            )
+        r = self.raw
+        r.run(
+            "INSERT INTO event (office, seq, at, type, ticket, number, service, counter, actor, data)"
+            " VALUES (:office, :seq, :at, :type, :ticket, :number, :service, :counter, :actor, :data)",
+            {
+                "office": self.office,
+                "seq": self.version,
+                "at": r.ts(at),
+                "type": str(event.type),
+                "ticket": event.ticket,
+                "number": event.number,
+                "service": event.service,
+                "counter": event.counter,
+                "actor": self.actor,
+                "data": json.dumps(event.data, ensure_ascii=False),
+            },
         )
         self.events.append(event_dict(self.version, at, event))
         return self.version
 
     def flush(self) -> None:
         if self.version != self.start_version:
-            self.conn.execute(
-                update(OFFICE).where(OFFICE.c.id == self.office).values(seq=self.version)
+            self.raw.run(
+                "UPDATE office SET seq = :seq WHERE id = :id",
+                {"seq": self.version, "id": self.office},
             )
 
 
