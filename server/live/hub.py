@@ -223,6 +223,7 @@ class Hub:
             if sub.ready:
                 sub.note = text
                 sub.wake.set()
+
     def _events_for(
         self,
         channel: Channel,
