@@ -24,8 +24,8 @@ from tests.conftest import CLERK, LiveServer, add_clerk
 OFFICE = "/api/v1/offices/nakano"
 PUBLIC = "public:nakano"
 BIG = "counter:4"  # the channel with the big view
-ABSENT = 200
-STALL_WAIT_S = 7.0
+ABSENT = 120
+STALL_WAIT_S = 6.5
 COMMANDS = 300
 READERS = 5
 CLOSE_TRY_AGAIN = 1013
@@ -190,7 +190,7 @@ async def stalled_and_readers(server: LiveServer) -> dict[str, Any]:
     await asyncio.sleep(STALL_WAIT_S)
     frames, code, ended = await asyncio.to_thread(stalled.drain, 2.0)
     after = (await issue_many(server.url, 1))[0]
-    more, code_after, ended_after = await asyncio.to_thread(stalled.drain, 3.0)
+    more, code_after, ended_after = await asyncio.to_thread(stalled.drain, 2.0)
     stalled.close()
     for r in readers:
         await r.ws.close()
