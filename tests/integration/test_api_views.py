@@ -7,6 +7,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from server import accounts
+
 OFFICE = "/api/v1/offices/nakano"
 API_ROUTES = [
     "/healthz",
@@ -38,6 +40,12 @@ def post(client: TestClient, clerk: dict[str, str], path: str) -> dict[str, Any]
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body
+
+
+def device(client: TestClient, name: str) -> dict[str, str]:
+    """A display's device token: a display channel is the display's (and staff's) to read."""
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {accounts.device_token(engines, name)}"}
 
 
 def keys(value: Any) -> set[str]:
@@ -76,7 +84,7 @@ def test_every_channel_answers_with_an_etag_and_304_when_unchanged(
     ticket = issue(client)
     for channel, headers in [
         ("public:nakano", {}),
-        ("display:display-2f", {}),
+        ("display:display-2f", device(client, "display-2f")),
         ("counter:4", clerk),
         (f"ticket:{ticket['token']}", {}),
     ]:
@@ -188,19 +196,26 @@ def test_public_and_display_views_and_events_carry_no_tokens_ids_or_languages(
     tickets = busy_morning(client, clerk)
     secrets = [t["token"] for t in tickets] + [t["id"] for t in tickets]
     for channel in ["public:nakano", "display:display-2f", "display:display-3f"]:
-        view = client.get(f"/api/v1/views/{channel}")
+        kind, _, name = channel.partition(":")
+        headers = device(client, name) if kind == "display" else {}
+        view = client.get(f"/api/v1/views/{channel}", headers=headers)
         assert view.status_code == 200
         for secret in secrets:
             assert secret not in view.text, channel
         assert not keys(view.json()) & {"lang", "token", "ticket", "id_", "clerk"}, channel
-        with client.websocket_connect(f"/ws/v1/{channel}?since=0") as ws:
+        token = headers.get("Authorization", " ").split(" ")[1]
+        with client.websocket_connect(f"/ws/v1/{channel}?since=0&token={token}") as ws:
             message = json.loads(ws.receive_text())
         assert message["type"] == "view" and message["channel"] == channel
         assert message["view"] == view.json()
         text = json.dumps(message, ensure_ascii=False)
         for secret in secrets:
             assert secret not in text, channel
-        assert not keys(message["events"]) & {"lang", "token", "ticket", "clerk"}, channel
+        assert not keys(message["events"]) & {"token", "ticket", "clerk"}, channel
+        # A display announces a call in the visitor's language too (ARCHITECTURE.md, "Who
+        # uses it"), so only the public channel must not reveal it at all.
+        if kind == "public":
+            assert "lang" not in keys(message["events"])
         if channel == "public:nakano":
             assert [e["seq"] for e in message["events"]] == list(range(1, message["version"] + 1))
 
