@@ -68,10 +68,32 @@ def parser() -> argparse.ArgumentParser:
     _common(token)
     token.add_argument("name")
     token.add_argument("--rotate", action="store_true", help="replace the token with a new one")
+    # Device programs: their own options, parsed by their own modules (see main()).
+    sub.add_parser(
+        "printer-emulator",
+        add_help=False,
+        help="a network ESC/POS printer for development: --port 9100 --out DIR "
+        "[--paper-out] [--paper-near-end] [--cover-open] [--offline] [--slow S]",
+    )
+    sub.add_parser(
+        "kiosk-agent",
+        add_help=False,
+        help="print a kiosk's tickets on its PC's printer: --server URL --kiosk ID --printer URI",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["printer-emulator"]:
+        from printer.emulator.__main__ import main as printer_emulator
+
+        printer_emulator(argv[1:])
+        return 0
+    if argv[:1] == ["kiosk-agent"]:
+        from kiosk.agent import main as kiosk_agent
+
+        return kiosk_agent(argv[1:])
     args = parser().parse_args(argv)
     try:
         if args.command == "serve":

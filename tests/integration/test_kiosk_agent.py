@@ -1,0 +1,157 @@
+"""The kiosk agent against a real server (uvicorn) whose kiosk-2f prints through it
+(``--printer kiosk-2f=agent:``), with the TCP printer emulator as the kiosk PC's printer: a
+ticket prints through the agent; an acknowledgement lost with the connection is made good
+after the reconnect without printing twice; no agent means an on-screen ticket at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kiosk.agent import Agent
+from printer.emulator import PrinterEmulator
+from tests.conftest import ROOT, LiveServer
+
+KIOSK = "kiosk-2f"
+ISSUE = "/api/v1/offices/nakano/tickets"
+
+
+class AgentThread:
+    """An agent running on its own event loop in a thread, as on a kiosk PC."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(agent.run(),))
+
+    def __enter__(self) -> Agent:
+        self.thread.start()
+        return self.agent
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.agent.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+class LosesFirstAck(Agent):
+    """Prints the first job, then loses the connection before its acknowledgement."""
+
+    lost = 0
+
+    async def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        ack = await super().handle(message)
+        if self.lost == 0:
+            self.lost += 1
+            raise ConnectionResetError("the network dropped before the ack went out")
+        return ack
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
+    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
+        yield emu
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
+    return live_server(sqlite_url, "--printer", f"{KIOSK}=agent:")
+
+
+def device_token(database_url: str) -> str:
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "device", "token", KIOSK],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.05)
+
+
+def printer_state(server: LiveServer) -> str:
+    state: str = httpx.get(f"{server.url}/api/v1/views/kiosk:{KIOSK}").json()["printer"]["state"]
+    return state
+
+
+def test_a_ticket_prints_through_the_agent_and_its_state_reaches_the_kiosk(
+    server: LiveServer, sqlite_url: str, emulator: PrinterEmulator, tmp_path: Path
+) -> None:
+    token = device_token(sqlite_url)
+    agent = Agent(server.url, KIOSK, f"tcp:127.0.0.1:{emulator.port}", token, tmp_path / "agent")
+    with AgentThread(agent):
+        wait_for(lambda: printer_state(server) == "online")
+        answer = httpx.post(
+            f"{server.url}{ISSUE}", json={"service": "certificates", "kiosk": KIOSK}
+        )
+        assert answer.json()["print"] == {"status": "printed", "error": None}
+        [job] = emulator.wait_for_jobs(1)
+        assert "B-001" in job.text()
+    wait_for(lambda: printer_state(server) == "offline")  # the agent went away
+
+
+def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_without_a_reprint(
+    server: LiveServer, sqlite_url: str, emulator: PrinterEmulator, tmp_path: Path
+) -> None:
+    token = device_token(sqlite_url)
+    agent = LosesFirstAck(
+        server.url, KIOSK, f"tcp:127.0.0.1:{emulator.port}", token, tmp_path / "agent"
+    )
+    with AgentThread(agent):
+        wait_for(lambda: agent.connections == 1)
+        answer = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
+        ticket = answer.json()
+        # The job printed, but the server never heard: it says "queued" (or failed if the
+        # agent's drop was seen first) and sends the job once more after the reconnect.
+        wait_for(lambda: agent.connections >= 2)
+        wait_for(
+            lambda: (
+                httpx.get(f"{server.url}/api/v1/visitor/{ticket['token']}").json()["print"][
+                    "status"
+                ]
+                == "printed"
+            )
+        )
+        assert agent.printed == 1
+        time.sleep(0.3)
+        assert [j.text().count("A-001") > 0 for j in emulator.jobs] == [True]
+
+
+def test_without_an_agent_the_ticket_fails_to_print_at_once(server: LiveServer) -> None:
+    started = time.monotonic()
+    answer = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
+    assert answer.status_code == 201
+    assert answer.json()["print"] == {"status": "failed", "error": "offline"}
+    assert time.monotonic() - started < 1.0
+
+
+def test_an_agent_needs_the_kiosks_own_token(server: LiveServer, sqlite_url: str) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    with (
+        connect(f"{server.ws_url}/ws/v1/agent/{KIOSK}?token=wrong") as ws,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
