@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -54,7 +56,7 @@ async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def on_unavailable(_: Request, exc: Exception) -> JSONResponse:
     message = str(exc) if isinstance(exc, StoreUnavailable) else "データベースに接続できません。"
-    if isinstance(exc, OperationalError):
+    if not isinstance(exc, StoreUnavailable):
         log.warning("database unavailable on read: %s", exc)
     return JSONResponse(
         {"code": "database_unavailable", "message": message},
@@ -78,5 +80,7 @@ HANDLERS = {
     ApiError: on_api_error,
     StoreUnavailable: on_unavailable,
     OperationalError: on_unavailable,
+    sqlite3.OperationalError: on_unavailable,  # plain SQL reads (server/store/raw.py)
+    psycopg.OperationalError: on_unavailable,
     HTTPException: on_http_error,
 }

@@ -13,6 +13,7 @@ from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Status, Ticket
 
 from .convert import ticket_from_row, ticket_to_row, utc
+from .lines import lines
 from .raw import raw
 from .tables import CounterRow, EventRow, NumberCounterRow, OfficeRow, TicketRow
 
@@ -127,12 +128,24 @@ def insert_ticket(conn: Connection, ticket: Ticket, print_status: str = "none") 
             "print_status": print_status,
         },
     )
+    line = lines(conn)
+    line.last_inserted = t.id
+    if t.status is Status.WAITING:
+        line.change(t.office, (t.service, r.day(t.day)), +1)
 
 
 def update_ticket(conn: Connection, ticket: Ticket) -> None:
+    r = raw(conn)
+    before = r.one("SELECT status, service, day FROM ticket WHERE id = :id", {"id": ticket.id})
     values = ticket_to_row(ticket)
     del values["id"]
     conn.execute(update(T).where(T.c.id == ticket.id).values(**values))
+    if before is not None:
+        line = lines(conn)
+        if before[0] == "waiting":
+            line.change(ticket.office, (before[1], before[2]), -1)
+        if ticket.status is Status.WAITING:
+            line.change(ticket.office, (ticket.service, r.day(ticket.day)), +1)
 
 
 def line_heads(conn: Connection, office: str, services: tuple[str, ...], day: date) -> list[Ticket]:
@@ -166,6 +179,10 @@ def waiting_line(conn: Connection, office: str, service: str, day: date) -> list
 def ahead_of(conn: Connection, ticket: Ticket) -> int:
     """People ahead of a waiting ticket in its line (the order of call_policy.queue_key)."""
     r = raw(conn)
+    line = lines(conn)
+    if not ticket.priority and line.last_inserted == ticket.id:
+        # A ticket just issued is the last of its line: everyone waiting is ahead.
+        return line.count(conn, ticket.office, (ticket.service, r.day(ticket.day))) - 1
     params = {
         "office": ticket.office,
         "service": ticket.service,

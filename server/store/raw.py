@@ -10,12 +10,17 @@ UTC text with microseconds, dates as ISO text, booleans as 0/1.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection
 
+# What the drivers raise when the database is busy or gone (plain SQL bypasses SQLAlchemy's
+# wrapping of them).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 _PARAM = re.compile(r"(?<!:):([a-z_]+)")
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
