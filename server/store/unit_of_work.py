@@ -106,6 +106,7 @@ class Tx:
                 "UPDATE office SET seq = :seq WHERE id = :id",
                 {"seq": self.version, "id": self.office},
             )
+        lines(self.conn).stamp(self.office, self.version)
 
 
 Command = Callable[[Tx], R]
