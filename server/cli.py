@@ -1,4 +1,4 @@
-"""The `madoguchi` command: serve, migrate, user add, device token."""
+"""The `madoguchi` command: serve, migrate, user add, device token, simulate, estimator-eval."""
 
 from __future__ import annotations
 
@@ -80,6 +80,26 @@ def parser() -> argparse.ArgumentParser:
         add_help=False,
         help="print a kiosk's tickets on its PC's printer: --server URL --kiosk ID --printer URI",
     )
+    simulate = sub.add_parser(
+        "simulate", help="simulate an office day and score the wait estimator against baselines"
+    )
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--day", choices=["normal", "peak"], default="normal")
+    simulate.add_argument("--json", action="store_true", help="print one JSON object")
+    simulate.add_argument("--log-out", metavar="FILE", help="also write the day's log as CSV")
+    simulate.add_argument(
+        "--office", metavar="FILE", help="office TOML file (default: the demo office)"
+    )
+    evaluate = sub.add_parser(
+        "estimator-eval", help="replay a log (CSV) through the wait estimator and the baselines"
+    )
+    evaluate.add_argument("--log", metavar="FILE.csv", required=True)
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--office",
+        metavar="FILE",
+        help="office TOML file for prior service times (default: the demo office)",
+    )
     return p
 
 
@@ -102,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(args)
         if args.command == "user":
             return _user_add(args)
+        if args.command == "simulate":
+            return _simulate(args)
+        if args.command == "estimator-eval":
+            return _estimator_eval(args)
         return _device_token(args)
     except Exception as e:  # the operator sees one clear line, not a traceback
         from server.office_file import OfficeFileError
@@ -156,6 +180,40 @@ def _device_token(args: argparse.Namespace) -> int:
         print(device_token(engines, args.name, rotate=args.rotate))
     finally:
         engines.dispose()
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from server.office_file import load_office
+    from server.simulation.evaluation import report
+    from server.simulation.log import write_log
+    from server.simulation.profile import PROFILES
+    from server.simulation.simulator import scored, simulate
+
+    office = load_office(args.office)
+    result = simulate(office, PROFILES[args.day], args.seed)
+    if args.log_out:
+        with open(args.log_out, "w", encoding="utf-8", newline="") as out:
+            write_log(result.visits, out)
+    summary = report(args.day, args.seed, scored(result))
+    print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.as_text())
+    return 0
+
+
+def _estimator_eval(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from server.office_file import load_office
+    from server.simulation.log import read_log, replay
+
+    office = load_office(args.office)
+    visits = read_log(Path(args.log).read_text(encoding="utf-8"))
+    prior = {s.id: float(s.mean_service_min) for s in office.services.values()}
+    summary = replay(visits, prior)
+    print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.as_text())
     return 0
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from server import estimates
 from server.domain import calendar, call_policy, lifecycle
 from server.domain.errors import CounterBusy, CounterNotOpen, InvalidTransition, NotFound
-from server.domain.estimate import Estimate, estimate_wait
+from server.domain.estimate import Estimate
 from server.domain.events import Event, EventType
 from server.domain.office import Counter, CounterState, Office, Service
 from server.domain.ticket import Action, Status, Ticket
@@ -51,22 +52,9 @@ def counter_of(office: Office, counter_id: str) -> Counter:
     return counter
 
 
-def open_counters(ctx: Context, tx: Tx, service: str) -> int:
-    states = q.counter_states(tx.conn, ctx.office.id)
-    serving = ctx.office.counters_for(service)
-    open_now = sum(1 for c in serving if states.get(c.id) is CounterState.OPEN)
-    # Before the counters open in the morning, assume they all will.
-    return open_now or len(serving)
-
-
 def describe(ctx: Context, tx: Tx, ticket: Ticket) -> TicketInfo:
     position = q.ahead_of(tx.conn, ticket) if ticket.status is Status.WAITING else None
-    estimate = None
-    if position is not None:
-        service = ctx.office.services[ticket.service]
-        estimate = estimate_wait(
-            position, service.mean_service_min, open_counters(ctx, tx, ticket.service)
-        )
+    estimate = estimates.describe_estimate(tx.conn, ctx.office, ticket, tx.now)
     status, error = q.ticket_print(tx.conn, ticket.id)
     return TicketInfo(ticket, position, estimate, status, error)
 

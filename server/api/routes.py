@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server import accounts, commands
+from server import accounts, commands, estimates
 from server.bootstrap import System, new_ticket_id, new_token
 from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState, TicketInfo
 from server.domain.errors import InvalidTransition, NotFound
@@ -253,15 +253,7 @@ def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
         if ticket is None or ticket.office != system.office.id:
             raise NotFound("受付票が見つかりません。", kind="ticket")
         position = q.ahead_of(conn, ticket) if ticket.status == "waiting" else None
-        estimate = None
-        if position is not None:
-            from server.domain.estimate import estimate_wait
-
-            service = system.office.services[ticket.service]
-            states = q.counter_states(conn, system.office.id)
-            serving = system.office.counters_for(service.id)
-            open_now = sum(1 for c in serving if states.get(c.id) is CounterState.OPEN)
-            estimate = estimate_wait(position, service.mean_service_min, open_now or len(serving))
+        estimate = estimates.describe_estimate(conn, system.office, ticket, system.clock())
         status, error = q.ticket_print(conn, ticket.id)
         return TicketInfo(ticket, position, estimate, status, error)
 

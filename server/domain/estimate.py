@@ -1,35 +1,193 @@
-"""Wait estimates, shown as a range (約20〜30分), never as false precision.
+"""Wait estimates: when will the ticket with `ahead` people before it be called?
 
-A simple estimator for now: people ahead times the mean service time, shared by the
-counters open for the service. The real estimator (recent service times, no-show rate,
-delay of recent tickets) replaces this one behind the same signature.
+A look-ahead over the counters that serve the ticket's service: each open counter becomes
+free when the visit it holds ends (its expected rest), then takes, by the call policy's own
+rule, the first of its services that has someone waiting. Shared counters are so counted
+fairly: counters 4-6 take the certificates line first, and serve moving only while no
+certificate is waiting, including certificates that will arrive meanwhile (at the recent
+arrival rate). Each call costs the counter the recent mean service time, or, for a visitor
+who does not come (the recent no-show rate), the short wait before the clerk moves on. A
+counter on a break is expected back after about an hour. The answer is widened into a
+calibrated 80% range, shown in steps of five minutes. The delay of the latest calls is the
+answer only when no counter for the service is staffed: blended in otherwise, it made the
+estimate worse on every simulated day (docs/estimator.md).
+See docs/estimator.md for the method and its measured error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
+import statistics
+from collections import defaultdict
+
+from .queue_state import CounterNow, QueueState
 
 ROUND_MIN = 5
-LOW_FACTOR = 0.7
-HIGH_FACTOR = 1.4
+CALL_OVERHEAD_MIN = 1.0  # from the call to the visitor sitting down, on top of service time
+NO_SHOW_HOLD_MIN = 2.0  # a clerk recalls once and moves on after about two minutes
+PRIOR_WEIGHT = 3.0  # the office file's mean service time counts as this many visits
+PRIOR_CV = 0.5  # spread of service times before history says otherwise
+PRIOR_NO_SHOW = 0.05
+NO_SHOW_PRIOR_WEIGHT = 5.0
+BREAK_MIN = 60.0  # a counter paused for a break (昼休み) is back after about an hour
+RESIDUAL_FLOOR = 0.3  # a visit past its mean still has about a third of a mean to go
+MODEL_SPREAD = 0.27  # the look-ahead's own error grows with the horizon (calibrated)
+BASE_SPREAD_MIN = 1.0
+Z_80 = 1.2816  # the 10th and 90th percentiles of a normal distribution
+MAX_STEPS = 20_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Estimate:
     low_min: int
     high_min: int
+    expected_min: float | None = None  # the point the range is built around (not shown)
 
     def as_dict(self) -> dict[str, int]:
         return {"low_min": self.low_min, "high_min": self.high_min}
 
 
-def estimate_wait(ahead: int, mean_service_min: float, open_counters: int) -> Estimate:
-    """Minutes until a ticket with `ahead` people before it is called."""
-    if ahead <= 0:
-        return Estimate(0, ROUND_MIN)
-    counters = max(open_counters, 1)
-    centre = ahead * mean_service_min / counters
-    low = int(math.floor(centre * LOW_FACTOR / ROUND_MIN) * ROUND_MIN)
-    high = int(math.ceil(centre * HIGH_FACTOR / ROUND_MIN) * ROUND_MIN)
-    return Estimate(low, max(high, low + ROUND_MIN))
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServiceRate:
+    """What one call of a service costs a counter, in minutes."""
+
+    served_mean: float
+    served_sd: float
+    no_show: float
+
+    @property
+    def hold_mean(self) -> float:
+        return (1 - self.no_show) * self.served_mean + self.no_show * NO_SHOW_HOLD_MIN
+
+    @property
+    def hold_var(self) -> float:
+        p, m = self.no_show, self.served_mean
+        second = (1 - p) * (self.served_sd**2 + m**2) + p * NO_SHOW_HOLD_MIN**2
+        return max(second - self.hold_mean**2, 0.0)
+
+
+def service_rate(state: QueueState, service: str) -> ServiceRate:
+    """The prior mean service time, pulled towards the recent ones as they come in."""
+    past = state.history_of(service)
+    prior = state.prior_min.get(service, 10.0) + CALL_OVERHEAD_MIN
+    holds = past.hold_min
+    mean = (PRIOR_WEIGHT * prior + sum(holds)) / (PRIOR_WEIGHT + len(holds))
+    prior_var = (PRIOR_CV * mean) ** 2
+    var = prior_var
+    if len(holds) >= 2:
+        seen = statistics.pvariance(holds)
+        var = (PRIOR_WEIGHT * prior_var + len(holds) * seen) / (PRIOR_WEIGHT + len(holds))
+    no_show = (NO_SHOW_PRIOR_WEIGHT * PRIOR_NO_SHOW + past.no_shows) / (
+        NO_SHOW_PRIOR_WEIGHT + past.calls
+    )
+    return ServiceRate(mean, math.sqrt(var), no_show)
+
+
+def blocking(state: QueueState, service: str) -> set[str]:
+    """Services that some counter of `service` takes before it."""
+    out: set[str] = set()
+    for counter in state.counters_for(service):
+        out.update(counter.services[: counter.services.index(service)])
+    return out
+
+
+@dataclasses.dataclass
+class _LookAhead:
+    state: QueueState
+    service: str
+    ahead: int
+    rates: dict[str, ServiceRate]
+    blockers: set[str]
+    taken: dict[str, float] = dataclasses.field(default_factory=lambda: defaultdict(float))
+    var: float = 0.0
+
+    def first_free(self, counter: CounterNow) -> float:
+        """Minutes from now until `counter` is free."""
+        if counter.paused_since is not None:
+            away = (self.state.now - counter.paused_since).total_seconds() / 60.0
+            return max(BREAK_MIN - away, RESIDUAL_FLOOR * BREAK_MIN)
+        if counter.busy_since is None or counter.busy_service is None:
+            return 0.0
+        rate = self.rates.get(counter.busy_service) or service_rate(
+            self.state, counter.busy_service
+        )
+        elapsed = (self.state.now - counter.busy_since).total_seconds() / 60.0
+        self.var += rate.served_sd**2 / 2
+        return max(rate.served_mean - elapsed, RESIDUAL_FLOOR * rate.served_mean)
+
+    def waiting(self, service: str, at_min: float) -> float:
+        arrivals = self.state.history_of(service).arrivals_per_min * at_min
+        return self.state.lines.get(service, 0) + arrivals - self.taken[service]
+
+    def next_arrival(self, counter: CounterNow, at_min: float) -> float:
+        """When a counter with nothing to do will next find a blocking ticket."""
+        best = math.inf
+        for s in counter.services:
+            rate = self.state.history_of(s).arrivals_per_min
+            if s in self.blockers and rate > 0:
+                best = min(best, at_min + max(0.5 - self.waiting(s, at_min), 0.0) / rate + 0.01)
+        return best
+
+    def run(self) -> float | None:
+        """Minutes until the ticket is called; None when no counter will call it."""
+        counters = [
+            c
+            for c in self.state.counters
+            if self.service in c.services or self.blockers.intersection(c.services)
+        ]
+        heap = [(self.first_free(c), i) for i, c in enumerate(counters)]
+        heapq.heapify(heap)
+        for _ in range(MAX_STEPS):
+            if not heap or heap[0][0] == math.inf:
+                return None
+            at, i = heapq.heappop(heap)
+            counter = counters[i]
+            for s in counter.services:
+                if s == self.service:
+                    if self.taken[s] >= self.ahead:
+                        return at
+                elif s not in self.blockers or self.waiting(s, at) < 0.5:
+                    continue
+                self.taken[s] += 1
+                self.var += self.rates[s].hold_var
+                heapq.heappush(heap, (at + self.rates[s].hold_mean, i))
+                break
+            else:
+                heapq.heappush(heap, (self.next_arrival(counter, at), i))
+        return None
+
+
+def _rounded(low: float, high: float, expected: float) -> Estimate:
+    """To the nearest five minutes (outward would cover more than the 80% it claims), but
+    always around the expected wait and at least five minutes wide."""
+    lo = min(round(low / ROUND_MIN), math.floor(expected / ROUND_MIN)) * ROUND_MIN
+    hi = max(round(high / ROUND_MIN), math.ceil(expected / ROUND_MIN)) * ROUND_MIN
+    lo = max(lo, 0)
+    return Estimate(lo, max(hi, lo + ROUND_MIN), round(expected, 1))
+
+
+def _without_counters(
+    state: QueueState, service: str, ahead: int, rates: dict[str, ServiceRate]
+) -> float:
+    """No counter open or on a break for the service: the delay of its latest calls, if
+    it had any today, else what the line alone would take one counter."""
+    recent = state.history_of(service).recent_waits_min
+    if recent:
+        return statistics.median(recent)
+    return (ahead + 1) * rates[service].hold_mean
+
+
+def estimate(state: QueueState, service: str, ahead: int) -> Estimate:
+    """The wait of a ticket of `service` with `ahead` tickets before it in its line."""
+    blockers = blocking(state, service)
+    rates = {s: service_rate(state, s) for s in blockers | {service}}
+    look = _LookAhead(state, service, max(ahead, 0), rates, blockers)
+    found = look.run()
+    n = max(len(state.counters_for(service)), 1)
+    centre = found if found is not None else _without_counters(state, service, ahead, rates)
+    if found is None:
+        look.var = (ahead + 1) * rates[service].hold_var
+    spread = math.sqrt(look.var / n**2 + (MODEL_SPREAD * centre) ** 2 + BASE_SPREAD_MIN**2)
+    return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
 from typing import Any
 
 from server.domain.office import CounterState, Office
+from server.domain.queue_state import LogEvent, QueueState, build_state
 from server.domain.ticket import Ticket
 
 
@@ -22,6 +24,23 @@ class Snapshot:
     done_today: int
     events: list[dict[str, Any]]  # events after the version the caller asked from
     extra_tickets: dict[str, Ticket] = dataclasses.field(default_factory=dict)  # by token
+    # The wait estimator's past: the log's last hours, and when their called tickets were issued.
+    recent_log: list[LogEvent] = dataclasses.field(default_factory=list)
+    issued_at: dict[str, datetime] = dataclasses.field(default_factory=dict)
+
+    @functools.cached_property
+    def queue_state(self) -> QueueState:
+        """What the wait estimator sees, built once per snapshot for all its views."""
+        return build_state(
+            self.now,
+            self.office.counters.values(),
+            {c for c, s in self.counters.items() if s is CounterState.OPEN},
+            self.tickets,
+            {s.id: s.mean_service_min for s in self.office.services.values()},
+            self.recent_log,
+            self.issued_at,
+            {c for c, s in self.counters.items() if s is CounterState.PAUSED},
+        )
 
     def ticket_by_token(self, token: str) -> Ticket | None:
         for t in self.tickets:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+from server import estimates
 from server.commands import Context
 from server.domain import calendar
 from server.store import queries as q
@@ -58,6 +59,7 @@ def read_snapshot(
                 found = q.get_ticket_by_token(conn, token)
                 if found is not None and found.office == office.id:
                     extra[token] = found
+        recent_log = estimates.recent_events(conn, office.id, now)
         events = []
         if after is not None and after < version:
             events = q.events_between(
@@ -74,6 +76,8 @@ def read_snapshot(
             done_today=q.done_today(conn, office.id, day),
             events=events,
             extra_tickets=extra,
+            recent_log=recent_log,
+            issued_at=estimates.issued_at(conn, recent_log),
         )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from server.domain import call_policy
-from server.domain.estimate import estimate_wait
+from server.domain.estimate import estimate
 from server.domain.office import CounterState, Office, Service
 from server.domain.ticket import Status, Ticket
 
@@ -29,16 +29,8 @@ def _lines(snap: Snapshot) -> dict[str, list[Ticket]]:
     return lines
 
 
-def _open_counters(snap: Snapshot, service: str) -> int:
-    serving = snap.office.counters_for(service)
-    open_now = sum(1 for c in serving if snap.counters.get(c.id) is CounterState.OPEN)
-    return open_now or len(serving)
-
-
 def _estimate(snap: Snapshot, service: Service, ahead: int) -> dict[str, int]:
-    return estimate_wait(
-        ahead, service.mean_service_min, _open_counters(snap, service.id)
-    ).as_dict()
+    return estimate(snap.queue_state, service.id, ahead).as_dict()
 
 
 def _numbers(snap: Snapshot, service: str, status: Status) -> list[dict[str, Any]]:
