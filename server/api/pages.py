@@ -5,10 +5,15 @@ data behind it is already served at /api/v1/views/{channel}. (The kiosk's page i
 from __future__ import annotations
 
 import html
+import json
+from importlib import resources
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from display.messages import LABELS, PAIRING
 
 _PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">
@@ -36,11 +41,40 @@ async def home(request: Request) -> HTMLResponse:
     )
 
 
+_DISPLAY_CSP = (
+    "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self'; img-src 'self' data:"
+)
+
+
 async def display(request: Request) -> HTMLResponse:
+    """The floor display. Its data comes over the websocket, which checks the display's
+    token: the page itself holds nothing private and is served to anyone."""
+    office = request.app.state.system.office
     name = request.path_params["display"]
-    return _page(
-        "呼出表示盤", f"表示盤 {name} の画面は準備中です。", f"/api/v1/views/display:{name}"
+    screen = office.displays.get(name)
+    if screen is None:
+        missing = _page(
+            "呼出表示盤", f"表示盤 {name} はありません（{', '.join(office.displays)}）。", "/"
+        )
+        missing.status_code = 404
+        return missing
+    config = {
+        "display": screen.id,
+        "languages": list(screen.languages),
+        "volume": screen.volume,
+        "timezone": office.timezone,
+        "ws": f"/ws/v1/display:{screen.id}",
+        "chime": "/audio/chime.wav",
+        "labels": LABELS,
+        "pairing": PAIRING,
+    }
+    # "</" cannot end the JSON island early: names and notices come from the office file.
+    data = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    template = resources.files("display").joinpath("templates/display.html").read_text("utf-8")
+    page = template.replace("__TITLE__", html.escape(f"呼出表示盤 {screen.id}")).replace(
+        "__CONFIG__", data
     )
+    return HTMLResponse(page, headers={"Content-Security-Policy": _DISPLAY_CSP})
 
 
 async def counter(request: Request) -> HTMLResponse:
@@ -58,8 +92,10 @@ async def admin(request: Request) -> HTMLResponse:
     return _page("管理画面", "管理画面は準備中です。", f"/api/v1/views/public:{office}")
 
 
-def routes() -> list[Route]:
+def routes() -> list[BaseRoute]:
+    static = StaticFiles(directory=str(resources.files("display").joinpath("static")))
     return [
+        Mount("/static/display", static, name="display-static"),
         Route("/", home),
         Route("/display/{display}", display),
         Route("/counter/{counter}", counter),
