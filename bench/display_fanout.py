@@ -13,7 +13,9 @@ Goal (issue 5): p99 <= 50 ms.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -113,10 +115,27 @@ def run() -> dict[str, Any]:
         f"  (goal p99 <= {GOAL_P99_MS:.0f} ms: {c.verdict(ok)})",
     )
     c.line("CPU busy: server core", f"{out['server_busy']:.0%}")
-    result = {"summary": s, "calls": out["calls"], "missing": out["missing"], "ok": ok}
+    result = {
+        "summary": s,
+        "calls": out["calls"],
+        "missing": out["missing"],
+        "goals": {f"display fan-out p99 <= {GOAL_P99_MS:.0f} ms": ok},
+    }
     c.write_result("display_fanout", result)
     return result
 
 
 if __name__ == "__main__":
-    run()
+    # Like `python -m bench`: a session of its own with raised priority, so that tests
+    # running beside it do not decide the figure.
+    if os.environ.get("MADOGUCHI_BENCH_CHILD") or c.NICE >= 0:
+        c.boost()
+        run()
+    else:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bench.display_fanout"],
+            env={**os.environ, "MADOGUCHI_BENCH_CHILD": "1"},
+            start_new_session=True,
+        )
+        c.boost_session(child.pid)
+        sys.exit(child.wait())
