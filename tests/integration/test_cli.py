@@ -72,6 +72,16 @@ def test_user_add_reads_the_password_from_stdin_and_the_user_can_sign_in(
     assert answer.json()["role"] == "supervisor" and answer.json()["token"]
 
 
+def test_a_password_with_spaces_at_its_ends_signs_in_as_it_was_given(
+    make_client: Callable[..., TestClient], sqlite_url: str
+) -> None:
+    password = "  two spaces each side  "
+    done = cli("user", "add", "ito", stdin=f"{password}\n", database_url=sqlite_url)
+    assert done.returncode == 0, done.stderr
+    client = make_client(sqlite_url)
+    assert sign_in(client, "ito", password) == 200
+
+
 def test_user_add_refuses_a_short_password_with_exit_2(sqlite_url: str) -> None:
     done = cli("user", "add", "tanaka", "--role", "clerk", stdin="short\n", database_url=sqlite_url)
     assert done.returncode == 2
