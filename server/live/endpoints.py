@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
@@ -57,7 +56,7 @@ async def live(websocket: WebSocket) -> None:
     sub = await hub.subscribe(websocket, channel, since)
     if sub is None:
         return
-    pump = asyncio.create_task(sub.pump())
+    sub.owner = asyncio.current_task()
     try:
         while True:
             message = await websocket.receive()
@@ -65,13 +64,14 @@ async def live(websocket: WebSocket) -> None:
                 break
     except (WebSocketDisconnect, RuntimeError):
         pass
+    except asyncio.CancelledError:
+        if not sub.dropped:
+            raise
+        # Dropped for being too slow (hub.Subscriber.drop): end quietly; the server
+        # closes the connection once the client has read what is buffered.
     finally:
         hub.unsubscribe(sub)
-        sub.dropped = True
-        sub.wake.set()
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await pump
+        sub.stop()
 
 
 def routes() -> list[WebSocketRoute]:

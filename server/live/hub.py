@@ -37,18 +37,43 @@ class Socket(Protocol):
 
 
 class Subscriber:
-    def __init__(self, socket: Socket, channel: Channel) -> None:
+    """One connection's mailbox and its writer. The writer task exists only while there
+    is something to send, so an idle subscriber costs a few small objects."""
+
+    __slots__ = (
+        "socket",
+        "channel",
+        "state",
+        "queued_version",
+        "sent_version",
+        "frame",
+        "view_json",
+        "events",
+        "resync",
+        "dropped",
+        "ready",
+        "note",
+        "owner",
+        "_pump",
+    )
+
+    def __init__(
+        self, socket: Socket, channel: Channel, state: _ChannelState | None = None
+    ) -> None:
         self.socket = socket
         self.channel = channel
+        self.state = state
         self.queued_version = -1  # the version of the newest frame queued or sent
+        self.sent_version = -1  # the version of the newest frame taken for sending
         self.frame: str | None = None  # a ready frame shared with the channel
         self.view_json: str | None = None
         self.events: list[dict[str, Any]] = []
         self.resync = False
-        self.wake = asyncio.Event()
         self.dropped = False
         self.ready = False  # offers before the first view is queued are ignored
         self.note: str | None = None  # a kiosk's newest printer frame, sent after the view
+        self.owner: asyncio.Task[Any] | None = None  # the endpoint's task, ended on a drop
+        self._pump: asyncio.Task[None] | None = None
 
     def offer(
         self, prev: int, version: int, view_json: str, events: list[dict[str, Any]], shared: str
@@ -64,40 +89,76 @@ class Subscriber:
         self.events = self.events + fresh if self.view_json is not None else fresh
         self.view_json = view_json
         self.queued_version = version
-        self.wake.set()
+        self.kick()
         return len(self.events) <= MAX_PENDING_EVENTS
 
     def take(self) -> str | None:
         if self.view_json is None:
             return None
-        text = self.frame or protocol.frame(
-            self.channel.name, self.queued_version, self.view_json, self.events, self.resync
-        )
+        text = self.frame
+        if text is None:
+            state = self.state
+            # Subscribers that skipped the same versions share one merged frame.
+            shareable = (
+                state is not None and not self.resync and state.version == self.queued_version
+            )
+            if shareable:
+                assert state is not None
+                text = state.merged.get(self.sent_version)
+            if text is None:
+                text = protocol.frame(
+                    self.channel.name, self.queued_version, self.view_json, self.events, self.resync
+                )
+                if shareable:
+                    assert state is not None
+                    state.merged[self.sent_version] = text
+        self.sent_version = self.queued_version
         self.frame, self.view_json, self.events, self.resync = None, None, [], False
         return text
 
+    def kick(self) -> None:
+        if self._pump is None and not self.dropped:
+            self._pump = asyncio.get_running_loop().create_task(self.pump())
+
     async def pump(self) -> None:
-        """The connection's writer task."""
-        while not self.dropped:
-            await self.wake.wait()
-            self.wake.clear()
-            text = self.take()
-            note, self.note = self.note, None
-            for frame in (text, note):
-                if frame is None:
-                    continue
-                try:
-                    await asyncio.wait_for(self.socket.send_text(frame), SEND_TIMEOUT_S)
-                except TimeoutError:
-                    log.info("dropping slow client on %s", self.channel.name)
-                    await self.drop()
+        """The connection's writer: sends until the mailbox is empty, then ends."""
+        try:
+            while not self.dropped:
+                text = self.take()
+                note, self.note = self.note, None
+                if text is None and note is None:
                     return
+                for frame in (text, note):
+                    if frame is None:
+                        continue
+                    try:
+                        # asyncio.timeout, not wait_for: no extra task per send.
+                        async with asyncio.timeout(SEND_TIMEOUT_S):
+                            await self.socket.send_text(frame)
+                    except TimeoutError:
+                        log.info("dropping slow client on %s", self.channel.name)
+                        self._pump = None
+                        await self.drop()
+                        return
+        finally:
+            if self._pump is asyncio.current_task():
+                self._pump = None
 
     async def drop(self) -> None:
+        """Close a client that fell behind. Its socket may be full, so the close frame may
+        never go out: the endpoint is ended all the same, and the server closes the
+        connection once the client reads what was buffered."""
         self.dropped = True
-        self.wake.set()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.socket.close(protocol.CLOSE_TRY_AGAIN, "too slow"), 1)
+            async with asyncio.timeout(1):
+                await self.socket.close(protocol.CLOSE_TRY_AGAIN, "too slow")
+        if self.owner is not None and self.owner is not asyncio.current_task():
+            self.owner.cancel()
+
+    def stop(self) -> None:
+        self.dropped = True
+        if self._pump is not None and self._pump is not asyncio.current_task():
+            self._pump.cancel()
 
 
 class _ChannelState:
@@ -106,6 +167,9 @@ class _ChannelState:
         self.subscribers: set[Subscriber] = set()
         self.version = -1
         self.ticket_id: str | None = None
+        # Frames for subscribers that skipped versions, by the version they had: reset at
+        # every new version.
+        self.merged: dict[int, str] = {}
 
 
 class Hub:
@@ -136,7 +200,7 @@ class Hub:
                 await self._task
         for state in list(self._channels.values()):
             for sub in list(state.subscribers):
-                await sub.drop()
+                sub.stop()
 
     # -- connections --------------------------------------------------------------------
     async def subscribe(
@@ -144,10 +208,10 @@ class Hub:
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
         Returns None (after closing the socket) when the channel's subject is unknown."""
-        sub = Subscriber(socket, channel)
         state = self._channels.get(channel.name)
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
+        sub = Subscriber(socket, channel, state)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind == "ticket" else ()
         now = self.clock()
@@ -180,7 +244,7 @@ class Hub:
         sub.view_json = protocol.dumps(view)
         sub.events, sub.resync = events, resync
         sub.ready = True
-        sub.wake.set()
+        sub.kick()
         self.known_version = max(self.known_version, snap.version)
         return sub
 
@@ -222,7 +286,7 @@ class Hub:
         for sub in state.subscribers:
             if sub.ready:
                 sub.note = text
-                sub.wake.set()
+                sub.kick()
 
     def _events_for(
         self,
@@ -267,6 +331,7 @@ class Hub:
             view_json = protocol.dumps(view)
             shared = protocol.frame(state.channel.name, snap.version, view_json, events)
             prev, state.version = state.version, snap.version
+            state.merged = {}
             for sub in list(state.subscribers):
                 if not sub.offer(prev, snap.version, view_json, events, shared):
                     log.info(
