@@ -141,7 +141,9 @@ class SetCounterState:
                 action=str(self.state),
             )
         if self.state is not CounterState.OPEN:
-            held = q.ticket_at_counter(tx.conn, ctx.office.id, counter.id)
+            held = q.ticket_at_counter(
+                tx.conn, ctx.office.id, counter.id, calendar.business_day(ctx.office, tx.now)
+            )
             if held is not None:
                 raise CounterBusy(
                     f"{counter.id}番窓口は {held.number} を対応中です。"
@@ -168,7 +170,9 @@ class CallNext:
                 f"{counter.id}番窓口は「{_COUNTER_JA[state]}」です。開設してから呼び出してください。",
                 state=str(state),
             )
-        held = q.ticket_at_counter(tx.conn, ctx.office.id, counter.id)
+        held = q.ticket_at_counter(
+            tx.conn, ctx.office.id, counter.id, calendar.business_day(ctx.office, tx.now)
+        )
         if held is not None:
             raise CounterBusy(
                 f"{counter.id}番窓口は {held.number} を呼出中・対応中です。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.requests import Request
 
 from .errors import ApiError
@@ -40,9 +40,17 @@ class ReadyBody(_Body):
     )
 
 
-class TokenBody(_Body):
+class TokenBody(BaseModel):
+    # Not _Body: a password is taken exactly as typed, spaces at its ends included.
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
+
+    @field_validator("username")
+    @classmethod
+    def _strip_username(cls, value: str) -> str:
+        return value.strip()
 
 
 async def parse(request: Request, model: type[M], *, optional: bool = False) -> M:

@@ -202,10 +202,16 @@ def ahead_of(conn: Connection, ticket: Ticket) -> int:
     return int(row[0]) if row else 0
 
 
-def ticket_at_counter(conn: Connection, office: str, counter: str) -> Ticket | None:
+def ticket_at_counter(conn: Connection, office: str, counter: str, day: date) -> Ticket | None:
+    """The ticket a counter holds today. One left called or serving on an earlier day
+    (the clerk went home) does not block the counter, as the counter app shows only
+    today's tickets."""
     row = conn.execute(
         select(T).where(
-            T.c.office == office, T.c.counter == counter, T.c.status.in_(["called", "serving"])
+            T.c.office == office,
+            T.c.counter == counter,
+            T.c.status.in_(["called", "serving"]),
+            T.c.day == day,
         )
     ).first()
     return None if row is None else ticket_from_row(row)
