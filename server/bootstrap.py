@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import jpholiday
 
-from server import accounts
+from server import accounts, estimates
 from server.commands import Context
 from server.domain.office import Office
 from server.live.hub import Hub
@@ -89,7 +89,7 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
     office = load_office(settings.office_file)
     engines = make_engines(settings.database_url)
     prepare_database(engines, office)
-    ctx = Context(office, holiday_predicate(office), settings.always_open)
+    ctx = Context(office, holiday_predicate(office), settings.always_open, estimates.History())
     return System(settings, office, ctx, engines, Writer(engines), clock)
 
 

@@ -25,6 +25,8 @@ class Context:
     office: Office
     is_holiday: calendar.IsHoliday
     always_open: bool = False
+    # The estimator's past, kept in memory by this process (None: read afresh each time).
+    history: estimates.History | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +56,7 @@ def counter_of(office: Office, counter_id: str) -> Counter:
 
 def describe(ctx: Context, tx: Tx, ticket: Ticket) -> TicketInfo:
     position = q.ahead_of(tx.conn, ticket) if ticket.status is Status.WAITING else None
-    estimate = estimates.describe_estimate(tx.conn, ctx.office, ticket, tx.now)
+    estimate = estimates.describe_estimate(tx.conn, ctx.office, ticket, tx.now, ctx.history)
     status, error = q.ticket_print(tx.conn, ticket.id)
     return TicketInfo(ticket, position, estimate, status, error)
 

@@ -7,13 +7,17 @@ hours of the event log (service times, no-shows, the delay of recent calls, brea
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
 from server.domain import calendar, call_policy
-from server.domain.estimate import Estimate, estimate
+from server.domain.estimate import Estimate, Estimator
 from server.domain.office import CounterState, Office
 from server.domain.queue_state import HOLD_WINDOW_MIN, LogEvent, QueueState, build_state
 from server.domain.ticket import Status, Ticket
@@ -91,19 +95,116 @@ def read_state(conn: Connection, office: Office, now: datetime) -> tuple[QueueSt
     return state_from(office, now, tickets, counters, events, issued_at(conn, events)), tickets
 
 
-def for_ticket(state: QueueState, ticket: Ticket, tickets: Iterable[Ticket]) -> Estimate | None:
+def for_ticket(estimator: Estimator, ticket: Ticket, tickets: Iterable[Ticket]) -> Estimate | None:
     """A waiting ticket's estimate (None for any other status)."""
     if ticket.status is not Status.WAITING:
         return None
     others = [t for t in tickets if t.id != ticket.id] + [ticket]
-    return estimate(state, ticket.service, call_policy.position(ticket, others) or 0)
+    return estimator.estimate(ticket.service, call_policy.position(ticket, others) or 0)
 
 
 def describe_estimate(
-    conn: Connection, office: Office, ticket: Ticket, now: datetime
+    conn: Connection, office: Office, ticket: Ticket, now: datetime, history: History | None = None
 ) -> Estimate | None:
-    """One ticket's estimate, read afresh (the commands' answers and the ticket API)."""
+    """One ticket's estimate: from the History's recent estimator when there is one (the
+    commands' answers: their place in line is exact, the rest at most
+    History.STATE_MAX_AGE_S old), else read afresh (the ticket API)."""
     if ticket.status is not Status.WAITING:
         return None
+    if history is not None:
+        estimator = history.recent_estimator(conn, office, now)
+        return estimator.estimate(ticket.service, q.ahead_of(conn, ticket))
     state, tickets = read_state(conn, office, now)
-    return for_ticket(state, ticket, tickets)
+    return for_ticket(Estimator(state), ticket, tickets)
+
+
+@dataclasses.dataclass
+class _Log:
+    seqs: list[int]
+    events: list[LogEvent]
+    issued: dict[str, datetime]
+    upto: int  # the version read up to (its last events may be of types not kept)
+
+
+class History:
+    """The estimator's past, per office: the event log's last hours, kept in memory and
+    read incrementally (only the events after the last one seen). Reading the whole
+    window for every view cost a hundred milliseconds at a few thousand events.
+
+    Shared by the writer thread and the readers' threads, hence the lock. A view asks for
+    the log as of its own version, so a reader never sees events newer than its tickets.
+    """
+
+    STATE_MAX_AGE_S = 1.0  # how old the commands' estimator may be (positions stay exact)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._logs: dict[str, _Log] = {}
+        self._recent: dict[str, tuple[float, Estimator]] = {}
+
+    def read(
+        self, conn: Connection, office: str, version: int, now: datetime
+    ) -> tuple[list[LogEvent], dict[str, datetime]]:
+        with self._lock:
+            log = self._logs.get(office)
+            if log is None or version < log.upto - MAX_EVENTS:  # none yet, or a restore
+                log = self._logs[office] = self._load(conn, office, version)
+            elif log.upto < version:
+                self._extend(conn, office, log, version)
+            self._trim(log, now)
+            upto = bisect.bisect_right(log.seqs, version)
+            return log.events[:upto], log.issued
+
+    def recent_estimator(self, conn: Connection, office: Office, now: datetime) -> Estimator:
+        found = self._recent.get(office.id)
+        if found is not None and time.monotonic() - found[0] < self.STATE_MAX_AGE_S:
+            return found[1]
+        version = q.office_version(conn, office.id) or 0
+        events, issued = self.read(conn, office.id, version, now)
+        tickets = q.day_tickets(conn, office.id, calendar.business_day(office, now))
+        state = state_from(office, now, tickets, q.counter_states(conn, office.id), events, issued)
+        estimator = Estimator(state)
+        self._recent[office.id] = (time.monotonic(), estimator)
+        return estimator
+
+    def _load(self, conn: Connection, office: str, version: int) -> _Log:
+        rows = conn.execute(
+            select(q.EV)
+            .where(q.EV.c.office == office, q.EV.c.type.in_(EVENT_TYPES), q.EV.c.seq <= version)
+            .order_by(q.EV.c.seq.desc())
+            .limit(MAX_EVENTS)
+        )
+        pairs = [(int(r._mapping["seq"]), LogEvent.from_dict(q.event_from_row(r))) for r in rows]
+        pairs.reverse()
+        events = [e for _, e in pairs]
+        return _Log([s for s, _ in pairs], events, issued_at(conn, events), version)
+
+    def _extend(self, conn: Connection, office: str, log: _Log, version: int) -> None:
+        after = log.upto
+        rows = conn.execute(
+            select(q.EV)
+            .where(q.EV.c.office == office, q.EV.c.type.in_(EVENT_TYPES))
+            .where(q.EV.c.seq > after, q.EV.c.seq <= version)
+            .order_by(q.EV.c.seq)
+        )
+        new = [(int(r._mapping["seq"]), LogEvent.from_dict(q.event_from_row(r))) for r in rows]
+        fresh = [e for _, e in new]
+        log.issued.update(issued_at(conn, fresh))
+        for seq, event in new:
+            log.seqs.append(seq)
+            log.events.append(event)
+        log.upto = version
+
+    @staticmethod
+    def _trim(log: _Log, now: datetime) -> None:
+        since = now - timedelta(minutes=HOLD_WINDOW_MIN)
+        drop = 0
+        while drop < len(log.events) and (
+            log.events[drop].at < since or drop < len(log.events) - MAX_EVENTS
+        ):
+            drop += 1
+        if drop:
+            del log.seqs[:drop], log.events[:drop]
+            kept = {e.ticket for e in log.events}
+            for ticket in [t for t in log.issued if t not in kept]:
+                del log.issued[ticket]

@@ -253,7 +253,9 @@ def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
         if ticket is None or ticket.office != system.office.id:
             raise NotFound("受付票が見つかりません。", kind="ticket")
         position = q.ahead_of(conn, ticket) if ticket.status == "waiting" else None
-        estimate = estimates.describe_estimate(conn, system.office, ticket, system.clock())
+        estimate = estimates.describe_estimate(
+            conn, system.office, ticket, system.clock(), system.ctx.history
+        )
         status, error = q.ticket_print(conn, ticket.id)
         return TicketInfo(ticket, position, estimate, status, error)
 

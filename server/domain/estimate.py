@@ -102,6 +102,10 @@ class _LookAhead:
     blockers: set[str]
     taken: dict[str, float] = dataclasses.field(default_factory=lambda: defaultdict(float))
     var: float = 0.0
+    # (minutes, variance) at which the k-th ticket of the service would be called; the
+    # play-out does not depend on `ahead` until it stops, so one run answers every
+    # position up to `ahead` (Estimator keeps them).
+    calls: list[tuple[float, float]] = dataclasses.field(default_factory=list)
 
     def first_free(self, counter: CounterNow) -> float:
         """Minutes from now until `counter` is free."""
@@ -146,6 +150,7 @@ class _LookAhead:
             counter = counters[i]
             for s in counter.services:
                 if s == self.service:
+                    self.calls.append((at, self.var))
                     if self.taken[s] >= self.ahead:
                         return at
                 elif s not in self.blockers or self.waiting(s, at) < 0.5:
@@ -181,13 +186,36 @@ def _without_counters(
 
 def estimate(state: QueueState, service: str, ahead: int) -> Estimate:
     """The wait of a ticket of `service` with `ahead` tickets before it in its line."""
-    blockers = blocking(state, service)
-    rates = {s: service_rate(state, s) for s in blockers | {service}}
-    look = _LookAhead(state, service, max(ahead, 0), rates, blockers)
-    found = look.run()
-    n = max(len(state.counters_for(service)), 1)
-    centre = found if found is not None else _without_counters(state, service, ahead, rates)
-    if found is None:
-        look.var = (ahead + 1) * rates[service].hold_var
-    spread = math.sqrt(look.var / n**2 + (MODEL_SPREAD * centre) ** 2 + BASE_SPREAD_MIN**2)
-    return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)
+    return Estimator(state).estimate(service, ahead)
+
+
+class Estimator:
+    """Estimates for every position of every line of one QueueState, each line played
+    out once: a view shows many estimates (every ticket page, every service) of the same
+    moment, and a play-out costs as many steps as there are people ahead."""
+
+    def __init__(self, state: QueueState) -> None:
+        self.state = state
+        self._runs: dict[str, _LookAhead] = {}
+        self._ends: dict[str, float | None] = {}
+
+    def estimate(self, service: str, ahead: int) -> Estimate:
+        ahead = max(ahead, 0)
+        look = self._runs.get(service)
+        if look is None or (len(look.calls) <= ahead and self._ends[service] is not None):
+            blockers = blocking(self.state, service)
+            rates = {s: service_rate(self.state, s) for s in blockers | {service}}
+            # Play out at least twice as far as asked, so a growing line is not replayed
+            # for every new ticket.
+            horizon = max(ahead, 2 * len(look.calls) if look else 0, 16)
+            look = _LookAhead(self.state, service, horizon, rates, blockers)
+            self._ends[service] = look.run()
+            self._runs[service] = look
+        n = max(len(self.state.counters_for(service)), 1)
+        if ahead < len(look.calls):
+            centre, var = look.calls[ahead]
+        else:  # no counter will call it: the line's recent delay, or one counter's pace
+            centre = _without_counters(self.state, service, ahead, look.rates)
+            var = (ahead + 1) * look.rates[service].hold_var
+        spread = math.sqrt(var / n**2 + (MODEL_SPREAD * centre) ** 2 + BASE_SPREAD_MIN**2)
+        return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)

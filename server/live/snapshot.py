@@ -7,6 +7,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
+from server.domain.estimate import Estimator
 from server.domain.office import CounterState, Office
 from server.domain.queue_state import LogEvent, QueueState, build_state
 from server.domain.ticket import Ticket
@@ -41,6 +42,11 @@ class Snapshot:
             self.issued_at,
             {c for c, s in self.counters.items() if s is CounterState.PAUSED},
         )
+
+    @functools.cached_property
+    def estimator(self) -> Estimator:
+        """Every estimate of this moment, each line played out once."""
+        return Estimator(self.queue_state)
 
     def ticket_by_token(self, token: str) -> Ticket | None:
         for t in self.tickets:

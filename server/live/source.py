@@ -59,7 +59,11 @@ def read_snapshot(
                 found = q.get_ticket_by_token(conn, token)
                 if found is not None and found.office == office.id:
                     extra[token] = found
-        recent_log = estimates.recent_events(conn, office.id, now)
+        if ctx.history is not None:
+            recent_log, issued = ctx.history.read(conn, office.id, version, now)
+        else:
+            recent_log = estimates.recent_events(conn, office.id, now)
+            issued = estimates.issued_at(conn, recent_log)
         events = []
         if after is not None and after < version:
             events = q.events_between(
@@ -77,7 +81,7 @@ def read_snapshot(
             events=events,
             extra_tickets=extra,
             recent_log=recent_log,
-            issued_at=estimates.issued_at(conn, recent_log),
+            issued_at=issued,
         )
 
 

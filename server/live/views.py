@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from server.domain import call_policy
-from server.domain.estimate import estimate
 from server.domain.office import CounterState, Office, Service
 from server.domain.ticket import Status, Ticket
 
@@ -30,7 +29,7 @@ def _lines(snap: Snapshot) -> dict[str, list[Ticket]]:
 
 
 def _estimate(snap: Snapshot, service: Service, ahead: int) -> dict[str, int]:
-    return estimate(snap.queue_state, service.id, ahead).as_dict()
+    return snap.estimator.estimate(service.id, ahead).as_dict()
 
 
 def _numbers(snap: Snapshot, service: str, status: Status) -> list[dict[str, Any]]:

@@ -1,0 +1,57 @@
+"""The estimator's past kept in memory equals the log read afresh, at every version."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime, timedelta
+
+from server import estimates
+from server.bootstrap import prepare_database
+from server.commands import ActOnTicket, CallNext, Context, IssueTicket, SetCounterState
+from server.domain.office import CounterState
+from server.domain.ticket import Action
+from server.office_file import load_office
+from server.store import queries as q
+from server.store.engine import make_engines
+from server.store.unit_of_work import Writer
+
+NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+
+def test_incremental_history_matches_a_fresh_read_at_each_version(database_url: str) -> None:
+    office = load_office()
+    ctx = Context(office, lambda day: False, always_open=True)
+    engines = make_engines(database_url)
+    prepare_database(engines, office)
+    writer = Writer(engines)
+    history = estimates.History()
+
+    def run(command: object, minute: int) -> object:
+        now = NOW + timedelta(minutes=minute)
+        return writer.run_sync("nakano", functools.partial(command, ctx), now).result  # type: ignore[call-overload]
+
+    def check(minute: int) -> None:
+        now = NOW + timedelta(minutes=minute)
+        with engines.reader.connect() as conn, conn.begin():
+            version = q.office_version(conn, "nakano") or 0
+            kept, issued = history.read(conn, "nakano", version, now)
+            fresh = estimates.recent_events(conn, "nakano", now)
+            assert kept == fresh
+            for ticket, at in estimates.issued_at(conn, fresh).items():
+                assert issued[ticket] == at
+
+    try:
+        check(0)
+        run(SetCounterState("1", CounterState.OPEN, "clerk"), 0)
+        for n in range(6):
+            run(IssueTicket("moving", "ja", False, None, "online", f"id{n}", f"tok{n}"), n)
+        check(6)
+        called = run(CallNext("1"), 7)
+        run(ActOnTicket(called.ticket.id, Action.START), 8)  # type: ignore[attr-defined]
+        run(ActOnTicket(called.ticket.id, Action.FINISH), 20)  # type: ignore[attr-defined]
+        check(21)
+        run(CallNext("1"), 22)
+        check(23)
+    finally:
+        writer.stop()
+        engines.dispose()
