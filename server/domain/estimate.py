@@ -135,12 +135,22 @@ class _LookAhead:
         return best
 
     def run(self) -> float | None:
-        """Minutes until the ticket is called; None when no counter will call it."""
+        """Minutes until the ticket is called; None when no counter will call it.
+
+        The hot loop of every view (a play-out per line, up to thousands of steps): the
+        rates and arrival rates it needs are looked up once, into locals."""
+        service, blockers, taken, calls = self.service, self.blockers, self.taken, self.calls
         counters = [
             c
             for c in self.state.counters
-            if self.service in c.services or self.blockers.intersection(c.services)
+            if service in c.services or blockers.intersection(c.services)
         ]
+        lines = self.state.lines
+        arrivals = {
+            s: self.state.history_of(s).arrivals_per_min for c in counters for s in c.services
+        }
+        hold_mean = {s: r.hold_mean for s, r in self.rates.items()}
+        hold_var = {s: r.hold_var for s, r in self.rates.items()}
         heap = [(self.first_free(c), i) for i, c in enumerate(counters)]
         heapq.heapify(heap)
         for _ in range(MAX_STEPS):
@@ -149,15 +159,15 @@ class _LookAhead:
             at, i = heapq.heappop(heap)
             counter = counters[i]
             for s in counter.services:
-                if s == self.service:
-                    self.calls.append((at, self.var))
-                    if self.taken[s] >= self.ahead:
+                if s == service:
+                    calls.append((at, self.var))
+                    if taken[s] >= self.ahead:
                         return at
-                elif s not in self.blockers or self.waiting(s, at) < 0.5:
+                elif s not in blockers or (lines.get(s, 0) + arrivals[s] * at - taken[s]) < 0.5:
                     continue
-                self.taken[s] += 1
-                self.var += self.rates[s].hold_var
-                heapq.heappush(heap, (at + self.rates[s].hold_mean, i))
+                taken[s] += 1
+                self.var += hold_var[s]
+                heapq.heappush(heap, (at + hold_mean[s], i))
                 break
             else:
                 heapq.heappush(heap, (self.next_arrival(counter, at), i))
