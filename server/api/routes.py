@@ -178,9 +178,17 @@ async def _check_kiosk(request: Request, system: System, kiosk: str | None) -> N
             return
         raise ApiError(401, "unauthorized", "発券には発券機のデバイストークンが必要です。")
     device = await asyncio.to_thread(accounts.device_of_token, system.engines, token)
-    if device is None or device not in system.office.kiosks:
-        if system.office.open_issuing and device is None and _tokens(request).verify(token):
-            return  # a signed-in clerk issuing at reception
+    if device is None:
+        # An office that issues openly takes a stale kiosk token (rotated since the kiosk
+        # was paired) or a clerk's token like none at all: the visitor gets a ticket.
+        if system.office.open_issuing or _tokens(request).verify(token):
+            return
+        raise ApiError(
+            401,
+            "unauthorized",
+            "デバイストークンが正しくありません。発券機をペアリングし直してください。",
+        )
+    if device not in system.office.kiosks:
         raise ApiError(403, "forbidden", "このトークンは発券機のものではありません。")
     if kiosk is not None and kiosk != device:
         raise ApiError(
