@@ -67,10 +67,12 @@ def events_for(
     if channel.kind in STAFF_KINDS:
         if channel.kind == "counter":
             counter = office.counters[channel.key]
+            # A pickup counter (交付窓口) follows the services it hands documents over for.
+            services = set(counter.services) | {
+                s.id for s in office.services.values() if s.pickup_counter == counter.id
+            }
             return [
-                e
-                for e in events
-                if e.get("counter") == counter.id or e.get("service") in counter.services
+                e for e in events if e.get("counter") == counter.id or e.get("service") in services
             ]
         return list(events)
     if channel.kind == "ticket":
