@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from server import agent_link, voice
+from server.api import counter_app, openapi, pages, session
 from server.api import kiosk as kiosk_pages
-from server.api import openapi, pages
 from server.api import routes as api_routes
 from server.api.auth import Tokens
 from server.api.errors import HANDLERS
@@ -47,6 +48,8 @@ def create_app(
             system.engines.dispose()
 
     route_list: list[BaseRoute] = [
+        *session.routes(),
+        *counter_app.routes(),
         *api_routes.routes(),
         *openapi.routes(),
         *endpoints.routes(),
@@ -55,9 +58,16 @@ def create_app(
         *voice.routes(),
         *pages.routes(),
     ]
-    app = Starlette(routes=route_list, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]
+    app = Starlette(
+        routes=route_list,
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+        middleware=[Middleware(session.SessionRefresh)],
+    )
     app.state.system = system
-    app.state.tokens = Tokens(signing_key(system))
+    key = signing_key(system)
+    app.state.tokens = Tokens(key)
+    app.state.sessions = session.Sessions(key, secure=settings.is_production)
     app.state.voice = voice.Voice()
     return app
 

@@ -19,6 +19,16 @@ class Settings:
     # How often a kiosk's printer is asked for its status between tickets (0: only around
     # each ticket), so that a kiosk announces "no paper" before a visitor taps.
     printer_probe_s: float = 0.0
+    # "production" refuses to start without a data key; anything else is development.
+    env: str = "development"
+    # The key that encrypts visitors' form entries at rest (32 bytes, urlsafe base64).
+    # Development without one: a key is made and kept in the database, with a warning.
+    data_key: str = ""
+    purge_interval_s: float = 300.0  # how often expired form entries are looked for
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -29,6 +39,8 @@ class Settings:
             "always_open": env.get("MADOGUCHI_ALWAYS_OPEN", "") in ("1", "true", "yes"),
             "public_url": env.get("MADOGUCHI_PUBLIC_URL", ""),
             "printer_probe_s": float(env.get("MADOGUCHI_PRINTER_PROBE_S", "5")),
+            "env": env.get("MADOGUCHI_ENV", "development"),
+            "data_key": env.get("MADOGUCHI_DATA_KEY", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""Who is asking: signed staff tokens (Bearer) and device tokens."""
+"""Who is asking: signed staff tokens (Bearer), browser sessions (cookie + CSRF header, see
+``server.api.session``) and device tokens."""
 
 from __future__ import annotations
 
@@ -43,11 +44,28 @@ def bearer(conn: HTTPConnection) -> str | None:
     return conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
 
 
+def _session_staff(conn: HTTPConnection) -> Staff | None:
+    sessions = getattr(conn.app.state, "sessions", None)
+    return None if sessions is None else sessions.staff_of(conn)  # type: ignore[no-any-return]
+
+
+def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:
+    """The staff member behind a Bearer token (or ``?token=`` on a websocket), else behind
+    the session cookie; None when neither is valid."""
+    token = bearer(conn)
+    if token is not None:
+        return tokens.verify(token)
+    return _session_staff(conn)
+
+
 def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK) -> Staff:
     token = bearer(conn)
     if token is None:
-        raise ApiError(401, "unauthorized", "職員のサインインが必要です。")
-    staff = tokens.verify(token)
+        staff = _session_staff(conn)  # a cookie-borne state change needs the CSRF header
+        if staff is None:
+            raise ApiError(401, "unauthorized", "職員のサインインが必要です。")
+    else:
+        staff = tokens.verify(token)
     if staff is None:
         raise ApiError(
             401, "unauthorized", "サインインの有効期限が切れたか、トークンが正しくありません。"

@@ -77,11 +77,6 @@ async def display(request: Request) -> HTMLResponse:
     return HTMLResponse(page, headers={"Content-Security-Policy": _DISPLAY_CSP})
 
 
-async def counter(request: Request) -> HTMLResponse:
-    name = request.path_params["counter"]
-    return _page("窓口端末", f"{name}番窓口の画面は準備中です。", f"/api/v1/views/counter:{name}")
-
-
 async def ticket_page(request: Request) -> HTMLResponse:
     token = request.path_params["token"]
     return _page("受付票", "受付票のページは準備中です。", f"/api/v1/visitor/{token}")
@@ -98,7 +93,6 @@ def routes() -> list[BaseRoute]:
         Mount("/static/display", static, name="display-static"),
         Route("/", home),
         Route("/display/{display}", display),
-        Route("/counter/{counter}", counter),
         Route("/t/{token}", ticket_page),
         Route("/admin", admin),
     ]

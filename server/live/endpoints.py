@@ -40,10 +40,10 @@ async def live(websocket: WebSocket) -> None:
     since_raw = websocket.query_params.get("since")
     since = int(since_raw) if since_raw and since_raw.lstrip("-").isdigit() else None
     if channel.kind in STAFF_KINDS:
-        from server.api.auth import bearer
+        from server.api.auth import staff_of
 
-        token = bearer(websocket)
-        if token is None or websocket.app.state.tokens.verify(token) is None:
+        # A Bearer token as ?token=, or a signed-in browser's session cookie.
+        if staff_of(websocket, websocket.app.state.tokens) is None:
             await websocket.close(protocol.CLOSE_UNAUTHORIZED, "staff sign-in required")
             return
     if channel.kind == "display" and not await may_watch_display(websocket, channel):

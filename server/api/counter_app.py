@@ -1,0 +1,55 @@
+"""The counter app (窓口端末) at /counter: the clerk's screen. Signed-in staff only; its live
+data comes over the websocket ``counter:{counter}`` with the session cookie, its actions go
+through the same HTTP API as every other client, with the session's CSRF token."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from server.domain.errors import NotFound
+from server.web import STATIC_DIR, STATIC_URL, render
+
+from .session import Session, page_headers, page_session, session_json
+
+
+async def counter_app(request: Request) -> Response:
+    session = page_session(request)
+    if not isinstance(session, Session):
+        return session
+    office = request.app.state.system.office
+    config = {
+        "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
+        "counters": [
+            {"id": c.id, "area": c.area, "services": list(c.services)}
+            for c in office.counters.values()
+        ],
+        "services": {
+            s.id: {"names": s.names, "prefix": s.prefix} for s in office.services.values()
+        },
+        "areas": {a.id: {"names": a.names, "floor": a.floor} for a in office.areas.values()},
+        "session": session_json(session),
+        "counter": request.query_params.get("counter"),
+    }
+    return HTMLResponse(
+        render("counter.html", config, username=session.staff.username, csrf=session.csrf),
+        headers=page_headers(),
+    )
+
+
+async def counter_of(request: Request) -> Response:
+    """/counter/3: the app with counter 3 chosen (and remembered on this PC)."""
+    name = request.path_params["counter"]
+    if name not in request.app.state.system.office.counters:
+        raise NotFound(f"{name}番窓口はありません。", kind="counter", id=name)
+    return RedirectResponse(f"/counter?counter={name}", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/counter", counter_app),
+        Route("/counter/{counter}", counter_of),
+        Mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="web-static"),
+    ]

@@ -1,0 +1,281 @@
+"""Staff sign-in for browsers: signed session cookies, CSRF tokens, sign-out, idle timeout.
+
+The cookie is signed with the same key as the Bearer tokens (another salt) and holds the
+user, the role, the session's CSRF token and when the session began; nothing is kept on the
+server. It is HttpOnly and SameSite=Strict. A session ends when it is idle for
+``IDLE_TIMEOUT_S`` (every request re-signs the cookie at most once a minute, so the signature's
+age is the idle time) or ``MAX_SESSION_S`` after sign-in, whichever comes first.
+
+CSRF: a state-changing request that authenticates with the cookie must carry the session's
+token in the ``X-CSRF-Token`` header (pages get it embedded, or from ``GET
+/api/v1/auth/session``). Bearer-token clients send no cookie and are not concerned. The
+sign-in form itself is protected by a double-submit token (a cookie and a hidden field).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hmac
+import secrets
+import time
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import accounts
+from server.accounts import Role
+from server.web import render
+
+from .auth import Staff
+from .errors import ApiError
+
+SESSION_COOKIE = "madoguchi_session"
+SIGNIN_COOKIE = "madoguchi_signin"
+CSRF_HEADER = "x-csrf-token"
+IDLE_TIMEOUT_S = 30 * 60
+MAX_SESSION_S = 12 * 3600  # one working day, like the Bearer tokens
+REFRESH_AFTER_S = 60
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    staff: Staff
+    csrf: str
+    started: int  # unix time of sign-in
+    signed_age_s: float  # how long since the cookie was last signed
+
+
+class Sessions:
+    def __init__(self, key: str, secure: bool = False) -> None:
+        self._serializer = URLSafeTimedSerializer(key, salt="staff-session")
+        self.secure = secure
+
+    def issue(self, staff: Staff, csrf: str | None = None, started: int | None = None) -> str:
+        return self._serializer.dumps(
+            {
+                "u": staff.username,
+                "r": str(staff.role),
+                "c": csrf or secrets.token_urlsafe(24),
+                "s": int(time.time()) if started is None else started,
+            }
+        )
+
+    def read(self, value: str | None) -> Session | None:
+        if not value:
+            return None
+        try:
+            data, signed = self._serializer.loads(
+                value, max_age=IDLE_TIMEOUT_S, return_timestamp=True
+            )
+            staff = Staff(str(data["u"]), Role(data["r"]))
+        except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
+            return None
+        if time.time() - int(data["s"]) > MAX_SESSION_S:
+            return None
+        return Session(staff, str(data["c"]), int(data["s"]), time.time() - signed.timestamp())
+
+    def of(self, conn: HTTPConnection) -> Session | None:
+        return self.read(conn.cookies.get(SESSION_COOKIE))
+
+    def staff_of(self, conn: HTTPConnection) -> Staff | None:
+        """The signed-in staff member of a cookie-authenticated request, or None. A
+        state-changing HTTP request without the session's CSRF token is refused (403);
+        a websocket from another site's page is refused (None)."""
+        session = self.of(conn)
+        if session is None:
+            return None
+        if conn.scope["type"] == "websocket":
+            return session.staff if same_origin(conn) else None
+        if conn.scope.get("method", "GET") not in SAFE_METHODS:
+            sent = conn.headers.get(CSRF_HEADER, "")
+            if not sent or not hmac.compare_digest(sent, session.csrf):
+                raise ApiError(
+                    403,
+                    "csrf_failed",
+                    "画面の確認用トークン（CSRF）がないか、正しくありません。画面を読み込み直してください。",
+                )
+        return session.staff
+
+    def set_cookie(self, response: Response, value: str) -> None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            value,
+            max_age=IDLE_TIMEOUT_S,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure,
+            path="/",
+        )
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True  # not a browser, or a same-origin request that sends none
+    host = conn.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+class SessionRefresh:
+    """Pure ASGI middleware: re-sign a live session's cookie (at most once a minute), so
+    that it ends only after ``IDLE_TIMEOUT_S`` without a request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sessions: Sessions | None = getattr(scope["app"].state, "sessions", None)
+        session = sessions.of(HTTPConnection(scope)) if sessions else None
+        if sessions is None or session is None or session.signed_age_s < REFRESH_AFTER_S:
+            await self.app(scope, receive, send)
+            return
+        fresh = sessions.issue(session.staff, session.csrf, session.started)
+
+        async def send_refreshed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(
+                    k.lower() == b"set-cookie" and v.startswith(SESSION_COOKIE.encode() + b"=")
+                    for k, v in headers
+                ):
+                    probe = Response()
+                    sessions.set_cookie(probe, fresh)
+                    headers += [(k, v) for k, v in probe.raw_headers if k == b"set-cookie"]
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_refreshed)
+
+
+def _sessions(request: HTTPConnection) -> Sessions:
+    sessions: Sessions = request.app.state.sessions
+    return sessions
+
+
+def safe_next(value: str | None, default: str = "/counter") -> str:
+    """Only a path on this site: never an address elsewhere (open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+def _signin_page(next_path: str, error: str = "", status: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    page = render(
+        "signin.html",
+        next=next_path,
+        csrf=token,
+        error=error,
+        error_hidden="" if error else "hidden",
+    )
+    response = HTMLResponse(page, status_code=status, headers=page_headers())
+    response.set_cookie(
+        SIGNIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/signin"
+    )
+    return response
+
+
+def page_headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": PAGE_CSP,
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+async def signin_form(request: Request) -> Response:
+    next_path = safe_next(request.query_params.get("next"))
+    if _sessions(request).of(request) is not None and "again" not in request.query_params:
+        return RedirectResponse(next_path, status_code=303)
+    return _signin_page(next_path)
+
+
+async def signin(request: Request) -> Response:
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    next_path = safe_next(form.get("next"))
+    sent, expected = form.get("csrf", ""), request.cookies.get(SIGNIN_COOKIE, "")
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        return _signin_page(
+            next_path, "画面の有効期限が切れました。もう一度サインインしてください。", 403
+        )
+    username, password = form.get("username", "").strip(), form.get("password", "")
+    system = request.app.state.system
+    role = (
+        await asyncio.to_thread(accounts.authenticate, system.engines, username, password)
+        if username and password
+        else None
+    )
+    if role is None:
+        return _signin_page(next_path, "ユーザー名またはパスワードが違います。", 401)
+    response = RedirectResponse(next_path, status_code=303)
+    _sessions(request).set_cookie(response, _sessions(request).issue(Staff(username, role)))
+    response.delete_cookie(SIGNIN_COOKIE, path="/signin")
+    return response
+
+
+async def signout(request: Request) -> Response:
+    """Needs the session's CSRF token (form field or header): another site cannot sign a
+    clerk out."""
+    sessions = _sessions(request)
+    session = sessions.of(request)
+    if session is not None:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        sent = request.headers.get(CSRF_HEADER) or (form.get("csrf") or [""])[0]
+        if not sent or not hmac.compare_digest(sent, session.csrf):
+            raise ApiError(403, "csrf_failed", "画面を読み込み直してからサインアウトしてください。")
+    response = RedirectResponse("/signin?again=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def session_info(request: Request) -> Response:
+    session = _sessions(request).of(request)
+    if session is None:
+        raise ApiError(401, "unauthorized", "職員のサインインが必要です。")
+    return JSONResponse(session_json(session), headers={"Cache-Control": "no-store"})
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    return {
+        "username": session.staff.username,
+        "role": str(session.staff.role),
+        "csrf": session.csrf,
+        "idle_timeout_s": IDLE_TIMEOUT_S,
+        "expires_at": session.started + MAX_SESSION_S,
+    }
+
+
+def page_session(request: Request, role: Role = Role.CLERK) -> Session | Response:
+    """For a staff page: the session, or the answer to send instead (the sign-in page, or
+    403 for a role too low)."""
+    session = _sessions(request).of(request)
+    if session is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(path, safe='/?=&')}", status_code=303)
+    if session.staff.role.rank < role.rank:
+        return HTMLResponse("この画面を使う権限がありません。", status_code=403)
+    return session
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/signin", signin_form, methods=["GET"]),
+        Route("/signin", signin, methods=["POST"]),
+        Route("/signout", signout, methods=["POST"]),
+        Route("/api/v1/auth/session", session_info),
+    ]
