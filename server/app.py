@@ -20,6 +20,7 @@ from server.api.errors import HANDLERS
 from server.bootstrap import System, build_system, signing_key, utc_now
 from server.live import endpoints
 from server.settings import Settings
+from server.web import visitor_pages
 
 
 def create_app(
@@ -56,6 +57,7 @@ def create_app(
         *agent_link.routes(),
         *kiosk_pages.routes(),
         *voice.routes(),
+        *visitor_pages.routes(),
         *pages.routes(),
     ]
     app = Starlette(

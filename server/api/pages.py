@@ -1,6 +1,6 @@
 """The screens' addresses. Each is a placeholder until its own issue lands; the live
 data behind it is already served at /api/v1/views/{channel}. (The kiosk's page is in
-``server.api.kiosk``.)"""
+``server.api.kiosk``; the public page, the forecast and the ticket page in ``server.web``.)"""
 
 from __future__ import annotations
 
@@ -29,15 +29,6 @@ def _page(title: str, body: str, data: str) -> HTMLResponse:
     return HTMLResponse(
         _PAGE.format(title=html.escape(title), body=html.escape(body), data=html.escape(data)),
         headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'"},
-    )
-
-
-async def home(request: Request) -> HTMLResponse:
-    office = request.app.state.system.office.id
-    return _page(
-        "混雑状況",
-        "公開用の混雑状況ページは準備中です。現在の状況（JSON）:",
-        f"/api/v1/offices/{office}/status",
     )
 
 
@@ -77,11 +68,6 @@ async def display(request: Request) -> HTMLResponse:
     return HTMLResponse(page, headers={"Content-Security-Policy": _DISPLAY_CSP})
 
 
-async def ticket_page(request: Request) -> HTMLResponse:
-    token = request.path_params["token"]
-    return _page("受付票", "受付票のページは準備中です。", f"/api/v1/visitor/{token}")
-
-
 async def admin(request: Request) -> HTMLResponse:
     office = request.app.state.system.office.id
     return _page("管理画面", "管理画面は準備中です。", f"/api/v1/views/public:{office}")
@@ -91,8 +77,6 @@ def routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("display").joinpath("static")))
     return [
         Mount("/static/display", static, name="display-static"),
-        Route("/", home),
         Route("/display/{display}", display),
-        Route("/t/{token}", ticket_page),
         Route("/admin", admin),
     ]

@@ -1,0 +1,311 @@
+"""The visitor's pages: the public congestion page (/), the forecast (/forecast) and the
+ticket page (/t/{token}), in seven languages (``visitor_text``).
+
+Rendered on the server from the same views the websocket sends, so each works without
+JavaScript (the public page then refreshes itself); with it, a small ES module follows the
+live channel and rewrites the figures in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, time
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import BaseRoute, Route
+
+from server.domain import calendar
+from server.domain.office import Office, Service
+from server.live.source import read_snapshot
+from server.live.views import public_view, ticket_view
+
+from . import STATIC_URL
+from .forecast_page import forecast_context
+from .history import ForecastSource
+from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, LANGUAGES, Text, catalogs, choose
+
+REFRESH_S = 30  # without JavaScript, the public page reloads itself this often
+CLOSING_SOON_MIN = 30  # まもなく受付終了: this close to the cut-off
+SOON_AHEAD = 3  # the ticket page alerts when this few are ahead
+# Services whose pre-entry form (書かない窓口) the visitor can fill in from the ticket page.
+FORM_SERVICES = frozenset({"moving", "certificates"})
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; media-src 'self'; frame-ancestors 'none'"
+)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _render(
+    request: Request, template: str, text: Text, status: int = 200, **context: Any
+) -> HTMLResponse:
+    office: Office = request.app.state.system.office
+    languages = [
+        {
+            "code": lang,
+            "html": Text(lang).html_lang,
+            "name": catalogs()[lang]["language"],
+            "href": "?" + urlencode({**request.query_params, "lang": lang}),
+        }
+        for lang in LANGUAGES
+    ]
+    config = context.pop("config", None)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            text=text,
+            static=STATIC_URL,
+            office_name=text.named(office.names),
+            office_id=office.id,
+            languages=languages,
+            config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/") if config else "",
+            **context,
+        )
+    )
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "Content-Security-Policy": CSP,
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",  # the ticket's token is in its address
+        },
+    )
+
+
+def _remember(response: HTMLResponse, lang: str, switched: bool) -> HTMLResponse:
+    if switched:
+        response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE_S, samesite="lax")
+    return response
+
+
+# -- words for figures: the scripts (public.js, ticket.js) say the same things ---------------
+def estimate_text(text: Text, waiting: int | None, estimate: dict[str, int] | None) -> str:
+    if not estimate or (not waiting and estimate["high_min"] == 0):
+        return text("no_wait")
+    if estimate["low_min"] == estimate["high_min"]:
+        return text("estimate_one", lo=estimate["low_min"])
+    return text("estimate", lo=estimate["low_min"], hi=estimate["high_min"])
+
+
+def numbers_text(text: Text, numbers: list[dict[str, Any]]) -> str:
+    if not numbers:
+        return text("none")
+    return "、".join(
+        text("number_at", number=n["number"], counter=n["counter"] or "") for n in numbers
+    )
+
+
+def issuing_status(
+    service: Service, reason: str | None, local_now: datetime
+) -> tuple[str, dict[str, str]]:
+    """受付中 / まもなく受付終了 (within CLOSING_SOON_MIN of the cut-off) / why it is closed."""
+    if reason is None:
+        left = _minutes(service.cutoff) - _minutes(local_now.time())
+        if 0 < left <= CLOSING_SOON_MIN:
+            return "closing_soon", {"time": service.cutoff.strftime("%H:%M")}
+        return "issuing_open", {}
+    if reason == "not_yet_open":
+        return reason, {"time": service.opens.strftime("%H:%M")}
+    return reason, {}
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+# -- the public page ---------------------------------------------------------------------------
+def public_context(
+    office: Office, view: dict[str, Any], text: Text, now: datetime
+) -> dict[str, Any]:
+    local = calendar.local_time(office, now)
+    by_area: dict[str, list[dict[str, Any]]] = {a: [] for a in office.areas}
+    for s in view["services"]:
+        service = office.services[s["id"]]
+        state, fields = issuing_status(service, s["closed_reason"], local)
+        by_area[s["area"]].append(
+            {
+                "id": s["id"],
+                "prefix": s["prefix"],
+                "name": text.named(s["names"]),
+                "issuing_state": state,
+                "issuing_text": text(state, **fields),
+                "waiting_text": text("waiting_n", n=s["waiting"]),
+                "estimate_text": estimate_text(text, s["waiting"], s["estimate"]),
+                "calling_text": numbers_text(text, s["calling"]),
+                "has_pickup": service.has_pickup,
+                "ready_text": numbers_text(text, s["ready"]),
+            }
+        )
+    areas = [
+        {"id": a.id, "floor": a.floor, "name": text.named(a.names), "services": by_area[a.id]}
+        for a in office.areas.values()
+        if by_area[a.id]
+    ]
+    return {
+        "areas": areas,
+        "updated": local.strftime("%H:%M:%S"),
+        "notice": text.named(view["notice"]) if view.get("notice") else "",
+        "refresh_s": REFRESH_S,
+        "config": {
+            "office": office.id,
+            "lang": text.lang,
+            "messages": text.messages,
+            "timezone": office.timezone,
+            "ws": f"/ws/v1/public:{office.id}",
+            "version": view["version"],
+            "services": {
+                s.id: {
+                    "opens": s.opens.strftime("%H:%M"),
+                    "cutoff": s.cutoff.strftime("%H:%M"),
+                }
+                for s in office.services.values()
+            },
+            "closing_soon_min": CLOSING_SOON_MIN,
+        },
+    }
+
+
+async def public_page(request: Request) -> HTMLResponse:
+    system = request.app.state.system
+    lang, switched = choose(request)
+    text = Text(lang)
+    snap = await asyncio.to_thread(
+        read_snapshot, system.engines, system.ctx, system.clock(), None, ()
+    )
+    context = public_context(system.office, public_view(snap), text, snap.now)
+    response = _render(
+        request,
+        "public.html",
+        text,
+        title=text("title_public"),
+        body_class="public",
+        script="public.js",
+        **context,
+    )
+    return _remember(response, lang, switched)
+
+
+async def forecast_page(request: Request) -> HTMLResponse:
+    system = request.app.state.system
+    lang, switched = choose(request)
+    text = Text(lang)
+    source = _forecast_source(request)
+    today = calendar.business_day(system.office, system.clock())
+    forecast = await asyncio.to_thread(source.get, today)
+    context = forecast_context(system.office, forecast, text, request.query_params.get("service"))
+    response = _render(
+        request,
+        "forecast.html",
+        text,
+        title=text("title_forecast"),
+        body_class="forecast",
+        **context,
+    )
+    return _remember(response, lang, switched)
+
+
+def _forecast_source(request: Request) -> ForecastSource:
+    state = request.app.state
+    source: ForecastSource | None = getattr(state, "forecast_source", None)
+    if source is None:
+        source = ForecastSource(state.system.engines, state.system.office)
+        state.forecast_source = source
+    return source
+
+
+# -- the ticket page ---------------------------------------------------------------------------
+def status_text(text: Text, ticket: dict[str, Any]) -> str:
+    return text(f"status_{ticket['status']}", counter=ticket.get("counter") or "")
+
+
+def ticket_context(
+    office: Office, view: dict[str, Any], token: str, text: Text, now: datetime
+) -> dict[str, Any]:
+    ticket = view["ticket"]
+    tz = ZoneInfo(office.timezone)
+    active = ticket["status"] in ("waiting", "called", "absent", "serving", "preparing", "ready")
+    form = ticket["service"] in FORM_SERVICES and ticket["status"] in (
+        "waiting",
+        "called",
+        "absent",
+    )
+    return {
+        "t": ticket,
+        "service_name": text.named(ticket["service_names"]),
+        "area_name": text.named(ticket["area_names"]),
+        "status_text": status_text(text, ticket),
+        "ahead_text": text("ahead_n", n=ticket["position"] or 0),
+        "estimate_text": estimate_text(text, ticket["position"], ticket["estimate"]),
+        "updated": calendar.local_time(office, now).strftime("%H:%M:%S"),
+        "issued": datetime.fromisoformat(ticket["issued_at"]).astimezone(tz).strftime("%H:%M"),
+        "active": active,
+        "form_url": f"/t/{token}/form" if form else None,
+        "config": {
+            "token": token,
+            "lang": text.lang,
+            "messages": text.messages,
+            "timezone": office.timezone,
+            "ws": f"/ws/v1/ticket:{token}",
+            "version": view["version"],
+            "ticket": ticket,
+            "soon_ahead": SOON_AHEAD,
+        },
+    }
+
+
+async def ticket_page(request: Request) -> HTMLResponse:
+    system = request.app.state.system
+    token = request.path_params["token"]
+    snap = await asyncio.to_thread(
+        read_snapshot, system.engines, system.ctx, system.clock(), None, (token,)
+    )
+    view = ticket_view(snap, token)
+    if view is None:
+        lang, _ = choose(request)
+        text = Text(lang)
+        return _render(
+            request,
+            "ticket_missing.html",
+            text,
+            404,
+            title=text("not_found_title"),
+            body_class="missing",
+        )
+    lang, _ = choose(request, default=view["ticket"]["lang"])
+    text = Text(lang)
+    context = ticket_context(system.office, view, token, text, snap.now)
+    return _render(
+        request,
+        "ticket.html",
+        text,
+        title=f"{view['ticket']['number']} — {text('title_ticket')}",
+        body_class="ticket-page",
+        script="ticket.js",
+        **context,
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", public_page),
+        Route("/forecast", forecast_page),
+        Route("/t/{token}", ticket_page),
+    ]  # their scripts and styles are under STATIC_URL, mounted with the counter app's

@@ -1,0 +1,95 @@
+"""Screen text: one JSON catalog per language (``messages/{lang}.json``), the same keys in
+each, and the language a request asks for. Names that belong to the office (services, areas)
+come from its TOML file, per language, with the views."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+from starlette.requests import Request
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
+# The page's lang attribute (screen readers pick their voice by it).
+HTML_LANG: Final = {"ja-easy": "ja"}
+COOKIE: Final = "madoguchi_lang"
+COOKIE_MAX_AGE_S: Final = 365 * 24 * 3600
+
+
+@cache
+def catalogs() -> dict[str, dict[str, str]]:
+    """Every language's messages; a key missing in one language is an error here, not a
+    blank on a visitor's phone."""
+    found = {
+        lang: json.loads((HERE / "messages" / f"{lang}.json").read_text(encoding="utf-8"))
+        for lang in LANGUAGES
+    }
+    keys = set(found["ja"])
+    for lang, messages in found.items():
+        if set(messages) != keys:
+            raise ValueError(f"web catalog {lang}: keys differ from ja: {keys ^ set(messages)}")
+    return found
+
+
+class Text:
+    """The messages of one language: ``text("estimate", lo=5, hi=10)``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else "ja"
+        self.messages = catalogs()[self.lang]
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG.get(self.lang, self.lang)
+
+    def __call__(self, key: str, **fields: object) -> str:
+        text = self.messages[key]
+        for name, value in fields.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
+
+    def named(self, names: Mapping[str, str]) -> str:
+        """An office name in this language, else in Japanese."""
+        return names.get(self.lang) or names.get("ja") or next(iter(names.values()), "")
+
+    def weekday(self, index: int) -> str:
+        return self.messages["weekdays"].split(",")[index]
+
+
+def from_accept_language(header: str) -> str | None:
+    """The first of our languages the browser accepts, by its q-values (`zh-TW` is `zh`)."""
+    ranked = []
+    for order, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and q > 0:
+            ranked.append((-q, order, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        base = tag.split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return None
+
+
+def choose(request: Request, default: str | None = None) -> tuple[str, bool]:
+    """The page's language and whether it was switched now (to remember it): ``?lang=``,
+    then the remembered switch, then ``default`` (a ticket's own language), then the
+    browser's languages, then Japanese."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked, True
+    if default in LANGUAGES:
+        return default, False  # type: ignore[return-value]
+    kept = request.cookies.get(COOKIE)
+    if kept in LANGUAGES:
+        return kept, False  # type: ignore[return-value]
+    return from_accept_language(request.headers.get("accept-language", "")) or "ja", False
