@@ -138,9 +138,24 @@ def settle(stays: Iterable[Stay], today: date, timezone: str) -> list[Stay]:
     return out
 
 
-def log_csv(stays: Iterable[Stay]) -> str:
+def log_csv(stays: Iterable[Stay], timezone: str) -> str:
+    """The log export, its times in the office's own time with the offset."""
+    tz = ZoneInfo(timezone)
+
+    def local(at: datetime | None) -> datetime | None:
+        return at.astimezone(tz) if at is not None else None
+
+    visits = (
+        dataclasses.replace(
+            s.as_visit(),
+            issued_at=s.issued_at.astimezone(tz),
+            called_at=local(s.called_at),
+            finished_at=local(s.finished_at),
+        )
+        for s in stays
+    )
     out = io.StringIO()
-    write_log((s.as_visit() for s in stays), out)
+    write_log(visits, out)
     return out.getvalue()
 
 

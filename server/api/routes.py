@@ -24,6 +24,7 @@ from server.live.source import read_snapshot
 from server.live.views import build_view
 from server.store import queries as q
 
+from . import exports
 from .auth import Tokens, bearer, require_staff
 from .errors import ApiError
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
@@ -292,6 +293,9 @@ def routes() -> list[Route]:
         Route(f"{office}/tickets", issue_ticket, methods=["POST"]),
         Route(f"{office}/counters/{{counter}}/{{action:str}}", counter_route, methods=["POST"]),
         Route(f"{office}/devices", devices),
+        Route(f"{office}/log.csv", exports.log_export),
+        Route(f"{office}/opendata/daily.csv", exports.opendata_csv),
+        Route(f"{office}/opendata/daily.json", exports.opendata_json),
         Route(f"{api}/tickets/{{id}}", get_ticket),
         Route(f"{api}/tickets/{{id}}/reprint", reprint_ticket, methods=["POST"]),
         Route(f"{api}/tickets/{{id}}/{{action}}", ticket_route, methods=["POST"]),

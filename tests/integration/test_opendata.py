@@ -57,8 +57,8 @@ def test_the_log_export_equals_the_simulators_own_log(day: tuple[Simulation, Any
     stays = settle(stays_from_events(store_events(sim)), date(2030, 1, 1), "Asia/Tokyo")
     expected = io.StringIO()
     write_log(result.visits, expected)
-    assert log_csv(stays) == expected.getvalue()
-    assert log_csv(stays).splitlines()[0] == (
+    assert log_csv(stays, "Asia/Tokyo") == expected.getvalue()
+    assert log_csv(stays, "Asia/Tokyo").splitlines()[0] == (
         "ticket,service,issued_at,called_at,finished_at,counter,outcome"
     )
 
