@@ -37,8 +37,9 @@ class Socket(Protocol):
 
 
 class Subscriber:
-    """One connection's mailbox and its writer. The writer task exists only while there
-    is something to send, so an idle subscriber costs a few small objects."""
+    """One connection's mailbox and its writer. Frames are written at once when the socket
+    takes them; a task exists only while a send waits, so an idle subscriber costs a few
+    small objects."""
 
     __slots__ = (
         "socket",
@@ -117,32 +118,51 @@ class Subscriber:
         return text
 
     def kick(self) -> None:
-        if self._pump is None and not self.dropped:
-            self._pump = asyncio.get_running_loop().create_task(self.pump())
-
-    async def pump(self) -> None:
-        """The connection's writer: sends until the mailbox is empty, then ends."""
-        try:
-            while not self.dropped:
-                text = self.take()
-                note, self.note = self.note, None
-                if text is None and note is None:
+        """Send what is queued. While the socket takes frames at once (the usual case)
+        they are written right here, as websockets.broadcast does, with no task per
+        subscriber; only a send that has to wait for a full socket gets a task, bounded
+        by SEND_TIMEOUT_S."""
+        if self._pump is not None or self.dropped:
+            return
+        while True:
+            text = self.take()
+            note, self.note = self.note, None
+            frames = [f for f in (text, note) if f is not None]
+            if not frames:
+                return
+            for i, frame in enumerate(frames):
+                send = self.socket.send_text(frame)
+                try:
+                    waiting = send.send(None)
+                except StopIteration:
+                    continue  # written at once
+                except Exception:  # the connection is gone: its endpoint ends it
+                    self.dropped = True
                     return
-                for frame in (text, note):
-                    if frame is None:
-                        continue
-                    try:
-                        # asyncio.timeout, not wait_for: no extra task per send.
-                        async with asyncio.timeout(SEND_TIMEOUT_S):
-                            await self.socket.send_text(frame)
-                    except TimeoutError:
-                        log.info("dropping slow client on %s", self.channel.name)
-                        self._pump = None
-                        await self.drop()
-                        return
+                self._pump = asyncio.get_running_loop().create_task(
+                    self._finish(send, waiting, frames[i + 1 :])
+                )
+                return
+
+    async def _finish(self, send: Any, waiting: Any, rest: list[str]) -> None:
+        """Finish a send that had to wait, then the frames after it, then anything new."""
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await _drive(send, waiting)
+                for frame in rest:
+                    await self.socket.send_text(frame)
+        except TimeoutError:
+            log.info("dropping slow client on %s", self.channel.name)
+            self._pump = None
+            await self.drop()
+            return
+        except Exception:
+            self.dropped = True
+            return
         finally:
             if self._pump is asyncio.current_task():
                 self._pump = None
+        self.kick()
 
     async def drop(self) -> None:
         """Close a client that fell behind. Its socket may be full, so the close frame may
@@ -159,6 +179,28 @@ class Subscriber:
         self.dropped = True
         if self._pump is not None and self._pump is not asyncio.current_task():
             self._pump.cancel()
+
+
+async def _drive(coroutine: Any, waiting: Any) -> None:
+    """Run a coroutine that was started by hand (Subscriber.kick) to its end, inside the
+    current task: await what it waits for and hand it the outcome, as a task would."""
+    while True:
+        if waiting is not None:
+            # As a task does with what a coroutine yields; awaiting a future whose flag is
+            # still set fails ("await wasn't used with future").
+            waiting._asyncio_future_blocking = False
+        try:
+            outcome = await waiting if waiting is not None else await asyncio.sleep(0)
+        except BaseException as e:  # noqa: BLE001  (passed on to the coroutine)
+            try:
+                waiting = coroutine.throw(e)
+            except StopIteration:
+                return
+            continue
+        try:
+            waiting = coroutine.send(outcome)
+        except StopIteration:
+            return
 
 
 class _ChannelState:

@@ -1,44 +1,49 @@
-"""The one-slot mailbox of a live connection: newest view, every event, in order."""
+"""The mailbox of a live connection: newest view, every event, in order; frames written at
+once while the socket takes them, merged while it does not."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from server.live.channels import Channel
-from server.live.hub import MAX_PENDING_EVENTS, Subscriber
+from server.live.hub import MAX_PENDING_EVENTS, Subscriber, _ChannelState
 from server.live.protocol import frame
 
 
 class _Socket:
-    def __init__(self) -> None:
+    """Takes frames at once, or holds every send until `release()`."""
+
+    def __init__(self, blocked: bool = False) -> None:
         self.sent: list[str] = []
+        self.gate = asyncio.Event()
+        if not blocked:
+            self.gate.set()
 
     async def send_text(self, data: str) -> None:
+        await self.gate.wait()
         self.sent.append(data)
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         pass
 
+    def release(self) -> None:
+        self.gate.set()
 
-def _in_loop(test: Callable[[], None]) -> Callable[[], None]:
-    """Offers start the connection's writer task, so they need a running loop; the tests
-    read the mailbox before that task runs."""
 
+def _in_loop(test: Callable[[], Awaitable[None]]) -> Callable[[], None]:
     def run() -> None:
-        async def body() -> None:
-            test()
-
-        asyncio.run(body())
+        asyncio.run(test())
 
     run.__name__ = test.__name__
     return run
 
 
-def _ready(version: int) -> Subscriber:
-    sub = Subscriber(_Socket(), Channel("public", "nakano"))
-    sub.queued_version, sub.ready = version, True
+def _ready(version: int, socket: _Socket, state: _ChannelState | None = None) -> Subscriber:
+    sub = Subscriber(socket, Channel("public", "nakano"), state)
+    sub.queued_version = sub.sent_version = version
+    sub.ready = True
     return sub
 
 
@@ -47,67 +52,115 @@ def _events(*seqs: int) -> list[dict[str, object]]:
 
 
 @_in_loop
-def test_an_up_to_date_subscriber_gets_the_channels_shared_frame() -> None:
-    sub = _ready(5)
+async def test_an_up_to_date_subscriber_is_sent_the_shared_frame_at_once() -> None:
+    socket = _Socket()
+    sub = _ready(5, socket)
     shared = frame("public:nakano", 6, '{"v":6}', _events(6))
     assert sub.offer(5, 6, '{"v":6}', _events(6), shared)
-    assert sub.take() is shared
-
-
-@_in_loop
-def test_versions_skipped_while_busy_are_merged_with_all_their_events() -> None:
-    sub = _ready(5)
-    sub.offer(5, 6, '{"v":6}', _events(6), "frame6")
-    sub.offer(6, 8, '{"v":8}', _events(7, 8), "frame8")
-    message = json.loads(sub.take() or "")
-    assert message["version"] == 8 and message["view"] == {"v": 8}
-    assert [e["seq"] for e in message["events"]] == [6, 7, 8]
+    assert socket.sent == [shared]  # no task, no wait: written in the offer itself
     assert sub.take() is None
 
 
 @_in_loop
-def test_events_the_subscriber_already_has_are_not_sent_again() -> None:
-    sub = _ready(7)
+async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_events() -> None:
+    socket = _Socket(blocked=True)
+    sub = _ready(5, socket)
+    sub.offer(5, 6, '{"v":6}', _events(6), "frame6")  # taken; its send waits
+    sub.offer(6, 7, '{"v":7}', _events(7), "frame7")
+    sub.offer(7, 8, '{"v":8}', _events(8), "frame8")
+    socket.release()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert socket.sent[0] == "frame6"
+    merged = json.loads(socket.sent[1])
+    assert merged["version"] == 8 and merged["view"] == {"v": 8}
+    assert [e["seq"] for e in merged["events"]] == [7, 8]
+    assert len(socket.sent) == 2
+
+
+@_in_loop
+async def test_events_the_subscriber_already_has_are_not_sent_again() -> None:
+    socket = _Socket()
+    sub = _ready(7, socket)
     assert sub.offer(5, 8, '{"v":8}', _events(6, 7, 8), "shared-from-5")
-    message = json.loads(sub.take() or "")
-    assert [e["seq"] for e in message["events"]] == [8]
+    assert [e["seq"] for e in json.loads(socket.sent[0])["events"]] == [8]
 
 
 @_in_loop
-def test_an_older_or_equal_version_is_ignored() -> None:
-    sub = _ready(9)
+async def test_an_older_or_equal_version_is_ignored() -> None:
+    socket = _Socket()
+    sub = _ready(9, socket)
     assert sub.offer(7, 9, '{"v":9}', _events(8, 9), "x")
-    assert sub.take() is None
+    assert socket.sent == []
 
 
 @_in_loop
-def test_offers_before_the_first_view_are_ignored() -> None:
-    sub = Subscriber(_Socket(), Channel("public", "nakano"))
+async def test_offers_before_the_first_view_are_ignored() -> None:
+    socket = _Socket()
+    sub = Subscriber(socket, Channel("public", "nakano"))
     assert sub.offer(1, 2, '{"v":2}', _events(2), "x")
-    assert sub.take() is None
+    assert socket.sent == [] and sub.take() is None
 
 
 @_in_loop
-def test_a_subscriber_too_far_behind_is_reported_for_dropping() -> None:
-    sub = _ready(0)
+async def test_a_subscriber_too_far_behind_is_reported_for_dropping() -> None:
+    sub = _ready(0, _Socket(blocked=True))
     ok = True
-    for v in range(1, MAX_PENDING_EVENTS + 2):
+    for v in range(1, MAX_PENDING_EVENTS + 3):
         ok = sub.offer(v - 1, v, "{}", _events(v), "x")
     assert not ok
 
 
 @_in_loop
-def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame() -> None:
-    from server.live.hub import _ChannelState
-
+async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame() -> None:
     state = _ChannelState(Channel("public", "nakano"))
-    subs = [Subscriber(_Socket(), state.channel, state) for _ in range(2)]
+    sockets = [_Socket(blocked=True) for _ in range(2)]
+    subs = [_ready(5, socket, state) for socket in sockets]
     for sub in subs:
-        sub.queued_version, sub.sent_version, sub.ready = 5, 5, True
-        sub.offer(5, 6, '{"v":6}', _events(6), "frame6")
+        sub.offer(5, 6, '{"v":6}', _events(6), "frame6")  # taken; its send waits
+        sub.offer(6, 7, '{"v":7}', _events(7), "frame7")
     state.version = 8
     for sub in subs:
-        sub.offer(6, 8, '{"v":8}', _events(7, 8), "frame8")
-    first, second = (sub.take() for sub in subs)
-    assert first is second and first is not None
-    assert [e["seq"] for e in json.loads(first)["events"]] == [6, 7, 8]
+        sub.offer(7, 8, '{"v":8}', _events(8), "frame8")
+    for socket in sockets:
+        socket.release()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    first, second = (socket.sent[1] for socket in sockets)
+    assert first is second
+    assert [e["seq"] for e in json.loads(first)["events"]] == [7, 8]
+
+
+@_in_loop
+async def test_a_send_that_waits_completes_once_the_socket_takes_it() -> None:
+    socket = _Socket(blocked=True)
+    sub = _ready(0, socket)
+    sub.offer(0, 1, '{"v":1}', _events(1), "frame1")
+    assert socket.sent == [] and not sub.dropped
+    socket.release()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert socket.sent == ["frame1"] and not sub.dropped
+
+
+@_in_loop
+async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoint() -> None:
+    import server.live.hub as hub
+
+    bound, hub.SEND_TIMEOUT_S = hub.SEND_TIMEOUT_S, 0.05
+    try:
+        closed: list[int] = []
+
+        class Stuck(_Socket):
+            async def close(self, code: int = 1000, reason: str | None = None) -> None:
+                closed.append(code)
+                await self.gate.wait()  # a full socket: the close frame cannot go out
+
+        sub = _ready(0, Stuck(blocked=True))
+        endpoint = asyncio.create_task(asyncio.sleep(60))
+        sub.owner = endpoint
+        sub.offer(0, 1, '{"v":1}', _events(1), "frame1")
+        await asyncio.sleep(1.3)
+        assert sub.dropped and closed == [1013] and endpoint.cancelled()
+    finally:
+        hub.SEND_TIMEOUT_S = bound
