@@ -1,7 +1,8 @@
-"""`python -m bench` (or `make bench`): every benchmark of issue 3, one after the other.
+"""`python -m bench` (or `make bench`): every benchmark, one after the other.
 
-    python -m bench                 # all three
-    python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout
+    python -m bench                 # all of them
+    python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
+                                    # display_fanout, kiosk_print
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
 fail on a goal; the exit status is non-zero only when a benchmark could not run.
@@ -16,12 +17,14 @@ import time
 import traceback
 
 from . import _common as c
-from . import call_fanout, issuing, public_fanout
+from . import call_fanout, display_fanout, issuing, kiosk_print, public_fanout
 
 BENCHMARKS = {
-    "issuing": issuing.run,
-    "call_fanout": call_fanout.run,
-    "public_fanout": public_fanout.run,
+    "issuing": issuing.run,  # issue 3
+    "call_fanout": call_fanout.run,  # issue 3
+    "public_fanout": public_fanout.run,  # issue 3
+    "display_fanout": display_fanout.run,  # issue 5
+    "kiosk_print": kiosk_print.run,  # issue 4
 }
 
 
