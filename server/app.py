@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -12,15 +13,20 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from server import agent_link, voice
-from server.api import counter_app, openapi, pages, session
+from server.api import counter_app, form_routes, openapi, pages, session
 from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
 from server.api.auth import Tokens
 from server.api.errors import HANDLERS
 from server.bootstrap import System, build_system, signing_key, utc_now
+from server.forms.crypto import Cipher
+from server.forms.entries import Entries, data_key
 from server.live import endpoints
+from server.office_file import load_forms
 from server.settings import Settings
 from server.web import visitor_pages
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -28,6 +34,11 @@ def create_app(
 ) -> Starlette:
     settings = settings or Settings.from_env()
     system = build_system(settings, clock)
+    try:
+        desk = _form_desk(system)
+    except Exception:
+        system.engines.dispose()
+        raise
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -39,9 +50,13 @@ def create_app(
         )
         system.writer.start()
         system.printing.start()
+        purging = asyncio.create_task(_purge_loop(system, desk), name="form-purge")
         try:
             yield
         finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
             await system.printing.stop()
             await hub.stop()
             app.state.voice.close()
@@ -51,6 +66,7 @@ def create_app(
     route_list: list[BaseRoute] = [
         *session.routes(),
         *counter_app.routes(),
+        *form_routes.routes(),
         *api_routes.routes(),
         *openapi.routes(),
         *endpoints.routes(),
@@ -71,7 +87,27 @@ def create_app(
     app.state.tokens = Tokens(key)
     app.state.sessions = session.Sessions(key, secure=settings.is_production)
     app.state.voice = voice.Voice()
+    app.state.forms = desk
     return app
+
+
+def _form_desk(system: System) -> form_routes.FormDesk:
+    """The pre-entry forms and their encrypted store. Production refuses to start without
+    MADOGUCHI_DATA_KEY (DataKeyError)."""
+    settings = system.settings
+    key = data_key(system.engines, settings.data_key, settings.is_production)
+    entries = Entries(system.engines, Cipher(key), system.office.id)
+    return form_routes.FormDesk(load_forms(settings.office_file), entries)
+
+
+async def _purge_loop(system: System, desk: form_routes.FormDesk) -> None:
+    """Erase form entries past their retention (the end of the business day)."""
+    while True:
+        try:
+            await asyncio.to_thread(desk.entries.purge, system.clock())
+        except Exception as e:  # the next round tries again; the reason, never the data
+            log.warning("form purge failed: %s", type(e).__name__)
+        await asyncio.sleep(system.settings.purge_interval_s)
 
 
 def system_of(app: Starlette) -> System:

@@ -1,4 +1,5 @@
-"""The `madoguchi` command: serve, migrate, user add, device token, simulate, estimator-eval."""
+"""The `madoguchi` command: serve, migrate, user add, device token, purge, simulate,
+estimator-eval."""
 
 from __future__ import annotations
 
@@ -80,6 +81,13 @@ def parser() -> argparse.ArgumentParser:
         add_help=False,
         help="print a kiosk's tickets on its PC's printer: --server URL --kiosk ID --printer URI",
     )
+    purge = sub.add_parser(
+        "purge", help="erase visitors' form entries past their retention (the end of the day)"
+    )
+    _common(purge)
+    purge.add_argument(
+        "--all", action="store_true", help="erase every form entry now, whatever its retention"
+    )
     simulate = sub.add_parser(
         "simulate", help="simulate an office day and score the wait estimator against baselines"
     )
@@ -122,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(args)
         if args.command == "user":
             return _user_add(args)
+        if args.command == "purge":
+            return _purge(args)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "estimator-eval":
@@ -169,6 +179,24 @@ def _user_add(args: argparse.Namespace) -> int:
     finally:
         engines.dispose()
     print(f"user {args.name} ({args.role}) saved")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from server.bootstrap import utc_now
+    from server.forms.crypto import Cipher
+    from server.forms.entries import Entries, data_key
+    from server.office_file import load_office
+
+    settings = _settings(args)
+    engines = _engines(args)
+    try:
+        key = data_key(engines, settings.data_key, settings.is_production)
+        entries = Entries(engines, Cipher(key), load_office(settings.office_file).id)
+        count = entries.purge(utc_now(), everything=args.all)
+    finally:
+        engines.dispose()
+    print(f"purged {count} form entries")
     return 0
 
 

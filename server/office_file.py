@@ -7,7 +7,7 @@ import tomllib
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.domain.office import (
@@ -20,6 +20,9 @@ from server.domain.office import (
     Service,
 )
 
+if TYPE_CHECKING:
+    from server.forms.definitions import Form
+
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEMO_OFFICE = "nakano.toml"
 
@@ -30,6 +33,19 @@ class OfficeFileError(ValueError):
 
 def demo_office_path() -> Path:
     return Path(str(resources.files("server.offices").joinpath(DEMO_OFFICE)))
+
+
+def load_forms(path: str | Path | None = None) -> dict[str, Form]:
+    """The office's pre-entry forms, service id -> form (``[[forms]]`` in the same file)."""
+    from server.forms.definitions import FormDefinitionError, parse_forms
+
+    path = Path(path) if path else demo_office_path()
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    services = {s.get("id") for s in raw.get("services", []) if isinstance(s, dict)}
+    try:
+        return parse_forms(raw.get("forms", []), services)
+    except FormDefinitionError as e:
+        raise OfficeFileError(f"office file {path}: {e.key}: {e.problem}") from None
 
 
 def load_office(path: str | Path | None = None) -> Office:

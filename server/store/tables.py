@@ -103,3 +103,34 @@ class SettingRow(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True, max_length=40)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class FormEntryRow(SQLModel, table=True):
+    """A visitor's pre-entry form for one ticket, encrypted (server/forms/crypto.py), erased
+    at ``purge_after`` (the end of the business day)."""
+
+    __tablename__ = "form_entry"
+    __table_args__ = (Index("ix_form_entry_purge", "purge_after"),)
+    ticket: str = Field(primary_key=True, max_length=32)
+    office: str = Field(max_length=40)
+    form: str = Field(max_length=40)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_type=UTC_DT)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    confirmed_by: str | None = Field(default=None, max_length=80)
+    purge_after: datetime = Field(sa_type=UTC_DT)
+
+
+class FormAuditRow(SQLModel, table=True):
+    """Who looked at (or confirmed, printed, exported) which ticket's pre-entry, and when.
+    Holds no personal data of the visitor; kept after the entry is purged."""
+
+    __tablename__ = "form_audit"
+    __table_args__ = (Index("ix_form_audit_ticket", "ticket"), Index("ix_form_audit_at", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(max_length=40)
+    ticket: str = Field(max_length=32)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=16)
+    counter: str | None = Field(default=None, max_length=40)
+    at: datetime = Field(sa_type=UTC_DT)

@@ -1,0 +1,425 @@
+"""The pre-entry form API (書かない窓口) and the visitor's form page /t/{token}/form.
+
+Who sees what: a form's definition and the postal lookup are public; a visitor's entries
+only with the ticket's token (the visitor) or as the clerk at the counter that is serving the
+ticket (each such view audited). Answers and errors never carry the entries anywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.accounts import Role
+from server.bootstrap import System
+from server.domain.errors import InvalidTransition, NotFound
+from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
+from server.forms.definitions import Form, localized
+from server.forms.entries import Entries, Entry, end_of_day
+from server.forms.japanese import Problem
+from server.forms.pdf import render_pdf
+from server.forms.postal import lookup
+from server.forms.validation import Outcome, validate, word
+from server.store import queries as q
+from server.web import render
+
+from .auth import Staff, Tokens, require_staff
+from .errors import ApiError
+from .session import page_headers
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class FormDesk:
+    """What the form routes need: the office's forms and the stored entries."""
+
+    forms: dict[str, Form]  # service id -> form
+    entries: Entries
+
+    def by_id(self, form_id: str) -> Form | None:
+        return next((f for f in self.forms.values() if f.id == form_id), None)
+
+
+def _system(request: Request) -> System:
+    system: System = request.app.state.system
+    return system
+
+
+def _desk(request: Request) -> FormDesk:
+    desk: FormDesk = request.app.state.forms
+    return desk
+
+
+def _tokens(request: Request) -> Tokens:
+    tokens: Tokens = request.app.state.tokens
+    return tokens
+
+
+def _ticket(system: System, key: str, by_token: bool) -> Ticket:
+    with system.engines.reader.connect() as conn:
+        ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
+    if ticket is None or ticket.office != system.office.id:
+        raise NotFound("受付票が見つかりません。", kind="ticket")
+    return ticket
+
+
+def _form_of(desk: FormDesk, ticket: Ticket, entry: Entry | None) -> Form | None:
+    if entry is not None:
+        return desk.by_id(entry.form)
+    return desk.forms.get(ticket.service)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", "入力が大きすぎます。")
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(422, "invalid_json", "本文が正しい JSON ではありません。") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_request", "本文は JSON のオブジェクトです。", field="body")
+    return data
+
+
+def _values(body: dict[str, Any]) -> dict[str, Any] | None:
+    values = body.get("values")
+    if values is None:
+        return None
+    if not isinstance(values, dict):
+        raise ApiError(422, "invalid_request", "values はオブジェクトです。", field="values")
+    return values
+
+
+def _invalid(outcome: Outcome, lang: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "code": "invalid_form",
+            "message": word(lang, "invalid_form", n=len(outcome.errors)),
+            "errors": outcome.errors,
+            "values": outcome.values,
+            "missing": outcome.missing,
+        },
+        status_code=422,
+    )
+
+
+# -- public -----------------------------------------------------------------------------------
+
+
+async def service_form(request: Request) -> Response:
+    system = _system(request)
+    if request.path_params["office"] != system.office.id:
+        raise NotFound("庁舎が見つかりません。", kind="office")
+    service = request.path_params["service"]
+    if service not in system.office.services:
+        raise NotFound(f"手続き {service!r} はありません。", kind="service", id=service)
+    form = _desk(request).forms.get(service)
+    if form is None:
+        raise NotFound("この手続きには事前入力の用紙がありません。", kind="form")
+    return JSONResponse(form.as_json())
+
+
+async def postal(request: Request) -> Response:
+    lang = request.query_params.get("lang", "ja")
+    label = "郵便番号" if lang.startswith("ja") else "Postal code"
+    try:
+        found = await asyncio.to_thread(lookup, request.path_params["code"])
+    except Problem as problem:
+        raise ApiError(422, "invalid_request", word(lang, problem.key, label=label)) from None
+    if found is None:
+        raise NotFound(word(lang, "postal_unknown", label=label), kind="postal_code")
+    return JSONResponse(found, headers={"Cache-Control": "public, max-age=86400"})
+
+
+# -- the visitor ------------------------------------------------------------------------------
+
+
+def _visitor_answer(ticket: Ticket, form: Form, entry: Entry | None) -> dict[str, Any]:
+    return {
+        "ticket": {
+            "number": ticket.number,
+            "service": ticket.service,
+            "status": str(ticket.status),
+            "lang": ticket.lang,
+        },
+        "form": form.as_json(),
+        "values": entry.values if entry else {},
+        "saved_at": entry.updated_at.isoformat() if entry else None,
+        "confirmed": bool(entry and entry.confirmed_at),
+    }
+
+
+async def visitor_form(request: Request) -> Response:
+    system, desk = _system(request), _desk(request)
+    token = request.path_params["token"]
+    ticket = await asyncio.to_thread(_ticket, system, token, True)
+    entry = await asyncio.to_thread(desk.entries.load, ticket.id)
+    form = _form_of(desk, ticket, entry)
+    if form is None:
+        raise NotFound("この手続きには事前入力の用紙がありません。", kind="form")
+    if request.method == "GET":
+        return JSONResponse(
+            _visitor_answer(ticket, form, entry), headers={"Cache-Control": "no-store"}
+        )
+    if ticket.status not in ACTIVE:
+        raise InvalidTransition(
+            "この受付票は終了しています。入力は保存できません。",
+            status=str(ticket.status),
+            action="form",
+        )
+    if entry is not None and entry.confirmed_at is not None:
+        raise ApiError(
+            409,
+            "form_confirmed",
+            "窓口で確認済みです。変更は窓口でお申し出ください。"
+            if ticket.lang.startswith("ja")
+            else "The counter has already checked your form; ask there for any change.",
+        )
+    body = await _body(request)
+    values = _values(body) or {}
+    now = system.clock()
+    outcome = validate(
+        form, values, ticket.lang, _today(system), complete=bool(body.get("complete", False))
+    )
+    saved = await asyncio.to_thread(
+        desk.entries.save,
+        ticket.id,
+        form.id,
+        outcome.values,
+        now,
+        end_of_day(system.office, ticket.day, now),
+    )
+    if not outcome.ok:
+        return _invalid(outcome, ticket.lang)
+    return JSONResponse(
+        {"values": saved.values, "missing": outcome.missing, "saved_at": now.isoformat()},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _today(system: System) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return system.clock().astimezone(ZoneInfo(system.office.timezone)).date()
+
+
+# -- staff at the serving counter ---------------------------------------------------------------
+
+
+async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
+    """The ticket, when the signed-in staff member is the clerk of the counter that holds
+    it (called or serving); 401 without sign-in, 403 otherwise."""
+    system, desk = _system(request), _desk(request)
+    staff = require_staff(request, _tokens(request))
+    ticket = await asyncio.to_thread(_ticket, system, request.path_params["id"], False)
+    clerk = (
+        await asyncio.to_thread(desk.entries.counter_clerk, ticket.counter)
+        if ticket.counter and ticket.status in AT_COUNTER
+        else None
+    )
+    if clerk is None or clerk != staff.username:
+        raise ApiError(
+            403,
+            "forbidden",
+            "事前入力は、この受付票を呼び出している窓口の職員だけが見られます。",
+        )
+    return system, desk, staff, ticket
+
+
+def _staff_answer(
+    system: System, ticket: Ticket, form: Form | None, entry: Entry | None, transfers: Any
+) -> dict[str, Any]:
+    service = system.office.services.get(ticket.service)
+    return {
+        "ticket": {
+            "id": ticket.id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "service_names": service.names if service else {},
+            "status": str(ticket.status),
+            "counter": ticket.counter,
+            "lang": ticket.lang,
+            "priority": ticket.priority,
+            "transfers": ticket.transfers,
+        },
+        "transfers": transfers,
+        "form": form.as_json() if form else None,
+        "values": entry.values if entry else None,
+        "saved_at": entry.updated_at.isoformat() if entry else None,
+        "confirmed_at": entry.confirmed_at.isoformat() if entry and entry.confirmed_at else None,
+        "confirmed_by": entry.confirmed_by if entry else None,
+    }
+
+
+async def _audit(desk: FormDesk, system: System, ticket: Ticket, staff: Staff, action: str) -> None:
+    await asyncio.to_thread(
+        desk.entries.audit, ticket.id, staff.username, action, ticket.counter, system.clock()
+    )
+
+
+async def ticket_form(request: Request) -> Response:
+    system, desk, staff, ticket = await _serving(request)
+    entry = await asyncio.to_thread(desk.entries.load, ticket.id)
+    transfers = await asyncio.to_thread(desk.entries.transfers, ticket.id)
+    if entry is not None:
+        await _audit(desk, system, ticket, staff, "view")
+    answer = _staff_answer(system, ticket, _form_of(desk, ticket, entry), entry, transfers)
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+async def confirm_form(request: Request) -> Response:
+    system, desk, staff, ticket = await _serving(request)
+    entry = await asyncio.to_thread(desk.entries.load, ticket.id)
+    form = _form_of(desk, ticket, entry)
+    if form is None:
+        raise NotFound("この手続きには事前入力の用紙がありません。", kind="form")
+    values = _values(await _body(request))
+    if values is None:
+        values = entry.values if entry else {}
+    outcome = validate(form, values, "ja", _today(system), complete=True)
+    if not outcome.ok:
+        return _invalid(outcome, "ja")  # the clerk's corrections: nothing is saved
+    now = system.clock()
+    saved = await asyncio.to_thread(
+        desk.entries.save,
+        ticket.id,
+        form.id,
+        outcome.values,
+        now,
+        end_of_day(system.office, ticket.day, now),
+        staff.username,
+    )
+    await _audit(desk, system, ticket, staff, "confirm")
+    transfers = await asyncio.to_thread(desk.entries.transfers, ticket.id)
+    return JSONResponse(_staff_answer(system, ticket, form, saved, transfers))
+
+
+async def _entry_for_output(
+    request: Request,
+) -> tuple[System, Ticket, Form, Entry, Staff, FormDesk]:
+    system, desk, staff, ticket = await _serving(request)
+    entry = await asyncio.to_thread(desk.entries.load, ticket.id)
+    form = _form_of(desk, ticket, entry)
+    if entry is None or form is None:
+        raise NotFound("この受付票には事前入力がありません。", kind="form")
+    return system, ticket, form, entry, staff, desk
+
+
+async def form_pdf(request: Request) -> Response:
+    system, ticket, form, entry, staff, desk = await _entry_for_output(request)
+    service = system.office.services[ticket.service]
+    confirmed = (
+        (entry.confirmed_by or "", entry.confirmed_at) if entry.confirmed_at is not None else None
+    )
+    pdf = await asyncio.to_thread(
+        render_pdf,
+        form,
+        entry.values,
+        {"number": ticket.number, "service": service.names["ja"]},
+        system.office.names["ja"],
+        confirmed,
+        system.office.timezone,
+    )
+    await _audit(desk, system, ticket, staff, "pdf")
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{form.id}-{ticket.number}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def form_export(request: Request) -> Response:
+    """The entries as JSON for the ward's core systems (住民記録システム)."""
+    system, ticket, form, entry, staff, desk = await _entry_for_output(request)
+    await _audit(desk, system, ticket, staff, "export")
+    body = {
+        "office": system.office.id,
+        "form": form.id,
+        "ticket": {"number": ticket.number, "service": ticket.service, "day": str(ticket.day)},
+        "values": entry.values,
+        "confirmed_at": entry.confirmed_at.isoformat() if entry.confirmed_at else None,
+        "confirmed_by": entry.confirmed_by,
+        "exported_at": system.clock().isoformat(),
+        "exported_by": staff.username,
+    }
+    return JSONResponse(
+        body,
+        headers={
+            "Content-Disposition": f'attachment; filename="{form.id}-{ticket.number}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def audit_log(request: Request) -> Response:
+    """Who viewed which pre-entry when: for supervisors and admins."""
+    system, desk = _system(request), _desk(request)
+    if request.path_params["office"] != system.office.id:
+        raise NotFound("庁舎が見つかりません。", kind="office")
+    require_staff(request, _tokens(request), Role.SUPERVISOR)
+    rows = await asyncio.to_thread(
+        desk.entries.audit_log, request.query_params.get("ticket") or None
+    )
+    return JSONResponse({"office": system.office.id, "audit": rows})
+
+
+# -- the visitor's page -------------------------------------------------------------------------
+
+
+async def form_page(request: Request) -> Response:
+    system, desk = _system(request), _desk(request)
+    token = request.path_params["token"]
+    try:
+        ticket = await asyncio.to_thread(_ticket, system, token, True)
+    except NotFound:
+        return HTMLResponse("受付票が見つかりません / Ticket not found", status_code=404)
+    form = desk.forms.get(ticket.service)
+    lang = ticket.lang
+    config = {
+        "token": token,
+        "lang": lang,
+        "messages": page_messages(lang),
+        "service_names": system.office.services[ticket.service].names,
+        "has_form": form is not None,
+    }
+    title = localized(form.titles, lang) if form else "madoguchi"
+    page = render("form.html", config, title=title, lang="ja" if lang == "ja-easy" else lang)
+    headers = {**page_headers(), "Referrer-Policy": "no-referrer"}  # the token is in the path
+    return HTMLResponse(page, headers=headers)
+
+
+def page_messages(lang: str) -> dict[str, str]:
+    from pathlib import Path
+
+    base = Path(__file__).resolve().parent.parent / "web" / "messages"
+    name = "ja" if lang.startswith("ja") else "en"
+    messages: dict[str, str] = json.loads((base / f"form-{name}.json").read_text("utf-8"))
+    return messages
+
+
+def routes() -> list[BaseRoute]:
+    api = "/api/v1"
+    return [
+        Route(f"{api}/offices/{{office}}/services/{{service}}/form", service_form),
+        Route(f"{api}/offices/{{office}}/form-audit", audit_log),
+        Route(f"{api}/visitor/{{token}}/form", visitor_form, methods=["GET", "PUT"]),
+        Route(f"{api}/tickets/{{id}}/form", ticket_form),
+        Route(f"{api}/tickets/{{id}}/form/confirm", confirm_form, methods=["POST"]),
+        Route(f"{api}/tickets/{{id}}/form.pdf", form_pdf),
+        Route(f"{api}/tickets/{{id}}/form.json", form_export),
+        Route(f"{api}/postal/{{code}}", postal),
+        Route("/t/{token}/form", form_page),
+    ]

@@ -1,0 +1,335 @@
+"""The pre-entry form API through the real app: a visitor's entries are normalised and saved
+(encrypted), errors name the field in the ticket's language and keep what was valid; only
+the clerk at the counter serving the ticket reads them (audited), confirms them and gets the
+PDF and the JSON export; purge erases them at the end of the day and keeps the statistics."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import pypdf
+from sqlalchemy import select, text
+from starlette.testclient import TestClient
+
+from server import accounts
+from tests.conftest import CLERK, Clock, sign_in
+
+OFFICE = "/api/v1/offices/nakano"
+CLERK2 = ("clerk2", "clerk-password-2")
+SUPERVISOR = ("boss1", "boss-password-1")
+MOVING = {
+    "kind": "in",
+    "moved_on": "R8.11.20",
+    "name": "中野　太郎",
+    "name_kana": "なかの　たろう",
+    "birth_date": "昭和60年4月1日",
+    "old_postal_code": "5300001",
+    "old_address": "",
+    "new_postal_code": "164-8501",
+    "new_address": "東京都中野区中野４丁目１１番１９号",
+    "head_of_household": "中野　太郎",
+    "relationship": "self",
+    "members": [
+        {
+            "name": "中野　花子",
+            "name_kana": "ナカノ ハナコ",
+            "birth_date": "S62.6.1",
+            "relationship": "spouse",
+        }
+    ],
+    "phone": "09012345678",
+}
+
+
+def issue(client: TestClient, service: str = "moving", lang: str = "ja") -> dict[str, Any]:
+    answer = client.post(f"{OFFICE}/tickets", json={"service": service, "lang": lang})
+    assert answer.status_code == 201, answer.text
+    ticket: dict[str, Any] = answer.json()
+    return ticket
+
+
+def put(client: TestClient, token: str, values: dict[str, Any], complete: bool = False) -> Any:
+    return client.put(
+        f"/api/v1/visitor/{token}/form", json={"values": values, "complete": complete}
+    )
+
+
+def call_at(client: TestClient, staff: dict[str, str], counter: str = "1") -> dict[str, Any]:
+    assert client.post(f"{OFFICE}/counters/{counter}/open", headers=staff).status_code == 200
+    called = client.post(f"{OFFICE}/counters/{counter}/call-next", headers=staff)
+    assert called.status_code == 200, called.text
+    result: dict[str, Any] = called.json()
+    return result
+
+
+def test_the_form_of_a_service_is_public_and_lists_the_fields(client: TestClient) -> None:
+    answer = client.get(f"{OFFICE}/services/moving/form")
+    assert answer.status_code == 200
+    form = answer.json()
+    assert [f["id"] for f in form["fields"]] == [
+        "kind", "moved_on", "name", "name_kana", "birth_date", "old_postal_code", "old_address",
+        "new_postal_code", "new_address", "head_of_household", "relationship", "members", "phone",
+    ]  # fmt: skip
+    members = next(f for f in form["fields"] if f["id"] == "members")
+    assert [f["id"] for f in members["fields"]] == [
+        "name",
+        "name_kana",
+        "birth_date",
+        "relationship",
+    ]
+    assert {o["value"] for o in form["fields"][0]["options"]} == {"in", "out", "within"}
+    assert form["fields"][1]["labels"]["en"]
+    certificates = client.get(f"{OFFICE}/services/certificates/form").json()
+    assert {"certificate", "copies", "whom", "purpose"} <= {f["id"] for f in certificates["fields"]}
+    assert client.get(f"{OFFICE}/services/mynumber/form").status_code == 404
+    assert client.get(f"{OFFICE}/services/nothing/form").status_code == 404
+
+
+def test_postal_lookup_answers_prefecture_city_and_town(client: TestClient) -> None:
+    found = client.get("/api/v1/postal/1648501").json()
+    assert (found["prefecture"], found["city"], found["town"]) == ("東京都", "中野区", "中野")
+    assert found["postal_code"] == "164-8501"
+    assert client.get("/api/v1/postal/164-0001").json()["address"] == "東京都中野区中野"
+    unknown = client.get("/api/v1/postal/0000000?lang=en")
+    assert unknown.status_code == 404 and "Postal code" in unknown.json()["message"]
+    assert client.get("/api/v1/postal/12345").status_code == 422
+
+
+def test_a_visitor_saves_and_gets_normalised_values(client: TestClient) -> None:
+    ticket = issue(client)
+    answer = put(client, ticket["token"], MOVING, complete=True)
+    assert answer.status_code == 200, answer.text
+    values = answer.json()["values"]
+    assert values["name_kana"] == "ナカノ\u3000タロウ"
+    assert values["birth_date"] == "1985-04-01" and values["moved_on"] == "2026-11-20"
+    assert values["new_address"] == "東京都中野区中野4丁目11番19号"
+    assert values["old_address"] == "大阪府大阪市北区梅田"  # filled from the postal code
+    assert values["members"][0] == {
+        "name": "中野 花子",
+        "name_kana": "ナカノ\u3000ハナコ",
+        "birth_date": "1987-06-01",
+        "relationship": "spouse",
+    }
+    assert values["phone"] == "090-1234-5678"
+    again = client.get(f"/api/v1/visitor/{ticket['token']}/form").json()
+    assert again["values"] == values and again["ticket"]["number"] == ticket["number"]
+
+
+def test_errors_name_the_field_in_the_tickets_language_and_keep_what_was_valid(
+    client: TestClient,
+) -> None:
+    bad = {
+        **MOVING,
+        "birth_date": "令和0年5月1日",
+        "moved_on": "2026年2月30日",
+        "name_kana": "中野たろう",
+    }
+    for lang, words in [
+        ("ja", ["生年月日", "令和0年", "2月30日", "フリガナ", "漢字"]),
+        ("en", ["Date of birth", "year 0 of Reiwa", "no day 30 in month 2", "Reading", "kanji"]),
+    ]:
+        ticket = issue(client, lang=lang)
+        answer = put(client, ticket["token"], bad)
+        assert answer.status_code == 422
+        body = answer.json()
+        assert body["code"] == "invalid_form"
+        assert {e["field"] for e in body["errors"]} == {"birth_date", "moved_on", "name_kana"}
+        messages = " ".join(e["message"] for e in body["errors"])
+        for word in words:
+            assert word in messages, (lang, word, messages)
+        # What was valid is kept, and saved.
+        assert body["values"]["phone"] == "090-1234-5678" and "birth_date" not in body["values"]
+        stored = client.get(f"/api/v1/visitor/{ticket['token']}/form").json()["values"]
+        assert stored["name"] == "中野 太郎" and "birth_date" not in stored
+
+
+def test_an_autosave_may_leave_required_fields_empty_a_submission_may_not(
+    client: TestClient,
+) -> None:
+    ticket = issue(client, lang="en")
+    partial = put(client, ticket["token"], {"name": "Nakano Taro"})
+    assert partial.status_code == 200
+    assert "phone" in partial.json()["missing"]
+    full = put(client, ticket["token"], {"name": "Nakano Taro"}, complete=True)
+    assert full.status_code == 422
+    required = [e for e in full.json()["errors"] if e["field"] == "phone"]
+    assert required and "Daytime phone number" in required[0]["message"]
+
+
+def test_a_visitor_token_reads_only_its_own_ticket(client: TestClient) -> None:
+    mine, theirs = issue(client), issue(client)
+    assert put(client, theirs["token"], MOVING).status_code == 200
+    own = client.get(f"/api/v1/visitor/{mine['token']}/form").json()
+    assert own["values"] == {} and own["ticket"]["number"] == mine["number"]
+    assert client.get("/api/v1/visitor/not-a-token/form").status_code == 404
+    # A visitor's token is no staff token: the staff routes refuse it.
+    bearer = {"Authorization": f"Bearer {mine['token']}"}
+    assert client.get(f"/api/v1/tickets/{theirs['id']}/form", headers=bearer).status_code == 401
+
+
+def test_only_the_clerk_serving_the_ticket_reads_its_form_and_each_view_is_audited(
+    client: TestClient,
+) -> None:
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    accounts.add_user(engines, *CLERK2, accounts.Role.CLERK)
+    accounts.add_user(engines, *SUPERVISOR, accounts.Role.SUPERVISOR)
+    clerk, clerk2, boss = sign_in(client), sign_in(client, CLERK2), sign_in(client, SUPERVISOR)
+    ticket = issue(client)
+    waiting = issue(client)
+    put(client, ticket["token"], MOVING)
+    path = f"/api/v1/tickets/{ticket['id']}/form"
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers=clerk).status_code == 403  # not called yet
+    assert call_at(client, clerk)["id"] == ticket["id"]
+    seen = client.get(path, headers=clerk)
+    assert seen.status_code == 200
+    assert seen.json()["values"]["name"] == "中野 太郎"
+    assert client.get(path, headers=clerk2).status_code == 403  # another clerk
+    assert client.get(path, headers=boss).status_code == 403  # not at that counter either
+    other = f"/api/v1/tickets/{waiting['id']}/form"
+    assert client.get(other, headers=clerk).status_code == 403
+    for route in ("form.pdf", "form.json"):
+        assert (
+            client.get(f"/api/v1/tickets/{waiting['id']}/{route}", headers=clerk).status_code == 403
+        )
+    confirm = f"/api/v1/tickets/{waiting['id']}/form/confirm"
+    assert client.post(confirm, headers=clerk, json={}).status_code == 403
+    # The audit log: supervisors only.
+    assert client.get(f"{OFFICE}/form-audit").status_code == 401
+    assert client.get(f"{OFFICE}/form-audit", headers=clerk).status_code == 403
+    audit = client.get(f"{OFFICE}/form-audit", headers=boss).json()["audit"]
+    assert [(a["ticket"], a["actor"], a["action"], a["counter"]) for a in audit] == [
+        (ticket["id"], CLERK[0], "view", "1")
+    ]
+
+
+def test_the_clerk_confirms_with_corrections_and_gets_the_pdf_and_the_export(
+    client: TestClient,
+) -> None:
+    clerk = sign_in(client)
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    call_at(client, clerk)
+    path = f"/api/v1/tickets/{ticket['id']}/form"
+    values = client.get(path, headers=clerk).json()["values"]
+    wrong = client.post(
+        f"{path}/confirm", headers=clerk, json={"values": {**values, "phone": "12"}}
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "phone"
+    fixed = {**values, "new_address": "東京都中野区中野4丁目11番19号 101号室"}
+    confirmed = client.post(f"{path}/confirm", headers=clerk, json={"values": fixed})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["confirmed_by"] == CLERK[0]
+    # The visitor can no longer change it.
+    locked = put(client, ticket["token"], MOVING)
+    assert locked.status_code == 409 and locked.json()["code"] == "form_confirmed"
+    pdf = client.get(f"{path}.pdf", headers=clerk)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text_ = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    for shown in (
+        "住民異動届",
+        "中野 太郎",
+        "ナカノ\u3000タロウ",
+        "昭和60年4月1日",
+        "101号室",
+        "090-1234-5678",
+        "〒164-8501",
+        "A-001",
+    ):
+        assert shown in text_, shown
+    export = client.get(f"{path}.json", headers=clerk)
+    assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
+    assert export.json()["values"]["new_address"].endswith("101号室")
+    actions = [
+        (a["action"])
+        for a in client.app.state.forms.entries.audit_log(ticket["id"])  # type: ignore[attr-defined]
+    ]
+    assert sorted(actions) == ["confirm", "export", "pdf", "view"]
+
+
+def test_entries_are_encrypted_at_rest(client: TestClient) -> None:
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    with engines.reader.connect() as conn:
+        [(stored,)] = conn.execute(text("SELECT data FROM form_entry")).all()
+    assert stored.startswith("v1.")
+    for secret in ("太郎", "タロウ", "1985", "090", "Taro"):
+        assert secret not in stored
+
+
+def test_purge_erases_entries_at_the_end_of_the_day_and_keeps_the_statistics(
+    client: TestClient, clock: Clock
+) -> None:
+    clerk = sign_in(client)
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    call_at(client, clerk)
+    client.get(f"/api/v1/tickets/{ticket['id']}/form", headers=clerk)
+    for action in ("start", "finish"):
+        assert (
+            client.post(f"/api/v1/tickets/{ticket['id']}/{action}", headers=clerk).status_code
+            == 200
+        )
+    status_before = client.get(f"{OFFICE}/status").json()
+    entries = client.app.state.forms.entries  # type: ignore[attr-defined]
+    assert entries.purge(clock.now) == 0  # 10:00: kept until the office closes
+    clock.now += timedelta(hours=7, minutes=1)  # 17:01 in Tokyo
+    assert entries.purge(clock.now) == 1
+    assert entries.load(ticket["id"]) is None
+    assert client.get(f"/api/v1/visitor/{ticket['token']}/form").json()["values"] == {}
+    status_after = client.get(f"{OFFICE}/status").json()
+    assert status_after["done_today"] == status_before["done_today"] == 1
+    assert [a["action"] for a in entries.audit_log(ticket["id"])] == ["view"]
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    with engines.reader.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM ticket")).scalar() == 1
+        assert conn.execute(select(text("1")).select_from(text("form_entry"))).all() == []
+
+
+def test_no_personal_data_reaches_the_public_display_or_counter_channels(
+    client: TestClient,
+) -> None:
+    clerk = sign_in(client)
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    call_at(client, clerk)
+    for channel in ("public:nakano", "counter:1", "admin:nakano", f"ticket:{ticket['token']}"):
+        body = client.get(f"/api/v1/views/{channel}", headers=clerk).text
+        for secret in ("太郎", "タロウ", "1985-04-01", "090-1234-5678", "中野4丁目"):
+            assert secret not in body, (channel, secret)
+
+
+def test_madoguchi_purge_erases_entries_from_the_command_line(client: TestClient) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    url = client.app.state.system.engines.url  # type: ignore[attr-defined]
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": url}
+    # (Without --all it erases by the real clock; the retention rule is tested above.)
+    run = [sys.executable, "-m", "server.cli", "purge", "--all"]
+    erased = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert erased.stdout.strip() == "purged 1 form entries"
+    assert client.get(f"/api/v1/visitor/{ticket['token']}/form").json()["values"] == {}
+
+
+def test_production_refuses_to_start_without_a_data_key(sqlite_url: str) -> None:
+    import pytest
+
+    from server.app import create_app
+    from server.forms.crypto import DataKeyError, new_key
+    from server.settings import Settings
+
+    with pytest.raises(DataKeyError, match="MADOGUCHI_DATA_KEY"):
+        create_app(Settings(database_url=sqlite_url, env="production"))
+    with pytest.raises(DataKeyError):
+        create_app(Settings(database_url=sqlite_url, env="production", data_key="short"))
+    app = create_app(Settings(database_url=sqlite_url, env="production", data_key=new_key()))
+    app.state.system.engines.dispose()
