@@ -89,7 +89,9 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
     office = load_office(settings.office_file)
     engines = make_engines(settings.database_url)
     prepare_database(engines, office)
-    ctx = Context(office, holiday_predicate(office), settings.always_open, estimates.History())
+    ctx = Context(
+        office, holiday_predicate(office), settings.always_open, estimates.History(engines.reader)
+    )
     return System(settings, office, ctx, engines, Writer(engines), clock)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from server.domain import calendar, call_policy
 from server.domain.estimate import Estimate, Estimator
@@ -37,6 +38,7 @@ EVENT_TYPES = [
 # The newest events read at most: a few busy hours of a large office. Walked backwards on the
 # primary key, so the read stays short however long the log grows.
 MAX_EVENTS = 4000
+log = logging.getLogger(__name__)
 
 
 def recent_events(conn: Connection, office: str, now: datetime) -> list[LogEvent]:
@@ -137,7 +139,9 @@ class History:
 
     STATE_MAX_AGE_S = 1.0  # how old the commands' estimator may be (positions stay exact)
 
-    def __init__(self) -> None:
+    def __init__(self, reader: Engine | None = None) -> None:
+        self._reader = reader  # refreshes the commands' estimator off the writer thread
+        self._busy: set[str] = set()
         self._lock = threading.Lock()
         self._logs: dict[str, _Log] = {}
         self._recent: dict[str, tuple[float, Estimator]] = {}
@@ -156,16 +160,39 @@ class History:
             return log.events[:upto], log.issued
 
     def recent_estimator(self, conn: Connection, office: Office, now: datetime) -> Estimator:
+        """An estimator at most about STATE_MAX_AGE_S old. Only the first is built here;
+        after that a stale one is answered while a fresh one is built on a reader thread,
+        so the writer never stops for the day's tickets (that cost issuing its p99)."""
         found = self._recent.get(office.id)
-        if found is not None and time.monotonic() - found[0] < self.STATE_MAX_AGE_S:
+        if found is None or self._reader is None:
+            if found is None or time.monotonic() - found[0] >= self.STATE_MAX_AGE_S:
+                found = self._build(conn, office, now)
             return found[1]
+        if time.monotonic() - found[0] >= self.STATE_MAX_AGE_S and office.id not in self._busy:
+            self._busy.add(office.id)
+            threading.Thread(
+                target=self._refresh, args=(office, now), name="estimator", daemon=True
+            ).start()
+        return found[1]
+
+    def _build(self, conn: Connection, office: Office, now: datetime) -> tuple[float, Estimator]:
         version = q.office_version(conn, office.id) or 0
         events, issued = self.read(conn, office.id, version, now)
         tickets = q.day_tickets(conn, office.id, calendar.business_day(office, now))
         state = state_from(office, now, tickets, q.counter_states(conn, office.id), events, issued)
-        estimator = Estimator(state)
-        self._recent[office.id] = (time.monotonic(), estimator)
-        return estimator
+        built = (time.monotonic(), Estimator(state))
+        self._recent[office.id] = built
+        return built
+
+    def _refresh(self, office: Office, now: datetime) -> None:
+        assert self._reader is not None
+        try:
+            with self._reader.connect() as conn, conn.begin():
+                self._build(conn, office, now)
+        except Exception:  # the stale estimator serves on; the next command tries again
+            log.exception("refreshing the estimator failed")
+        finally:
+            self._busy.discard(office.id)
 
     def _load(self, conn: Connection, office: str, version: int) -> _Log:
         rows = conn.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import UTC, datetime, timedelta
 
 from server import estimates
@@ -54,4 +55,26 @@ def test_incremental_history_matches_a_fresh_read_at_each_version(database_url: 
         check(23)
     finally:
         writer.stop()
+        engines.dispose()
+
+
+def test_a_stale_estimator_is_answered_while_a_fresh_one_is_built_aside(
+    database_url: str,
+) -> None:
+    office = load_office()
+    engines = make_engines(database_url)
+    prepare_database(engines, office)
+    history = estimates.History(engines.reader)
+    history.STATE_MAX_AGE_S = 0.0  # every call finds it stale
+    try:
+        with engines.reader.connect() as conn, conn.begin():
+            first = history.recent_estimator(conn, office, NOW)  # built here, once
+            again = history.recent_estimator(conn, office, NOW)  # stale: answered at once
+        assert again is first
+        for _ in range(200):  # the refresh runs on a thread of its own
+            if history.recent_estimator(conn, office, NOW) is not first:
+                break
+            threading.Event().wait(0.01)
+        assert history.recent_estimator(conn, office, NOW) is not first
+    finally:
         engines.dispose()
