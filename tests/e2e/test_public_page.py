@@ -172,3 +172,7 @@ def test_the_forecast_shows_a_heatmap_and_its_best_and_worst_times(
     page.locator("nav.choose a[href='?service=certificates']").click()
     assert page.locator("#chosen-heading").inner_text().startswith("住民票")
     assert_accessible(page)
+    if SHOTS:
+        page.goto(f"{server.url}/forecast?service=moving")
+        page.locator("#chosen-heading").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(SHOTS) / "public-forecast.png"), full_page=True)
