@@ -96,6 +96,18 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help="print one JSON object")
     simulate.add_argument("--log-out", metavar="FILE", help="also write the day's log as CSV")
     simulate.add_argument(
+        "--live",
+        metavar="URL",
+        help="instead, drive a running demo (make run) gently through its HTTP API, e.g. "
+        "http://localhost:8000, so its screens move; signs in as the demo clerk",
+    )
+    simulate.add_argument(
+        "--speed", type=float, default=30.0, help="--live: simulated minutes per real minute"
+    )
+    simulate.add_argument(
+        "--duration", type=float, metavar="S", help="--live: stop after S seconds"
+    )
+    simulate.add_argument(
         "--office", metavar="FILE", help="office TOML file (default: the demo office)"
     )
     evaluate = sub.add_parser(
@@ -213,6 +225,16 @@ def _device_token(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     import json
+
+    if args.live:
+        from server.demo_driver import run
+
+        try:
+            issued = run(args.live, DEMO_CLERK, speed=args.speed, duration_s=args.duration)
+        except KeyboardInterrupt:
+            return 0
+        print(f"{issued} tickets issued at {args.live}")
+        return 0
 
     from server.office_file import load_office
     from server.simulation.evaluation import report
