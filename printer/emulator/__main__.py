@@ -18,9 +18,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--paper-out", action="store_true")
     parser.add_argument("--paper-near-end", action="store_true")
     parser.add_argument("--cover-open", action="store_true")
-    parser.add_argument("--offline", action="store_true")
+    parser.add_argument("--offline", action="store_true", help="switched off: refuse connections")
+    parser.add_argument(
+        "--offline-status", action="store_true", help="connect, but report itself offline"
+    )
     parser.add_argument(
         "--slow", type=float, default=0.0, metavar="SECONDS", help="wait this long before each read"
+    )
+    parser.add_argument(
+        "--bytes-per-s", type=int, default=0, metavar="N", help="take in N bytes a second"
+    )
+    parser.add_argument(
+        "--drop-after", type=int, default=0, metavar="BYTES", help="cut each connection mid-job"
     )
     args = parser.parse_args(argv)
     emulator = PrinterEmulator(host=args.host, port=args.port, out_dir=args.out, width=args.width)
@@ -28,8 +37,11 @@ def main(argv: list[str] | None = None) -> None:
         paper_out=args.paper_out,
         paper_near_end=args.paper_near_end,
         cover_open=args.cover_open,
-        offline=args.offline,
+        offline=args.offline_status,
         slow_s=args.slow,
+        rate_bps=args.bytes_per_s,
+        refuse=args.offline,
+        drop_after=args.drop_after,
     )
     emulator.start()
     print(f"ESC/POS printer emulator on {args.host}:{emulator.port}, jobs to {args.out}/")

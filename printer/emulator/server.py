@@ -2,8 +2,9 @@
 
 It answers DLE EOT status requests at once, decodes the rest, and "prints" each job (split at
 the cut) as a PNG and a text transcript. It can play a printer that is out of paper (it keeps
-the jobs and prints them when refilled, as real printers do), has its cover open, is offline,
-is nearly out of paper, or is slow to read.
+the jobs and prints them when refilled, as real printers do), has its cover open, reports
+itself offline, is nearly out of paper, refuses connections (switched off), reads slowly
+(a delay per read, or N bytes a second), or drops the connection in the middle of a job.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import socket
+import struct
 import threading
 from pathlib import Path
 
@@ -34,6 +36,9 @@ class PrinterEmulator:
         self._requested_port = port
         self._status = PrinterStatus()
         self.slow_s = 0.0  # delay before each read from a client
+        self.rate_bps = 0  # bytes a second it takes in (0: as fast as they come)
+        self.refuse = False  # switched off: connections are reset at once
+        self.drop_after: int | None = None  # bytes of a connection after which it is cut
         self.jobs: list[Job] = []  # printed, in order
         self.held: list[Job] = []  # received while blocked; printed when it clears
         self.status_requests = 0
@@ -84,8 +89,12 @@ class PrinterEmulator:
         offline: bool | None = None,
         paper_near_end: bool | None = None,
         slow_s: float | None = None,
+        rate_bps: int | None = None,
+        refuse: bool | None = None,
+        drop_after: int | None = None,
     ) -> None:
-        """Change what the printer plays; a cleared block prints the held jobs."""
+        """Change what the printer plays; a cleared block prints the held jobs.
+        `drop_after=0` stops dropping connections."""
         with self._lock:
             changes = {
                 "paper_out": paper_out,
@@ -98,6 +107,12 @@ class PrinterEmulator:
             )
             if slow_s is not None:
                 self.slow_s = slow_s
+            if rate_bps is not None:
+                self.rate_bps = rate_bps
+            if refuse is not None:
+                self.refuse = refuse
+            if drop_after is not None:
+                self.drop_after = drop_after or None
             if self._status.blocking_reason is None and self.held:
                 held, self.held = self.held, []
                 for job in held:
@@ -132,23 +147,33 @@ class PrinterEmulator:
                 client, _ = server.accept()
             except OSError:
                 return
+            if self.refuse:  # a printer that is switched off: reset, nothing read
+                _reset(client)
+                continue
             with self._lock:
                 self._clients.append(client)
             self._spawn(self._serve, client)
 
     def _serve(self, client: socket.socket) -> None:
         decoder = Decoder()
-        done = 0
+        done = received = 0
         with client:
             while not self._stopping.is_set():
                 if self.slow_s and self._stopping.wait(self.slow_s):
                     return
+                rate = self.rate_bps
                 try:
-                    data = client.recv(READ_SIZE)
+                    data = client.recv(min(READ_SIZE, rate) if rate else READ_SIZE)
                 except OSError:
                     break
                 if not data:
                     break
+                received += len(data)
+                if self.drop_after is not None and received >= self.drop_after:
+                    _reset(client)  # cut in the middle of the job: nothing of it prints
+                    return
+                if rate and self._stopping.wait(len(data) / rate):
+                    return
                 for n in decoder.feed(data):
                     self._answer(client, n)
                 done = self._take(decoder.jobs, done)
@@ -179,6 +204,13 @@ class PrinterEmulator:
             stem = self.out_dir / f"job-{len(self.jobs):04d}"
             draw_job(job, self.width).save(stem.with_suffix(".png"))
             stem.with_suffix(".txt").write_text(job.text(), encoding="utf-8")
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a TCP reset, as a printer that loses power or refuses does."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
 
 
 def _shutdown(sock: socket.socket) -> None:
