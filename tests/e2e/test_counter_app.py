@@ -1,0 +1,172 @@
+"""The no-writing counter in real browsers (Playwright on Debian's Chromium): a visitor fills
+the moving form on a phone-sized page (an era date, a reading in hiragana, a postal code
+lookup); a clerk signs in, opens counter 1, calls the next number with F2, finds the form
+pre-filled, confirms it, and the PDF holds what the visitor typed."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+
+from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+TIMEOUT_MS = 10_000
+SCREENSHOT = ROOT / "docs" / "counter-prefilled.png"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
+    add_clerk(sqlite_url)
+    return live_server(sqlite_url)
+
+
+def new_page(browser: Any, **context: Any) -> Any:
+    page = browser.new_context(**context).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def fill_moving_form_on_a_phone(browser: Any, server: LiveServer, token: str) -> None:
+    phone = new_page(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone.goto(f"{server.url}/t/{token}/form")
+    phone.locator('select[name="kind"]').select_option("in")
+    phone.locator('input[name="moved_on"]').fill("R8.11.20")
+    phone.locator('input[name="name"]').fill("中野 太郎")
+    phone.locator('input[name="name_kana"]').fill("なかの たろう")
+    phone.locator('input[name="birth_date"]').fill("昭和60年4月1日")
+    phone.locator('input[name="old_address"]').fill("大阪府大阪市北区梅田1丁目1番")
+    phone.locator('input[name="new_postal_code"]').fill("1648501")
+    address = phone.locator('input[name="new_address"]')
+    playwright_api.expect(address).to_have_value("東京都中野区中野")  # from the postal code
+    address.press("End")
+    address.type("4丁目11番19号")
+    phone.locator('select[name="relationship"]').select_option("self")
+    phone.locator('input[name="phone"]').fill("090-1234-5678")
+    # The page fits the phone: nothing wider than the screen.
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.locator("#submit").click()
+    phone.locator("#status").filter(has_text="入力を受け付けました").wait_for()
+    # The reading typed in hiragana is shown as saved: in katakana; the era date as ISO.
+    assert phone.locator('input[name="name_kana"]').input_value() == "ナカノ\u3000タロウ"
+    assert phone.locator('input[name="birth_date"]').input_value() == "1985-04-01"
+    phone.context.close()
+
+
+def sign_in(page: Any, server: LiveServer) -> None:
+    page.goto(f"{server.url}/counter")
+    assert "/signin" in page.url
+    page.locator("#username").fill(CLERK[0])
+    page.locator("#password").fill(CLERK[1])
+    page.locator("#password").press("Enter")
+    page.wait_for_url(f"{server.url}/counter")
+
+
+def test_a_visitors_pre_entry_reaches_the_counter_filled_in_and_prints(
+    browser: Any, server: LiveServer
+) -> None:
+    ticket = httpx.post(
+        f"{server.url}/api/v1/offices/nakano/tickets", json={"service": "moving", "lang": "ja"}
+    ).json()
+    fill_moving_form_on_a_phone(browser, server, ticket["token"])
+
+    page = new_page(browser, viewport={"width": 1366, "height": 768})
+    sign_in(page, server)
+    page.locator("#counter-select").select_option("1")
+    page.locator("#btn-open").click()
+    page.locator("#counter-state").filter(has_text="開設中").wait_for()
+    page.keyboard.press("F2")
+    page.locator("#current-number").filter(has_text=ticket["number"]).wait_for()
+    assert page.evaluate("localStorage.getItem('madoguchi.counter')") == "1"
+
+    form = page.locator("#pre-entry")
+    form.wait_for()
+    assert form.locator('[name="name"]').input_value() == "中野 太郎"
+    assert form.locator('[name="name_kana"]').input_value() == "ナカノ\u3000タロウ"
+    assert form.locator('[name="birth_date"]').input_value() == "1985-04-01"
+    assert form.locator('[name="new_address"]').input_value() == "東京都中野区中野4丁目11番19号"
+    assert form.locator('[name="kind"]').input_value() == "in"
+    # Fits 1366×768: the page itself does not scroll.
+    assert page.evaluate(
+        "document.documentElement.scrollHeight <= window.innerHeight"
+        " && document.documentElement.scrollWidth <= window.innerWidth"
+    )
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    page.locator("#form-confirm").click()
+    page.locator("#form-state").filter(has_text="確認済み").wait_for()
+    pdf = page.request.get(f"{server.url}/api/v1/tickets/{ticket['id']}/form.pdf")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.body())).pages)
+    for shown in ("住民異動届", "中野 太郎", "ナカノ\u3000タロウ", "昭和60年4月1日", "4丁目11番19号", "090-1234-5678", ticket["number"]):  # fmt: skip
+        assert shown in text, shown
+
+    # Keyboard alone: S starts, F finishes; the form goes with the ticket.
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("s")
+    page.locator("#current .status").filter(has_text="対応中").wait_for()
+    page.keyboard.press("f")
+    page.locator("#current .none").wait_for()
+    page.locator("#form-panel .none").wait_for()
+    page.context.close()
+
+
+def test_the_loser_of_a_race_gets_a_message_not_an_error_page(
+    browser: Any, server: LiveServer
+) -> None:
+    httpx.post(f"{server.url}/api/v1/offices/nakano/tickets", json={"service": "moving"})
+    page = new_page(browser, viewport={"width": 1366, "height": 768})
+    sign_in(page, server)
+    page.locator("#counter-select").select_option("2")
+    page.locator("#btn-open").click()
+    page.locator("#counter-state").filter(has_text="開設中").wait_for()
+    page.locator("#call-next").click()
+    page.locator("#current-number").wait_for()
+    called = httpx.get(f"{server.url}/api/v1/views/counter:2", headers=bearer(server)).json()[
+        "current"
+    ]
+
+    # While this clerk confirms a cancellation, the counter's other screen starts serving.
+    def colleague_first(dialog: Any) -> None:
+        answer = httpx.post(
+            f"{server.url}/api/v1/tickets/{called['id']}/start", headers=bearer(server)
+        )
+        assert answer.status_code == 200
+        dialog.accept()
+
+    page.once("dialog", colleague_first)
+    page.keyboard.press("x")
+    message = page.locator("#message")
+    message.filter(has_text="他の端末で先に操作").wait_for()
+    assert message.get_attribute("data-kind") == "error"
+    assert page.url.endswith("/counter")  # still the app, no error page
+    page.locator("#current .status").filter(has_text="対応中").wait_for()
+    page.context.close()
+
+
+def bearer(server: LiveServer) -> dict[str, str]:
+    answer = httpx.post(
+        f"{server.url}/api/v1/auth/token", json={"username": CLERK[0], "password": CLERK[1]}
+    )
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
