@@ -59,6 +59,8 @@ def create_app(
                 await purging
             await system.printing.stop()
             await hub.stop()
+            if system.relay is not None:
+                await asyncio.to_thread(system.relay.stop)
             app.state.voice.close()
             system.writer.stop()
             system.engines.dispose()

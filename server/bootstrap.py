@@ -17,6 +17,7 @@ from server import accounts, estimates
 from server.commands import Context
 from server.domain.office import Office
 from server.live.hub import Hub
+from server.live.relay import Relay
 from server.office_file import load_office
 from server.printing import PrintService
 from server.settings import Settings
@@ -55,6 +56,7 @@ class System:
     writer: Writer
     clock: Callable[[], datetime]
     hub: Hub | None = None
+    relay: Relay | None = None
     printing: PrintService = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +77,13 @@ class System:
             loop.call_soon_threadsafe(hub.notify, office, version)
 
         self.writer.on_commit = on_commit
+        if not self.engines.is_sqlite:
+            # Changes committed by other processes on the same database.
+            self.relay = Relay(
+                self.settings.database_url,
+                lambda office, version: loop.call_soon_threadsafe(hub.notify, office, version),
+            )
+            self.relay.start()
         return hub
 
 

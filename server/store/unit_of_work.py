@@ -107,6 +107,12 @@ class Tx:
                 {"seq": self.version, "id": self.office},
             )
         lines(self.conn).stamp(self.office, self.version)
+        if self.version != self.start_version and not self.raw.is_sqlite:
+            # Delivered at commit to every server process on this database (live/relay.py).
+            self.raw.run(
+                "SELECT pg_notify('madoguchi', :payload)",
+                {"payload": f"{self.office}:{self.version}"},
+            )
 
 
 Command = Callable[[Tx], R]
