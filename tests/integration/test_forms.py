@@ -333,3 +333,25 @@ def test_production_refuses_to_start_without_a_data_key(sqlite_url: str) -> None
         create_app(Settings(database_url=sqlite_url, env="production", data_key="short"))
     app = create_app(Settings(database_url=sqlite_url, env="production", data_key=new_key()))
     app.state.system.engines.dispose()
+
+
+def test_every_staff_form_route_refuses_the_anonymous_and_device_tokens(
+    client: TestClient,
+) -> None:
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    kiosk = {"Authorization": f"Bearer {accounts.device_token(engines, 'kiosk-2f')}"}
+    base = f"/api/v1/tickets/{ticket['id']}"
+    routes = [
+        ("GET", f"{base}/form"),
+        ("POST", f"{base}/form/confirm"),
+        ("GET", f"{base}/form.pdf"),
+        ("GET", f"{base}/form.json"),
+        ("GET", f"{OFFICE}/form-audit"),
+    ]
+    for headers in ({}, kiosk, {"Authorization": "Bearer forged"}):
+        for method, path in routes:
+            answer = client.request(method, path, headers=headers)
+            assert answer.status_code == 401, (method, path, headers)
+            assert "太郎" not in answer.text
