@@ -6,6 +6,7 @@ pre-filled, confirms it, and the PDF holds what the visitor typed."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -111,8 +112,9 @@ def test_a_visitors_pre_entry_reaches_the_counter_filled_in_and_prints(
         "document.documentElement.scrollHeight <= window.innerHeight"
         " && document.documentElement.scrollWidth <= window.innerWidth"
     )
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    # The README's screenshot, when asked (MADOGUCHI_SCREENSHOTS=1, as for the display's).
+    shot = SCREENSHOT if os.environ.get("MADOGUCHI_SCREENSHOTS") == "1" else None
+    page.screenshot(path=str(shot) if shot else None)
 
     page.locator("#form-confirm").click()
     page.locator("#form-state").filter(has_text="確認済み").wait_for()
