@@ -137,7 +137,7 @@ class History:
     the log as of its own version, so a reader never sees events newer than its tickets.
     """
 
-    STATE_MAX_AGE_S = 1.0  # how old the commands' estimator may be (positions stay exact)
+    STATE_MAX_AGE_S = 5.0  # how old the commands' estimator may be (positions stay exact)
 
     def __init__(self, reader: Engine | None = None) -> None:
         self._reader = reader  # refreshes the commands' estimator off the writer thread
