@@ -5,7 +5,6 @@ restart; refused without a token."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,33 +17,14 @@ from server import accounts
 from server.store.engine import make_engines
 from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 OFFICE = "/api/v1/offices/nakano"
 DISPLAY = "display-2f"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 # Records every <audio> playback of the page, in order (play events do not bubble).
 WATCH_AUDIO = """
 window.__plays = [];
 document.addEventListener('play', (e) => window.__plays.push(
   new URL(e.target.currentSrc).pathname), true);
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

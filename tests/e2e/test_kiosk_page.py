@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -16,33 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
+import zxingcpp
 from PIL import Image
 
 from printer.emulator import PrinterEmulator
 from printer.emulator.decode import QRCode
 from tests.conftest import ROOT, LiveServer
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-zxingcpp = pytest.importorskip("zxingcpp")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 KIOSK = "kiosk-2f"
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -1,0 +1,35 @@
+"""One Debian Chromium for every browser test (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright import sync_api as playwright_api
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As the machine's own probe starts it: without the background-networking flags Chromium's
+# connections are refused by this machine's closed network.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",  # the display plays its chime unprompted
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API keeps an event loop running in
+    # this thread while it is open, and other tests call asyncio.run().
+    # A missing browser fails the tests, loudly: a skipped browser test is not a pass.
+    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (.ci/run installs it)"
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
