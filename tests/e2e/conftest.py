@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright import sync_api as playwright_api
+
+from server.cli import DEMO_CLERK
+from tests.conftest import LiveServer, sign_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine's own probe starts it: without the background-networking flags Chromium's
@@ -33,3 +37,17 @@ def browser() -> Iterator[Any]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
+    """The demo office on a real uvicorn (it has the demo clerk)."""
+    return live_server(sqlite_url)
+
+
+@pytest.fixture
+def api(server: LiveServer) -> Iterator[httpx.Client]:
+    """The server's API, signed in as the demo clerk."""
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        client.headers.update(sign_in(client, DEMO_CLERK))
+        yield client

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,13 @@ import httpx
 import pytest
 from axe_playwright_python import sync_playwright as axe_playwright
 
-from server.cli import DEMO_CLERK
-from tests.conftest import LiveServer, sign_in
+from tests.conftest import LiveServer
 
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 OFFICE = "/api/v1/offices/nakano"
 # Screenshots for the docs, when asked: MADOGUCHI_SCREENSHOTS=docs
 SHOTS = os.environ.get("MADOGUCHI_SCREENSHOTS")
-
-
-@pytest.fixture
-def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
-    return live_server(sqlite_url)
-
-
-@pytest.fixture
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        client.headers.update(sign_in(client, DEMO_CLERK))
-        yield client
 
 
 def new_page(browser: Any, **options: Any) -> Any:

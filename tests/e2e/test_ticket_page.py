@@ -7,7 +7,7 @@ accessibility violations."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,7 @@ import httpx
 import pytest
 from axe_playwright_python import sync_playwright as axe_playwright
 
-from server.cli import DEMO_CLERK
-from tests.conftest import LiveServer, sign_in
+from tests.conftest import LiveServer
 
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
@@ -34,18 +33,6 @@ class FakeNotification {
 }
 window.Notification = FakeNotification;
 """
-
-
-@pytest.fixture
-def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
-    return live_server(sqlite_url)
-
-
-@pytest.fixture
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        client.headers.update(sign_in(client, DEMO_CLERK))
-        yield client
 
 
 @pytest.fixture
