@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
+from printer.emulator import PrinterEmulator
 from server import accounts
 from server.app import create_app
 from server.settings import Settings
@@ -103,6 +104,23 @@ def sign_in(client: TestClient | httpx.Client, user: tuple[str, str] = CLERK) ->
 @pytest.fixture
 def clerk(client: TestClient) -> dict[str, str]:
     return sign_in(client)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
+    """A network ESC/POS printer (the TCP emulator), printing to files under tmp_path."""
+    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
+        yield emu
+
+
+@pytest.fixture
+def printing_client(
+    make_client: Callable[..., TestClient], sqlite_url: str, emulator: PrinterEmulator
+) -> TestClient:
+    """The demo office with kiosk-2f's printer at the emulator, issuing whatever the hour."""
+    return make_client(
+        sqlite_url, printers={"kiosk-2f": f"tcp:127.0.0.1:{emulator.port}"}, always_open=True
+    )
 
 
 def free_port() -> int:

@@ -5,9 +5,8 @@ the QR code of a ticket page."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,18 +20,8 @@ KIOSK = "kiosk-2f"
 
 
 @pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
-    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
-        yield emu
-
-
-@pytest.fixture
-def client(
-    make_client: Callable[..., TestClient], sqlite_url: str, emulator: PrinterEmulator
-) -> TestClient:
-    return make_client(
-        sqlite_url, printers={KIOSK: f"tcp:127.0.0.1:{emulator.port}"}, always_open=True
-    )
+def client(printing_client: TestClient) -> TestClient:
+    return printing_client
 
 
 def view(client: TestClient, kiosk: str = KIOSK) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +18,6 @@ from tests.conftest import free_port, sign_in
 
 ISSUE = "/api/v1/offices/nakano/tickets"
 KIOSK = "kiosk-2f"
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
-    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
-        yield emu
-
-
-@pytest.fixture
-def printing_client(
-    make_client: Callable[..., TestClient], sqlite_url: str, emulator: PrinterEmulator
-) -> TestClient:
-    return make_client(
-        sqlite_url, printers={KIOSK: f"tcp:127.0.0.1:{emulator.port}"}, always_open=True
-    )
 
 
 def issue(client: TestClient, **extra: Any) -> dict[str, Any]:
