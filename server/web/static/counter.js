@@ -3,6 +3,8 @@
 // Usable with the keyboard alone: F2 calls the next number; R S F A B X T act on the
 // current ticket when the focus is not in a text field.
 
+import { el } from "./dom.js";
+
 const config = JSON.parse(document.getElementById("counter-config").textContent);
 const COUNTER_KEY = "madoguchi.counter";
 const LANG_NAMES = { ja: "日本語", "ja-easy": "やさしい日本語", en: "English 英語", zh: "中文 中国語", ko: "한국어 韓国語", vi: "Tiếng Việt ベトナム語", ne: "नेपाली ネパール語" };
@@ -12,18 +14,6 @@ const STATUS_JA = { called: "呼出中", serving: "対応中" };
 const $ = (id) => document.getElementById(id);
 const state = { counter: null, view: null, version: -1, ws: null, retry: 0, formFor: null, form: null, busy: false };
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
 const serviceName = (id) => (config.services[id] && config.services[id].names.ja) || id;
 const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
 

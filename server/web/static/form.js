@@ -2,6 +2,8 @@
 // ticket's language; every change is saved (autosave) and answered with the normalised
 // values (hiragana becomes katakana, era dates ISO dates) or with errors naming the field.
 
+import { el } from "./dom.js";
+
 const config = JSON.parse(document.getElementById("form-config").textContent);
 const API = `/api/v1/visitor/${config.token}/form`;
 const SAVE_AFTER_MS = 1200;
@@ -16,18 +18,6 @@ function local(texts) {
   if (texts[config.lang]) return texts[config.lang];
   if (config.lang.startsWith("ja")) return texts.ja;
   return texts.en || texts.ja;
-}
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
 }
 function status(text, kind = "info") { const s = $("status"); s.textContent = text; s.dataset.kind = kind; }
 
