@@ -127,6 +127,20 @@ _COUNTER_JA = {
 }
 
 
+def refuse_if_held(ctx: Context, tx: Tx, counter: Counter, then: str) -> None:
+    """A counter holds at most one ticket: the clerk ends it before anything else."""
+    held = q.ticket_at_counter(
+        tx.conn, ctx.office.id, counter.id, calendar.business_day(ctx.office, tx.now)
+    )
+    if held is not None:
+        raise CounterBusy(
+            f"{counter.id}番窓口は {held.number} を呼出中・対応中です。"
+            f"完了・不在・回送のいずれかにしてから{then}。",
+            ticket=held.id,
+            number=held.number,
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class SetCounterState:
     counter: str
@@ -143,16 +157,7 @@ class SetCounterState:
                 action=str(self.state),
             )
         if self.state is not CounterState.OPEN:
-            held = q.ticket_at_counter(
-                tx.conn, ctx.office.id, counter.id, calendar.business_day(ctx.office, tx.now)
-            )
-            if held is not None:
-                raise CounterBusy(
-                    f"{counter.id}番窓口は {held.number} を対応中です。"
-                    "完了・不在・回送のいずれかにしてから操作してください。",
-                    ticket=held.id,
-                    number=held.number,
-                )
+            refuse_if_held(ctx, tx, counter, "操作してください")
         q.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, self.clerk)
         tx.append(
             Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": self.clerk})
@@ -172,16 +177,7 @@ class CallNext:
                 f"{counter.id}番窓口は「{_COUNTER_JA[state]}」です。開設してから呼び出してください。",
                 state=str(state),
             )
-        held = q.ticket_at_counter(
-            tx.conn, ctx.office.id, counter.id, calendar.business_day(ctx.office, tx.now)
-        )
-        if held is not None:
-            raise CounterBusy(
-                f"{counter.id}番窓口は {held.number} を呼出中・対応中です。"
-                "完了・不在・回送のいずれかにしてから次を呼び出してください。",
-                ticket=held.id,
-                number=held.number,
-            )
+        refuse_if_held(ctx, tx, counter, "次を呼び出してください")
         chosen = call_policy.pick_next(
             counter,
             q.line_heads(
