@@ -168,7 +168,15 @@ async def devices(request: Request) -> Response:
     system = _system(request)
     _office(request, system)
     require_staff(request, _tokens(request))
-    return JSONResponse({"office": system.office.id, "kiosks": system.printing.device_list()})
+    hub = system.hub
+    kiosks = system.printing.device_list()
+    for kiosk in kiosks:
+        kiosk["screen"] = hub.screen(f"kiosk:{kiosk['kiosk']}") if hub else None
+    displays = [
+        {"id": d.id, "areas": list(d.areas), **(hub.screen(f"display:{d.id}") if hub else {})}
+        for d in system.office.displays.values()
+    ]
+    return JSONResponse({"office": system.office.id, "kiosks": kiosks, "displays": displays})
 
 
 async def _check_kiosk(request: Request, system: System, kiosk: str | None) -> None:

@@ -225,6 +225,8 @@ class Hub:
         # A kiosk's id -> its printer's state (the print service's), for kiosk channels.
         self.printers: Callable[[str], dict[str, Any]] | None = None
         self.voiced = voiced_languages()  # displays' call events name these languages' clips
+        # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
+        self._seen: dict[str, tuple[int, datetime]] = {}
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -254,6 +256,7 @@ class Hub:
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
         sub = Subscriber(socket, channel, state)
+        self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind == "ticket" else ()
         now = self.clock()
@@ -302,11 +305,27 @@ class Hub:
 
     def unsubscribe(self, sub: Subscriber) -> None:
         state = self._channels.get(sub.channel.name)
-        if state is None:
+        if state is None or sub not in state.subscribers:
             return
+        self._saw(sub.channel.name, -1)
         state.subscribers.discard(sub)
         if not state.subscribers:
             del self._channels[sub.channel.name]
+
+    def _saw(self, channel: str, change: int) -> None:
+        if channel.startswith(("display:", "kiosk:")):
+            count = self._seen.get(channel, (0, self.clock()))[0]
+            self._seen[channel] = (max(count + change, 0), self.clock())
+
+    def screen(self, channel: str) -> dict[str, Any]:
+        """A device's screen: online while its page is connected, and when it was last seen
+        (now, for one that is connected)."""
+        count, seen = self._seen.get(channel, (0, None))
+        return {
+            "state": "online" if count else ("offline" if seen else "never_seen"),
+            "connections": count,
+            "last_seen": (self.clock() if count else seen).isoformat() if seen else None,
+        }
 
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
