@@ -200,6 +200,7 @@ class ActOnTicket:
     action: Action
     to_service: str | None = None
     counter: str | None = None
+    note: str | None = None  # a transfer's word to the next counter (staff only)
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         office = ctx.office
@@ -227,6 +228,8 @@ class ActOnTicket:
             to_service=to_service,
             queued_at=queued_at,
         )
+        if self.note and self.action is Action.TRANSFER:
+            event = dataclasses.replace(event, data={**event.data, "note": self.note})
         q.update_ticket(tx.conn, after)
         tx.append(event)
         return describe(ctx, tx, after)

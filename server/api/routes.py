@@ -239,12 +239,13 @@ async def ticket_action(request: Request) -> Response:
     system = _system(request)
     staff = require_staff(request, _tokens(request))
     action = _ACTIONS[request.path_params["action"]]
-    to_service = counter = None
+    to_service = counter = note = None
     if action is Action.TRANSFER:
-        to_service = (await parse(request, TransferBody)).service
+        body = await parse(request, TransferBody)
+        to_service, note = body.service, body.note or None
     elif action is Action.READY:
         counter = (await parse(request, ReadyBody, optional=True)).counter
-    command = ActOnTicket(request.path_params["id"], action, to_service, counter)
+    command = ActOnTicket(request.path_params["id"], action, to_service, counter, note)
     committed = await system.run(command.__call__, actor=staff.username)
     return _ticket_answer(system, committed.result)
 

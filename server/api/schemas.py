@@ -32,6 +32,11 @@ class TransferBody(_Body):
     service: str = Field(
         min_length=1, max_length=40, description="the service to send the visitor to"
     )
+    note: str | None = Field(
+        None,
+        max_length=200,
+        description="for the next counter (staff only; erased after the business day)",
+    )
 
 
 class ReadyBody(_Body):

@@ -24,6 +24,7 @@ COUNTER = CounterRow.__table__  # type: ignore[attr-defined]
 SETTING = SettingRow.__table__  # type: ignore[attr-defined]
 EVENT = EventRow.__table__  # type: ignore[attr-defined]
 DEV_KEY_SETTING = "dev_data_key"
+NOTE_RETENTION_H = 12  # a transfer note outlives its business day by a night at most
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,9 +179,31 @@ class Entries:
             query = query.where(ENTRY.c.purge_after <= now)
         with self.engines.writer.begin() as conn:
             count = conn.execute(query).rowcount or 0
-        if count:
-            log.info("purged %d form entries", count)
+            notes = self._purge_transfer_notes(conn, now, everything)
+        if count or notes:
+            log.info("purged %d form entries and %d transfer notes", count, notes)
         return count
+
+    def _purge_transfer_notes(self, conn: Any, now: datetime, everything: bool) -> int:
+        """A clerk's note on a transfer may name personal things: it is erased overnight
+        (NOTE_RETENTION_H after it was written); the transfer itself stays in the log."""
+        query = select(EVENT.c.office, EVENT.c.seq, EVENT.c.data).where(
+            EVENT.c.office == self.office,
+            EVENT.c.type == "ticket.transferred",
+            EVENT.c.data.like('%"note"%'),
+        )
+        if not everything:
+            query = query.where(EVENT.c.at <= now - timedelta(hours=NOTE_RETENTION_H))
+        erased = 0
+        for office, seq, data in conn.execute(query).all():
+            kept = {k: v for k, v in json.loads(data).items() if k != "note"}
+            conn.execute(
+                update(EVENT)
+                .where(EVENT.c.office == office, EVENT.c.seq == seq)
+                .values(data=json.dumps(kept, ensure_ascii=False))
+            )
+            erased += 1
+        return erased
 
     def counter_clerk(self, counter: str) -> str | None:
         with self.engines.reader.connect() as conn:
@@ -210,6 +233,7 @@ class Entries:
                 {
                     "from": moved.get("from"),
                     "to": moved.get("to"),
+                    "note": moved.get("note"),
                     "counter": counter,
                     "at": (_utc(at) or datetime.now(UTC)).isoformat(),
                 }

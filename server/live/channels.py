@@ -16,7 +16,7 @@ KINDS = ("public", "display", "counter", "ticket", "admin", "kiosk")
 STAFF_KINDS = frozenset({"counter", "admin"})
 # Fields never sent to screens anyone can see: ticket ids are staff handles, clerks
 # are people.
-_PRIVATE_FIELDS = ("ticket", "clerk", "lang")
+_PRIVATE_FIELDS = ("ticket", "clerk", "lang", "note")
 
 
 @dataclasses.dataclass(frozen=True)

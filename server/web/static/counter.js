@@ -186,7 +186,7 @@ function renderCurrent(t) {
       el("dt", { text: "待ち時間" }), el("dd", { text: `${waited}分` }),
       el("dt", { text: "言語" }), el("dd", { id: "current-lang", class: t.lang !== "ja" ? "lang-alert" : "", text: LANG_NAMES[t.lang] || t.lang }),
       el("dt", { text: "配慮" }), el("dd", { text: t.priority ? "配慮が必要な方" : "—" }),
-      el("dt", { text: "回送" }), el("dd", { id: "current-transfers", text: t.transfers ? transfers.map((x) => `${serviceName(x.from)} → ${serviceName(x.to)}`).join("、") || `${t.transfers}回` : "なし" }),
+      el("dt", { text: "回送" }), el("dd", { id: "current-transfers", text: t.transfers ? transfers.map((x) => `${serviceName(x.from)} → ${serviceName(x.to)}${x.note ? `（${x.note}）` : ""}`).join("、") || `${t.transfers}回` : "なし" }),
       el("dt", { text: "再呼出" }), el("dd", { text: `${t.recalls}回` })));
 }
 
@@ -297,7 +297,12 @@ document.addEventListener("keydown", (event) => {
 $("call-next").addEventListener("click", callNext);
 for (const button of document.querySelectorAll("[data-action]")) button.addEventListener("click", () => setCounter(button.dataset.action));
 for (const button of document.querySelectorAll("[data-ticket-action]")) button.addEventListener("click", () => ticketAction(button.dataset.ticketAction));
-$("transfer").addEventListener("submit", (event) => { event.preventDefault(); ticketAction("transfer", { service: $("transfer-service").value }); });
+$("transfer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const note = $("transfer-note").value.trim();
+  ticketAction("transfer", note ? { service: $("transfer-service").value, note } : { service: $("transfer-service").value });
+  $("transfer-note").value = "";
+});
 $("counter-select").replaceChildren(...config.counters.map((c) => el("option", { value: c.id, text: `${c.id}番窓口（${c.services.map(serviceName).join("・") || "交付"}）` })));
 $("counter-select").addEventListener("change", (event) => choose(event.target.value));
 
