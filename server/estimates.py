@@ -20,7 +20,14 @@ from sqlalchemy import Connection, Engine, select
 from server.domain import calendar, call_policy
 from server.domain.estimate import Estimate, Estimator
 from server.domain.office import CounterState, Office
-from server.domain.queue_state import HOLD_WINDOW_MIN, LogEvent, QueueState, build_state
+from server.domain.queue_state import (
+    HOLD_WINDOW_MIN,
+    Lines,
+    LogEvent,
+    QueueState,
+    build_state,
+    state_of,
+)
 from server.domain.ticket import Status, Ticket
 from server.store import queries as q
 from server.store.convert import utc
@@ -178,8 +185,21 @@ class History:
     def _build(self, conn: Connection, office: Office, now: datetime) -> tuple[float, Estimator]:
         version = q.office_version(conn, office.id) or 0
         events, issued = self.read(conn, office.id, version, now)
-        tickets = q.day_tickets(conn, office.id, calendar.business_day(office, now))
-        state = state_from(office, now, tickets, q.counter_states(conn, office.id), events, issued)
+        # The lines counted in SQL: loading every ticket of a busy day took long enough
+        # to show in the issuing latency.
+        waiting, heads, held = q.line_summary(conn, office.id, calendar.business_day(office, now))
+        lines = Lines(waiting, heads, {t.counter: t for t in held if t.counter is not None})
+        counters = q.counter_states(conn, office.id)
+        state = state_of(
+            now,
+            office.counters.values(),
+            {c for c, st in counters.items() if st is CounterState.OPEN},
+            lines,
+            {sv.id: sv.mean_service_min for sv in office.services.values()},
+            events,
+            issued,
+            {c for c, st in counters.items() if st is CounterState.PAUSED},
+        )
         built = (time.monotonic(), Estimator(state))
         self._recent[office.id] = built
         return built

@@ -153,6 +153,28 @@ def history(
     }
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Lines:
+    """The present of the queues: what the estimator needs of the day's tickets."""
+
+    waiting: Mapping[str, int]  # service -> tickets waiting
+    heads: Mapping[str, datetime]  # service -> the first waiting ticket's place in time
+    holding: Mapping[str, Ticket]  # counter -> the ticket it has called or is serving
+
+
+def summarise(tickets: Iterable[Ticket]) -> Lines:
+    waiting: dict[str, int] = defaultdict(int)
+    heads: dict[str, datetime] = {}
+    holding: dict[str, Ticket] = {}
+    for t in tickets:
+        if t.status is Status.WAITING:
+            waiting[t.service] += 1
+            heads[t.service] = min(t.queued_at, heads.get(t.service, t.queued_at))
+        elif t.status in AT_COUNTER and t.counter is not None:
+            holding[t.counter] = t
+    return Lines(dict(waiting), heads, holding)
+
+
 def build_state(
     now: datetime,
     counters: Iterable[Counter],
@@ -166,22 +188,32 @@ def build_state(
     """`tickets`: the day's active tickets as they stand at `now`; `events`: the log of the
     last hours (older events are not looked at); `issued_at` defaults to the tickets';
     `paused_ids`: counters on a break, expected back (when they paused is read from `events`)."""
+    tickets = list(tickets)
+    issued = {t.id: t.issued_at for t in tickets} | dict(issued_at or {})
+    return state_of(
+        now, counters, open_ids, summarise(tickets), prior_min, events, issued, paused_ids
+    )
+
+
+def state_of(
+    now: datetime,
+    counters: Iterable[Counter],
+    open_ids: Collection[str],
+    lines: Lines,
+    prior_min: Mapping[str, float],
+    events: Iterable[LogEvent] = (),
+    issued_at: Mapping[str, datetime] | None = None,
+    paused_ids: Collection[str] = (),
+) -> QueueState:
+    """As build_state, from the lines already summarised (the store can count them in SQL
+    rather than load every ticket of the day)."""
     counters = list(counters)
     events = [e for e in events if e.at <= now]
     paused_at = {
         e.counter: e.at for e in events if e.type == "counter.paused" and e.counter is not None
     }
-    lines: dict[str, int] = defaultdict(int)
-    heads: dict[str, datetime] = {}
-    holding: dict[str, Ticket] = {}
+    holding = lines.holding
     issued = dict(issued_at or {})
-    for t in tickets:
-        issued.setdefault(t.id, t.issued_at)
-        if t.status is Status.WAITING:
-            lines[t.service] += 1
-            heads[t.service] = min(t.queued_at, heads.get(t.service, t.queued_at))
-        elif t.status in AT_COUNTER and t.counter is not None:
-            holding[t.counter] = t
     now_counters = []
     on_break = set(paused_ids) - set(open_ids)
     for counter in staffed(counters, set(open_ids) | on_break):
@@ -202,9 +234,9 @@ def build_state(
             now_counters.append(CounterNow(counter.id, tuple(counter.services), paused_since=since))
     return QueueState(
         now=now,
-        lines=dict(lines),
+        lines=dict(lines.waiting),
         counters=tuple(now_counters),
         prior_min=dict(prior_min),
         history=history(events, issued, now),
-        head_waited_min={s: max(0.0, _minutes(now - at)) for s, at in heads.items()},
+        head_waited_min={s: max(0.0, _minutes(now - at)) for s, at in lines.heads.items()},
     )

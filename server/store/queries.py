@@ -248,6 +248,28 @@ def day_tickets(conn: Connection, office: str, day: date) -> list[Ticket]:
     return [ticket_from_row(r) for r in rows]
 
 
+def line_summary(
+    conn: Connection, office: str, day: date
+) -> tuple[dict[str, int], dict[str, datetime], list[Ticket]]:
+    """Per service the tickets waiting and the first one's place in time, and the tickets
+    held at counters: what the wait estimator needs of the day, counted in SQL."""
+    rows = conn.execute(
+        select(T.c.service, func.count(), func.min(T.c.queued_at))
+        .where(T.c.office == office, T.c.day == day, T.c.status == "waiting")
+        .group_by(T.c.service)
+    )
+    waiting, heads = {}, {}
+    for service, count, first in rows:
+        waiting[service] = int(count)
+        heads[service] = (
+            utc(first) if not isinstance(first, str) else utc(datetime.fromisoformat(first))
+        )
+    held = conn.execute(
+        select(T).where(T.c.office == office, T.c.day == day, T.c.status.in_(["called", "serving"]))
+    )
+    return waiting, heads, [ticket_from_row(r) for r in held]  # type: ignore[return-value]
+
+
 def done_today(conn: Connection, office: str, day: date) -> int:
     return int(
         conn.execute(

@@ -78,3 +78,41 @@ def test_a_stale_estimator_is_answered_while_a_fresh_one_is_built_aside(
         assert history.recent_estimator(conn, office, NOW) is not first
     finally:
         engines.dispose()
+
+
+def test_the_lines_counted_in_sql_give_the_same_state_as_the_days_tickets(
+    database_url: str,
+) -> None:
+    office = load_office()
+    ctx = Context(office, lambda day: False, always_open=True)
+    engines = make_engines(database_url)
+    prepare_database(engines, office)
+    writer = Writer(engines)
+    history = estimates.History()
+
+    def run(command: object, minute: int) -> object:
+        now = NOW + timedelta(minutes=minute)
+        return writer.run_sync("nakano", functools.partial(command, ctx), now).result  # type: ignore[call-overload]
+
+    try:
+        for counter in ("1", "4", "9"):
+            run(SetCounterState(counter, CounterState.OPEN, "clerk"), 0)
+        for n, service in enumerate(["moving", "certificates", "moving", "insurance"] * 3):
+            run(IssueTicket(service, "ja", n % 5 == 0, None, "online", f"id{n}", f"tok{n}"), n)
+        run(CallNext("1"), 13)
+        run(CallNext("4"), 14)
+        now = NOW + timedelta(minutes=15)
+        with engines.reader.connect() as conn, conn.begin():
+            version = q.office_version(conn, "nakano") or 0
+            events, issued = history.read(conn, "nakano", version, now)
+            tickets = q.day_tickets(conn, "nakano", NOW.date())
+            counters = q.counter_states(conn, "nakano")
+            _, from_sql = history._build(conn, office, now)
+        from_tickets = estimates.state_from(office, now, tickets, counters, events, issued)
+        assert from_sql.state.lines == from_tickets.lines
+        assert from_sql.state.counters == from_tickets.counters
+        assert from_sql.state.head_waited_min == from_tickets.head_waited_min
+        assert from_sql.state.history == from_tickets.history
+    finally:
+        writer.stop()
+        engines.dispose()
