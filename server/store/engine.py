@@ -10,7 +10,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 5000
-WAL_LIMIT_BYTES = 64 * 1024 * 1024  # the WAL is cut back to this after a checkpoint
 PG_CONNECT_TIMEOUT_S = 5
 PG_LOCK_TIMEOUT_MS = 5000
 
@@ -48,7 +47,7 @@ class Engines:
         self.reader.dispose()
 
 
-def _sqlite_engine(url: str, begin: str, autocheckpoint: bool = True) -> Engine:
+def _sqlite_engine(url: str, begin: str) -> Engine:
     # The driver's own transaction handling is off (isolation_level=None) so that we
     # emit BEGIN ourselves: BEGIN IMMEDIATE for writers, or two writers deadlock into
     # "database is locked"; and so that SAVEPOINTs work.
@@ -65,9 +64,6 @@ def _sqlite_engine(url: str, begin: str, autocheckpoint: bool = True) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")  # the event log must survive power loss
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if not autocheckpoint:  # checkpoints run on their own thread (checkpoint.py)
-            cur.execute("PRAGMA wal_autocheckpoint=0")
-            cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -81,11 +77,7 @@ def _sqlite_engine(url: str, begin: str, autocheckpoint: bool = True) -> Engine:
 def make_engines(url: str) -> Engines:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return Engines(
-            url,
-            _sqlite_engine(url, "BEGIN IMMEDIATE", autocheckpoint=False),
-            _sqlite_engine(url, "BEGIN"),
-        )
+        return Engines(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
     options = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout=15000"
     args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": options}
     writer = create_engine(url, connect_args=args, pool_size=2, pool_pre_ping=True)

@@ -27,7 +27,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from server.domain.errors import DomainError, NotFound
 from server.domain.events import Event
 
-from .checkpoint import Checkpointer
 from .engine import Engines
 from .lines import lines
 from .raw import DRIVER_ERRORS, raw
@@ -138,23 +137,17 @@ class Writer:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
-        self._checkpointer: Checkpointer | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="madoguchi-writer", daemon=True)
         self._thread.start()
-        if self.engines.is_sqlite:
-            self._checkpointer = Checkpointer(self.engines.reader)
-            self._checkpointer.start()
 
     def stop(self) -> None:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=10)
             self._thread = None
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
+
         if self._conn is not None:
             self._conn.close()
             self._conn = None
