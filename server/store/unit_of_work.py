@@ -147,7 +147,6 @@ class Writer:
             self._queue.put(None)
             self._thread.join(timeout=10)
             self._thread = None
-
         if self._conn is not None:
             self._conn.close()
             self._conn = None
