@@ -25,8 +25,8 @@ from server.domain.queue_state import (
     Lines,
     LogEvent,
     QueueState,
-    build_state,
     state_of,
+    summarise,
 )
 from server.domain.ticket import Status, Ticket
 from server.store import queries as q
@@ -84,11 +84,23 @@ def state_from(
     events: list[LogEvent],
     issued: dict[str, datetime],
 ) -> QueueState:
-    return build_state(
+    issued = {t.id: t.issued_at for t in tickets} | issued
+    return state_from_lines(office, now, summarise(tickets), counters, events, issued)
+
+
+def state_from_lines(
+    office: Office,
+    now: datetime,
+    lines: Lines,
+    counters: dict[str, CounterState],
+    events: list[LogEvent],
+    issued: dict[str, datetime],
+) -> QueueState:
+    return state_of(
         now,
         office.counters.values(),
         {c for c, s in counters.items() if s is CounterState.OPEN},
-        tickets,
+        lines,
         {s.id: s.mean_service_min for s in office.services.values()},
         events,
         issued,
@@ -190,16 +202,7 @@ class History:
         waiting, heads, held = q.line_summary(conn, office.id, calendar.business_day(office, now))
         lines = Lines(waiting, heads, {t.counter: t for t in held if t.counter is not None})
         counters = q.counter_states(conn, office.id)
-        state = state_of(
-            now,
-            office.counters.values(),
-            {c for c, st in counters.items() if st is CounterState.OPEN},
-            lines,
-            {sv.id: sv.mean_service_min for sv in office.services.values()},
-            events,
-            issued,
-            {c for c, st in counters.items() if st is CounterState.PAUSED},
-        )
+        state = state_from_lines(office, now, lines, counters, events, issued)
         built = (time.monotonic(), Estimator(state))
         self._recent[office.id] = built
         return built
