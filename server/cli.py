@@ -307,7 +307,7 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
     lines = [
         f"madoguchi: {office.names['ja']} ({office.id}) on {system.engines.url.split('://')[0]}"
     ]
-    lines.append(f"  混雑状況 public page   {base}/")
+    lines.append(f"  混雑状況 public page   {base}/   (forecast 混雑予想: {base}/forecast)")
     for kiosk in office.kiosks:
         token = device_token(system.engines, kiosk)
         lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}?token={token}")
@@ -315,7 +315,8 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
         token = device_token(system.engines, display)
         lines.append(f"  呼出表示盤 display     {base}/display/{display}?token={token}")
     lines.append(
-        f"  窓口端末 counter app   {base}/counter/1  (counters {', '.join(office.counters)})"
+        f"  窓口端末 counter app   {base}/counter/1  (sign in at {base}/signin; "
+        f"counters {', '.join(office.counters)})"
     )
     lines.append(f"  管理画面 admin         {base}/admin")
     lines.append(f"  API                    {base}/api/v1/openapi.json")
