@@ -16,7 +16,7 @@ from server import agent_link, voice
 from server.api import counter_app, form_routes, openapi, pages, session
 from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
-from server.api.auth import Tokens
+from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.bootstrap import System, build_system, signing_key, utc_now
 from server.forms.crypto import Cipher
@@ -87,6 +87,7 @@ def create_app(
     app.state.system = system
     key = signing_key(system)
     app.state.tokens = Tokens(key)
+    app.state.signin_throttle = SignInThrottle()
     app.state.sessions = session.Sessions(key, secure=settings.is_production)
     app.state.voice = voice.Voice()
     app.state.forms = desk

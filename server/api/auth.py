@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import math
+import threading
+import time
+from collections.abc import Callable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
@@ -73,3 +78,60 @@ def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK)
     if staff.role.rank < role.rank:
         raise ApiError(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
     return staff
+
+
+class SignInThrottle:
+    """Online password guessing is slowed to a crawl: after MAX_FAILURES wrong passwords for
+    one user name (or MAX_FAILURES_PER_ADDRESS from one address) within WINDOW_S, sign-in
+    for it is refused (429) until the oldest failure leaves the window. Per process."""
+
+    MAX_FAILURES = 5
+    MAX_FAILURES_PER_ADDRESS = 20
+    WINDOW_S = 300.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._failures: dict[str, collections.deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
+        return [
+            (f"user:{username.casefold()}", self.MAX_FAILURES),
+            (f"addr:{address}", self.MAX_FAILURES_PER_ADDRESS),
+        ]
+
+    def retry_after(self, username: str, address: str) -> int | None:
+        """Seconds until sign-in may be tried again, or None when it may be tried now."""
+        now = self.clock()
+        with self._lock:
+            waits = []
+            for key, limit in self._keys(username, address):
+                recent = self._recent(key, now)
+                if len(recent) >= limit:
+                    waits.append(recent[0] + self.WINDOW_S - now)
+            return max(1, math.ceil(max(waits))) if waits else None
+
+    def failed(self, username: str, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key, _ in self._keys(username, address):
+                self._recent(key, now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{username.casefold()}", None)
+
+    def _recent(self, key: str, now: float) -> collections.deque[float]:
+        times = self._failures.setdefault(key, collections.deque())
+        while times and times[0] <= now - self.WINDOW_S:
+            times.popleft()
+        return times
+
+
+def too_many_attempts(seconds: int) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_attempts",
+        f"サインインの失敗が続いたため、{seconds}秒後にもう一度お試しください。",
+        retry_after=seconds,
+    )

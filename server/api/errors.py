@@ -39,7 +39,9 @@ class ApiError(Exception):
 def error_response(
     http_status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if http_status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if http_status == 401 else {}
+    if details and "retry_after" in details:
+        headers["Retry-After"] = str(details["retry_after"])
     body = {**(details or {}), "code": code, "message": message}
     return JSONResponse(body, status_code=http_status, headers=headers)
 

@@ -25,7 +25,7 @@ from server.live.views import build_view
 from server.store import queries as q
 
 from . import exports
-from .auth import Tokens, bearer, require_staff
+from .auth import SignInThrottle, Tokens, bearer, require_staff, too_many_attempts
 from .errors import ApiError
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
 
@@ -281,11 +281,18 @@ def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
 async def auth_token(request: Request) -> Response:
     system = _system(request)
     body = await parse(request, TokenBody)
+    throttle: SignInThrottle = request.app.state.signin_throttle
+    address = request.client.host if request.client else "?"
+    wait = throttle.retry_after(body.username, address)
+    if wait is not None:
+        raise too_many_attempts(wait)
     role = await asyncio.to_thread(
         accounts.authenticate, system.engines, body.username, body.password
     )
     if role is None:
+        throttle.failed(body.username, address)
         raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
+    throttle.succeeded(body.username)
     token = _tokens(request).issue(body.username, role)
     return JSONResponse(
         {"token": token, "username": body.username, "role": str(role), "expires_in": 12 * 3600}

@@ -215,13 +215,24 @@ async def signin(request: Request) -> Response:
         )
     username, password = form.get("username", "").strip(), form.get("password", "")
     system = request.app.state.system
+    throttle = request.app.state.signin_throttle
+    address = request.client.host if request.client else "?"
+    wait = throttle.retry_after(username, address)
+    if wait is not None:
+        page = _signin_page(
+            next_path, f"サインインの失敗が続いたため、{wait}秒後にもう一度お試しください。", 429
+        )
+        page.headers["Retry-After"] = str(wait)
+        return page
     role = (
         await asyncio.to_thread(accounts.authenticate, system.engines, username, password)
         if username and password
         else None
     )
     if role is None:
+        throttle.failed(username, address)
         return _signin_page(next_path, "ユーザー名またはパスワードが違います。", 401)
+    throttle.succeeded(username)
     response = RedirectResponse(next_path, status_code=303)
     _sessions(request).set_cookie(response, _sessions(request).issue(Staff(username, role)))
     response.delete_cookie(SIGNIN_COOKIE, path="/signin")
