@@ -8,8 +8,9 @@ import json
 from collections.abc import Awaitable, Callable
 
 from server.live.channels import Channel
-from server.live.hub import MAX_PENDING_EVENTS, Subscriber, _ChannelState
+from server.live.hub import _ChannelState
 from server.live.protocol import frame
+from server.live.subscriber import MAX_PENDING_EVENTS, Subscriber
 
 
 class _Socket:
@@ -145,9 +146,9 @@ async def test_a_send_that_waits_completes_once_the_socket_takes_it() -> None:
 
 @_in_loop
 async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoint() -> None:
-    import server.live.hub as hub
+    import server.live.subscriber as subscriber
 
-    bound, hub.SEND_TIMEOUT_S = hub.SEND_TIMEOUT_S, 0.05
+    bound, subscriber.SEND_TIMEOUT_S = subscriber.SEND_TIMEOUT_S, 0.05
     try:
         closed: list[int] = []
 
@@ -163,4 +164,4 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
         await asyncio.sleep(1.3)
         assert sub.dropped and closed == [1013] and endpoint.cancelled()
     finally:
-        hub.SEND_TIMEOUT_S = bound
+        subscriber.SEND_TIMEOUT_S = bound

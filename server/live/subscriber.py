@@ -1,0 +1,199 @@
+"""One live connection: its one-slot mailbox and its writer.
+
+Each connection has its own mailbox (the newest view plus the events it has not sent yet),
+so one client that stops reading never slows the others: a naive broadcast loop was
+stalled for seconds by one such client here. Frames are written at once while the socket
+takes them; past MAX_PENDING_EVENTS or a send slower than SEND_TIMEOUT_S the client is
+closed with 1013, and it reconnects with `since` and loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Protocol
+
+from . import protocol
+from .channels import Channel
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_S = 5.0
+MAX_PENDING_EVENTS = 2000
+
+
+class SharedFrames(Protocol):
+    """What a subscriber reads of its channel: its version and the merged frames."""
+
+    version: int
+    merged: dict[int, str]
+
+
+class Socket(Protocol):
+    async def send_text(self, data: str) -> None: ...
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+class Subscriber:
+    """One connection's mailbox and its writer. Frames are written at once when the socket
+    takes them; a task exists only while a send waits, so an idle subscriber costs a few
+    small objects."""
+
+    __slots__ = (
+        "socket",
+        "channel",
+        "state",
+        "queued_version",
+        "sent_version",
+        "frame",
+        "view_json",
+        "events",
+        "resync",
+        "dropped",
+        "ready",
+        "note",
+        "owner",
+        "_pump",
+    )
+
+    def __init__(self, socket: Socket, channel: Channel, state: SharedFrames | None = None) -> None:
+        self.socket = socket
+        self.channel = channel
+        self.state = state
+        self.queued_version = -1  # the version of the newest frame queued or sent
+        self.sent_version = -1  # the version of the newest frame taken for sending
+        self.frame: str | None = None  # a ready frame shared with the channel
+        self.view_json: str | None = None
+        self.events: list[dict[str, Any]] = []
+        self.resync = False
+        self.dropped = False
+        self.ready = False  # offers before the first view is queued are ignored
+        self.note: str | None = None  # a kiosk's newest printer frame, sent after the view
+        self.owner: asyncio.Task[Any] | None = None  # the endpoint's task, ended on a drop
+        self._pump: asyncio.Task[None] | None = None
+
+    def offer(
+        self, prev: int, version: int, view_json: str, events: list[dict[str, Any]], shared: str
+    ) -> bool:
+        """Queue the channel's new view. False when the client is too far behind."""
+        if not self.ready or version <= self.queued_version:
+            return True
+        fresh = [e for e in events if e["seq"] > self.queued_version]
+        if self.view_json is None and self.queued_version == prev:
+            self.frame = shared
+        else:
+            self.frame = None  # skipped versions: its events are merged below
+        self.events = self.events + fresh if self.view_json is not None else fresh
+        self.view_json = view_json
+        self.queued_version = version
+        self.kick()
+        return len(self.events) <= MAX_PENDING_EVENTS
+
+    def take(self) -> str | None:
+        if self.view_json is None:
+            return None
+        text = self.frame
+        if text is None:
+            state = self.state
+            # Subscribers that skipped the same versions share one merged frame.
+            shareable = (
+                state is not None and not self.resync and state.version == self.queued_version
+            )
+            if shareable:
+                assert state is not None
+                text = state.merged.get(self.sent_version)
+            if text is None:
+                text = protocol.frame(
+                    self.channel.name, self.queued_version, self.view_json, self.events, self.resync
+                )
+                if shareable:
+                    assert state is not None
+                    state.merged[self.sent_version] = text
+        self.sent_version = self.queued_version
+        self.frame, self.view_json, self.events, self.resync = None, None, [], False
+        return text
+
+    def kick(self) -> None:
+        """Send what is queued. While the socket takes frames at once (the usual case)
+        they are written right here, as websockets.broadcast does, with no task per
+        subscriber; only a send that has to wait for a full socket gets a task, bounded
+        by SEND_TIMEOUT_S."""
+        if self._pump is not None or self.dropped:
+            return
+        while True:
+            text = self.take()
+            note, self.note = self.note, None
+            frames = [f for f in (text, note) if f is not None]
+            if not frames:
+                return
+            for i, frame in enumerate(frames):
+                send = self.socket.send_text(frame)
+                try:
+                    waiting = send.send(None)
+                except StopIteration:
+                    continue  # written at once
+                except Exception:  # the connection is gone: its endpoint ends it
+                    self.dropped = True
+                    return
+                self._pump = asyncio.get_running_loop().create_task(
+                    self._finish(send, waiting, frames[i + 1 :])
+                )
+                return
+
+    async def _finish(self, send: Any, waiting: Any, rest: list[str]) -> None:
+        """Finish a send that had to wait, then the frames after it, then anything new."""
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await _drive(send, waiting)
+                for frame in rest:
+                    await self.socket.send_text(frame)
+        except TimeoutError:
+            log.info("dropping slow client on %s", self.channel.name)
+            self._pump = None
+            await self.drop()
+            return
+        except Exception:
+            self.dropped = True
+            return
+        finally:
+            if self._pump is asyncio.current_task():
+                self._pump = None
+        self.kick()
+
+    async def drop(self) -> None:
+        """Close a client that fell behind. Its socket may be full, so the close frame may
+        never go out: the endpoint is ended all the same, and the server closes the
+        connection once the client reads what was buffered."""
+        self.dropped = True
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1):
+                await self.socket.close(protocol.CLOSE_TRY_AGAIN, "too slow")
+        if self.owner is not None and self.owner is not asyncio.current_task():
+            self.owner.cancel()
+
+    def stop(self) -> None:
+        self.dropped = True
+        if self._pump is not None and self._pump is not asyncio.current_task():
+            self._pump.cancel()
+
+
+async def _drive(coroutine: Any, waiting: Any) -> None:
+    """Run a coroutine that was started by hand (Subscriber.kick) to its end, inside the
+    current task: await what it waits for and hand it the outcome, as a task would."""
+    while True:
+        if waiting is not None:
+            # As a task does with what a coroutine yields; awaiting a future whose flag is
+            # still set fails ("await wasn't used with future").
+            waiting._asyncio_future_blocking = False
+        try:
+            outcome = await waiting if waiting is not None else await asyncio.sleep(0)
+        except BaseException as e:  # noqa: BLE001  (passed on to the coroutine)
+            try:
+                waiting = coroutine.throw(e)
+            except StopIteration:
+                return
+            continue
+        try:
+            waiting = coroutine.send(outcome)
+        except StopIteration:
+            return
