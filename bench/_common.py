@@ -266,6 +266,27 @@ def header(title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 76 - len(title)), flush=True)
 
 
+def latency_line(label: str, s: dict[str, float | int], goal_ms: float, ok: bool) -> None:
+    """`label  p50 / p95 / p99 / max ms  (goal p99 <= N ms: verdict)`."""
+    line(
+        label,
+        f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.2f} ms"
+        f"  (goal p99 <= {goal_ms:.0f} ms: {verdict(ok)})",
+    )
+
+
+def cpu_line(out: dict[str, Any]) -> None:
+    """How busy the server's and the client's cores were, and a warning when other work
+    took a share of them (the figures are then not to be trusted)."""
+    line(
+        "CPU busy: server core / client core",
+        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}  (cores: {fmt_cores(out['cores'])})",
+    )
+    warn = noisy_neighbours(out["cores"], out["server_busy"], out["client_busy"])
+    if warn:
+        print(warn, flush=True)
+
+
 def line(label: str, value: str) -> None:
     print(f"  {label:<38} {value}", flush=True)
 

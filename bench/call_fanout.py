@@ -141,23 +141,13 @@ def run() -> dict[str, Any]:
     ok = s["p99_ms"] <= GOAL_P99_MS and out["missing"] == 0
     c.line("subscribers / calls", f"{SUBSCRIBERS} on public:{c.OFFICE} / {out['calls']}")
     c.line("(subscriber, call) pairs measured", f"{s['n']}  (missing: {out['missing']})")
-    c.line(
-        "call -> frame p50 / p95 / p99 / max",
-        f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.2f} ms"
-        f"  (goal p99 <= {GOAL_P99_MS:.0f} ms: {c.verdict(ok)})",
-    )
+    c.latency_line("call -> frame p50 / p95 / p99 / max", s, GOAL_P99_MS, ok)
     c.line(
         "call-next HTTP answer p50 / p99",
         f"{h['p50_ms']:.2f} / {h['p99_ms']:.2f} ms",
     )
     c.line("frames received (all subscribers)", str(out["frames"]))
-    c.line(
-        "CPU busy: server core / client core",
-        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}  (cores: {c.fmt_cores(out['cores'])})",
-    )
-    warn = c.noisy_neighbours(out["cores"], out["server_busy"], out["client_busy"])
-    if warn:
-        print(warn, flush=True)
+    c.cpu_line(out)
     result = {
         "subscribers": SUBSCRIBERS,
         "calls": out["calls"],

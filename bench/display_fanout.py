@@ -109,11 +109,7 @@ def run() -> dict[str, Any]:
     ok = s["p99_ms"] <= GOAL_P99_MS and out["missing"] == 0
     c.line("subscribers / calls", f"{SUBSCRIBERS} on display:{DISPLAY} / {out['calls']}")
     c.line("(subscriber, call) pairs measured", f"{s['n']}  (missing: {out['missing']})")
-    c.line(
-        "call -> frame p50 / p95 / p99 / max",
-        f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.2f} ms"
-        f"  (goal p99 <= {GOAL_P99_MS:.0f} ms: {c.verdict(ok)})",
-    )
+    c.latency_line("call -> frame p50 / p95 / p99 / max", s, GOAL_P99_MS, ok)
     c.line("CPU busy: server core", f"{out['server_busy']:.0%}")
     result = {
         "summary": s,

@@ -123,18 +123,8 @@ def run() -> dict[str, Any]:
     )
     c.line("throughput", f"{rate:,.0f} tickets/s  (goal >= {GOAL_RATE:,.0f}: {c.verdict(rate_ok)})")
     c.line("tickets per second, by second", " ".join(str(n) for n in out["per_second"]))
-    c.line(
-        "latency p50 / p95 / p99 / max",
-        f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.2f} ms"
-        f"  (goal p99 <= {GOAL_P99_MS:.0f} ms: {c.verdict(p99_ok)})",
-    )
-    c.line(
-        "CPU busy: server core / client core",
-        f"{out['server_busy']:.0%} / {out['client_busy']:.0%}  (cores: {c.fmt_cores(out['cores'])})",
-    )
-    warn = c.noisy_neighbours(out["cores"], out["server_busy"], out["client_busy"])
-    if warn:
-        print(warn, flush=True)
+    c.latency_line("latency p50 / p95 / p99 / max", s, GOAL_P99_MS, p99_ok)
+    c.cpu_line(out)
     result = {
         "kiosks": KIOSKS,
         "tickets": ok,
