@@ -7,7 +7,10 @@ Each runs on the writer thread inside one transaction that holds the office's lo
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from server import estimates
 from server.domain import calendar, call_policy, lifecycle
@@ -55,9 +58,14 @@ def counter_of(office: Office, counter_id: str) -> Counter:
 
 
 def describe(ctx: Context, tx: Tx, ticket: Ticket) -> TicketInfo:
-    position = q.ahead_of(tx.conn, ticket) if ticket.status is Status.WAITING else None
-    estimate = estimates.describe_estimate(tx.conn, ctx.office, ticket, tx.now, ctx.history)
-    status, error = q.ticket_print(tx.conn, ticket.id)
+    return describe_at(ctx, tx.conn, ticket, tx.now)
+
+
+def describe_at(ctx: Context, conn: Connection, ticket: Ticket, now: datetime) -> TicketInfo:
+    """A ticket with its place in line, estimate and print outcome, as answers carry it."""
+    position = q.ahead_of(conn, ticket) if ticket.status is Status.WAITING else None
+    estimate = estimates.describe_estimate(conn, ctx.office, ticket, now, position, ctx.history)
+    status, error = q.ticket_print(conn, ticket.id)
     return TicketInfo(ticket, position, estimate, status, error)
 
 

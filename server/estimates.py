@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 
-from server.domain import calendar, call_policy
+from server.domain import calendar
 from server.domain.estimate import Estimate, Estimator
 from server.domain.office import CounterState, Office
 from server.domain.queue_state import (
@@ -28,7 +28,7 @@ from server.domain.queue_state import (
     state_of,
     summarise,
 )
-from server.domain.ticket import Status, Ticket
+from server.domain.ticket import Ticket
 from server.store import queries as q
 from server.store.convert import utc
 
@@ -108,35 +108,32 @@ def state_from_lines(
     )
 
 
-def read_state(conn: Connection, office: Office, now: datetime) -> tuple[QueueState, list[Ticket]]:
-    """The estimator's view of the office at `now`, and the day's active tickets."""
+def read_state(conn: Connection, office: Office, now: datetime) -> QueueState:
+    """The estimator's view of the office at `now`, read afresh."""
     events = recent_events(conn, office.id, now)
     tickets = q.day_tickets(conn, office.id, calendar.business_day(office, now))
     counters = q.counter_states(conn, office.id)
-    return state_from(office, now, tickets, counters, events, issued_at(conn, events)), tickets
-
-
-def for_ticket(estimator: Estimator, ticket: Ticket, tickets: Iterable[Ticket]) -> Estimate | None:
-    """A waiting ticket's estimate (None for any other status)."""
-    if ticket.status is not Status.WAITING:
-        return None
-    others = [t for t in tickets if t.id != ticket.id] + [ticket]
-    return estimator.estimate(ticket.service, call_policy.position(ticket, others) or 0)
+    return state_from(office, now, tickets, counters, events, issued_at(conn, events))
 
 
 def describe_estimate(
-    conn: Connection, office: Office, ticket: Ticket, now: datetime, history: History | None = None
+    conn: Connection,
+    office: Office,
+    ticket: Ticket,
+    now: datetime,
+    position: int | None,
+    history: History | None = None,
 ) -> Estimate | None:
-    """One ticket's estimate: from the History's recent estimator when there is one (the
-    commands' answers: their place in line is exact, the rest at most
-    History.STATE_MAX_AGE_S old), else read afresh (the ticket API)."""
-    if ticket.status is not Status.WAITING:
+    """The estimate of a ticket `position` places from the head of its line (None when it
+    is not waiting): from the History's recent estimator when there is one (its place in
+    line is exact, the rest at most History.STATE_MAX_AGE_S old), else read afresh."""
+    if position is None:
         return None
     if history is not None:
         estimator = history.recent_estimator(conn, office, now)
-        return estimator.estimate(ticket.service, q.ahead_of(conn, ticket))
-    state, tickets = read_state(conn, office, now)
-    return for_ticket(Estimator(state), ticket, tickets)
+    else:
+        estimator = Estimator(read_state(conn, office, now))
+    return estimator.estimate(ticket.service, position)
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server import accounts, commands, estimates
+from server import accounts, commands
 from server.bootstrap import System, new_ticket_id, new_token
 from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState, TicketInfo
 from server.domain.errors import InvalidTransition, NotFound
@@ -270,12 +270,7 @@ def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
         ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
         if ticket is None or ticket.office != system.office.id:
             raise NotFound("受付票が見つかりません。", kind="ticket")
-        position = q.ahead_of(conn, ticket) if ticket.status == "waiting" else None
-        estimate = estimates.describe_estimate(
-            conn, system.office, ticket, system.clock(), system.ctx.history
-        )
-        status, error = q.ticket_print(conn, ticket.id)
-        return TicketInfo(ticket, position, estimate, status, error)
+        return commands.describe_at(system.ctx, conn, ticket, system.clock())
 
 
 async def auth_token(request: Request) -> Response:
