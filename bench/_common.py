@@ -44,8 +44,13 @@ OFFICE = "nakano"
 # -- cores, limits, clocks ---------------------------------------------------------------
 
 
+# Read once, at import: once this process pins itself to the client core, its own
+# affinity no longer tells how many cores the servers may be pinned to.
+_CORES_AT_START = os.sched_getaffinity(0)
+
+
 def cores_available() -> bool:
-    return len(os.sched_getaffinity(0)) >= 2 and (os.cpu_count() or 1) >= 2
+    return {SERVER_CORE, CLIENT_CORE} <= _CORES_AT_START
 
 
 def pin_self(core: int = CLIENT_CORE) -> None:
