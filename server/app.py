@@ -22,6 +22,7 @@ from server.bootstrap import System, build_system, signing_key, utc_now
 from server.forms.crypto import Cipher
 from server.forms.entries import Entries, data_key
 from server.live import endpoints
+from server.live.direct import DirectWrites
 from server.office_file import load_forms
 from server.settings import Settings
 from server.web import visitor_pages
@@ -82,7 +83,7 @@ def create_app(
         routes=route_list,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
-        middleware=[Middleware(session.SessionRefresh)],
+        middleware=[Middleware(DirectWrites), Middleware(session.SessionRefresh)],
     )
     app.state.system = system
     key = signing_key(system)

@@ -12,6 +12,7 @@ from server.domain.errors import NotFound
 
 from . import protocol
 from .channels import STAFF_KINDS, Channel, parse_channel
+from .direct import SCOPE_KEY
 
 
 async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
@@ -53,7 +54,7 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(protocol.CLOSE_POLICY, "display token required")
         return
     await websocket.accept()
-    sub = await hub.subscribe(websocket, channel, since)
+    sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY))
     if sub is None:
         return
     sub.owner = asyncio.current_task()

@@ -20,6 +20,7 @@ from server.voice import voiced_languages
 
 from . import protocol
 from .channels import Channel, events_for
+from .direct import DirectWriter
 from .snapshot import Snapshot
 from .source import first_seq_of_day, read_snapshot
 from .subscriber import Socket, Subscriber
@@ -36,7 +37,7 @@ class _ChannelState:
         self.ticket_id: str | None = None
         # Frames for subscribers that skipped versions, by the version they had: reset at
         # every new version.
-        self.merged: dict[int, str] = {}
+        self.merged: dict[int, protocol.Outgoing] = {}
 
 
 class Hub:
@@ -73,14 +74,18 @@ class Hub:
 
     # -- connections --------------------------------------------------------------------
     async def subscribe(
-        self, socket: Socket, channel: Channel, since: int | None
+        self,
+        socket: Socket,
+        channel: Channel,
+        since: int | None,
+        direct: DirectWriter | None = None,
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
         Returns None (after closing the socket) when the channel's subject is unknown."""
         state = self._channels.get(channel.name)
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
-        sub = Subscriber(socket, channel, state)
+        sub = Subscriber(socket, channel, state, direct)
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind == "ticket" else ()
@@ -161,17 +166,16 @@ class Hub:
         state = self._channels.get(f"kiosk:{kiosk}")
         if state is None or self.printers is None:
             return
-        text = protocol.dumps(
-            {
-                "type": "printer",
-                "channel": state.channel.name,
-                "version": state.version,
-                "printer": self.printers(kiosk),
-            }
-        )
+        note = {
+            "type": "printer",
+            "channel": state.channel.name,
+            "version": state.version,
+            "printer": self.printers(kiosk),
+        }
+        frame = protocol.Outgoing(protocol.dumps(note))
         for sub in state.subscribers:
             if sub.ready:
-                sub.note = text
+                sub.note = frame
                 sub.kick()
 
     def _events_for(
@@ -215,7 +219,9 @@ class Hub:
             new = [e for e in snap.events if e["seq"] > state.version]
             events = self._events_for(state.channel, snap, new, state.ticket_id)
             view_json = protocol.dumps(view)
-            shared = protocol.frame(state.channel.name, snap.version, view_json, events)
+            shared = protocol.Outgoing(
+                protocol.frame(state.channel.name, snap.version, view_json, events)
+            )
             prev, state.version = state.version, snap.version
             state.merged = {}
             for sub in list(state.subscribers):

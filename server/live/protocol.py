@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .direct import wire
+
 CLOSE_POLICY = 1008  # a display without its device token: the page shows how to pair it
 CLOSE_TRY_AGAIN = 1013  # slow client dropped; it reconnects and resyncs
 CLOSE_UNAUTHORIZED = 4401
@@ -24,3 +26,20 @@ def frame(
     head = f'{{"type":"view","channel":{dumps(channel)},"version":{version},'
     tail = ',"resync":true}' if resync else "}"
     return f'{head}"view":{view_json},"events":{dumps(events)}{tail}'
+
+
+class Outgoing:
+    """One frame for one or many subscribers: its text, and its bytes on the wire, framed
+    on first use and then shared by every connection it is written to (direct.py)."""
+
+    __slots__ = ("text", "_wire")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = wire(self.text)
+        return self._wire

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from . import protocol
 from .channels import Channel
+from .direct import DirectWriter
+from .protocol import Outgoing
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 5.0
@@ -26,7 +28,7 @@ class SharedFrames(Protocol):
     """What a subscriber reads of its channel: its version and the merged frames."""
 
     version: int
-    merged: dict[int, str]
+    merged: dict[int, Outgoing]
 
 
 class Socket(Protocol):
@@ -53,27 +55,40 @@ class Subscriber:
         "ready",
         "note",
         "owner",
+        "direct",
         "_pump",
     )
 
-    def __init__(self, socket: Socket, channel: Channel, state: SharedFrames | None = None) -> None:
+    def __init__(
+        self,
+        socket: Socket,
+        channel: Channel,
+        state: SharedFrames | None = None,
+        direct: DirectWriter | None = None,
+    ) -> None:
         self.socket = socket
         self.channel = channel
         self.state = state
         self.queued_version = -1  # the version of the newest frame queued or sent
         self.sent_version = -1  # the version of the newest frame taken for sending
-        self.frame: str | None = None  # a ready frame shared with the channel
+        self.frame: Outgoing | None = None  # a ready frame shared with the channel
         self.view_json: str | None = None
         self.events: list[dict[str, Any]] = []
         self.resync = False
         self.dropped = False
         self.ready = False  # offers before the first view is queued are ignored
-        self.note: str | None = None  # a kiosk's newest printer frame, sent after the view
+        self.note: Outgoing | None = None  # a kiosk's newest printer frame, after the view
         self.owner: asyncio.Task[Any] | None = None  # the endpoint's task, ended on a drop
+        self.direct = direct  # writes frames past ASGI while the connection takes them
         self._pump: asyncio.Task[None] | None = None
 
     def offer(
-        self, prev: int, version: int, view_json: str, events: list[dict[str, Any]], shared: str
+        self,
+        prev: int,
+        version: int,
+        view_json: str,
+        events: list[dict[str, Any]],
+        shared: Outgoing,
     ) -> bool:
         """Queue the channel's new view. False when the client is too far behind."""
         if not self.ready or version <= self.queued_version:
@@ -89,11 +104,11 @@ class Subscriber:
         self.kick()
         return len(self.events) <= MAX_PENDING_EVENTS
 
-    def take(self) -> str | None:
+    def take(self) -> Outgoing | None:
         if self.view_json is None:
             return None
-        text = self.frame
-        if text is None:
+        out = self.frame
+        if out is None:
             state = self.state
             # Subscribers that skipped the same versions share one merged frame.
             shareable = (
@@ -101,33 +116,42 @@ class Subscriber:
             )
             if shareable:
                 assert state is not None
-                text = state.merged.get(self.sent_version)
-            if text is None:
-                text = protocol.frame(
-                    self.channel.name, self.queued_version, self.view_json, self.events, self.resync
+                out = state.merged.get(self.sent_version)
+            if out is None:
+                out = Outgoing(
+                    protocol.frame(
+                        self.channel.name,
+                        self.queued_version,
+                        self.view_json,
+                        self.events,
+                        self.resync,
+                    )
                 )
                 if shareable:
                     assert state is not None
-                    state.merged[self.sent_version] = text
+                    state.merged[self.sent_version] = out
         self.sent_version = self.queued_version
         self.frame, self.view_json, self.events, self.resync = None, None, [], False
-        return text
+        return out
 
     def kick(self) -> None:
         """Send what is queued. While the socket takes frames at once (the usual case)
         they are written right here, as websockets.broadcast does, with no task per
-        subscriber; only a send that has to wait for a full socket gets a task, bounded
-        by SEND_TIMEOUT_S."""
+        subscriber: as bytes framed once for all (direct.py) where the server allows,
+        else through ASGI. Only a send that has to wait for a full socket gets a task,
+        bounded by SEND_TIMEOUT_S."""
         if self._pump is not None or self.dropped:
             return
         while True:
-            text = self.take()
+            out = self.take()
             note, self.note = self.note, None
-            frames = [f for f in (text, note) if f is not None]
+            frames = [f for f in (out, note) if f is not None]
             if not frames:
                 return
             for i, frame in enumerate(frames):
-                send = self.socket.send_text(frame)
+                if self.direct is not None and self.direct.write(frame.wire):
+                    continue
+                send = self.socket.send_text(frame.text)
                 try:
                     waiting = send.send(None)
                 except StopIteration:
@@ -140,13 +164,13 @@ class Subscriber:
                 )
                 return
 
-    async def _finish(self, send: Any, waiting: Any, rest: list[str]) -> None:
+    async def _finish(self, send: Any, waiting: Any, rest: list[Outgoing]) -> None:
         """Finish a send that had to wait, then the frames after it, then anything new."""
         try:
             async with asyncio.timeout(SEND_TIMEOUT_S):
                 await _drive(send, waiting)
                 for frame in rest:
-                    await self.socket.send_text(frame)
+                    await self.socket.send_text(frame.text)
         except TimeoutError:
             log.info("dropping slow client on %s", self.channel.name)
             self._pump = None

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from server.live.channels import Channel
 from server.live.hub import _ChannelState
-from server.live.protocol import frame
+from server.live.protocol import Outgoing, frame
 from server.live.subscriber import MAX_PENDING_EVENTS, Subscriber
 
 
@@ -56,9 +56,9 @@ def _events(*seqs: int) -> list[dict[str, object]]:
 async def test_an_up_to_date_subscriber_is_sent_the_shared_frame_at_once() -> None:
     socket = _Socket()
     sub = _ready(5, socket)
-    shared = frame("public:nakano", 6, '{"v":6}', _events(6))
+    shared = Outgoing(frame("public:nakano", 6, '{"v":6}', _events(6)))
     assert sub.offer(5, 6, '{"v":6}', _events(6), shared)
-    assert socket.sent == [shared]  # no task, no wait: written in the offer itself
+    assert socket.sent == [shared.text]  # no task, no wait: written in the offer itself
     assert sub.take() is None
 
 
@@ -66,9 +66,9 @@ async def test_an_up_to_date_subscriber_is_sent_the_shared_frame_at_once() -> No
 async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_events() -> None:
     socket = _Socket(blocked=True)
     sub = _ready(5, socket)
-    sub.offer(5, 6, '{"v":6}', _events(6), "frame6")  # taken; its send waits
-    sub.offer(6, 7, '{"v":7}', _events(7), "frame7")
-    sub.offer(7, 8, '{"v":8}', _events(8), "frame8")
+    sub.offer(5, 6, '{"v":6}', _events(6), Outgoing("frame6"))  # taken; its send waits
+    sub.offer(6, 7, '{"v":7}', _events(7), Outgoing("frame7"))
+    sub.offer(7, 8, '{"v":8}', _events(8), Outgoing("frame8"))
     socket.release()
     for _ in range(5):
         await asyncio.sleep(0)
@@ -83,7 +83,7 @@ async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_eve
 async def test_events_the_subscriber_already_has_are_not_sent_again() -> None:
     socket = _Socket()
     sub = _ready(7, socket)
-    assert sub.offer(5, 8, '{"v":8}', _events(6, 7, 8), "shared-from-5")
+    assert sub.offer(5, 8, '{"v":8}', _events(6, 7, 8), Outgoing("shared-from-5"))
     assert [e["seq"] for e in json.loads(socket.sent[0])["events"]] == [8]
 
 
@@ -91,7 +91,7 @@ async def test_events_the_subscriber_already_has_are_not_sent_again() -> None:
 async def test_an_older_or_equal_version_is_ignored() -> None:
     socket = _Socket()
     sub = _ready(9, socket)
-    assert sub.offer(7, 9, '{"v":9}', _events(8, 9), "x")
+    assert sub.offer(7, 9, '{"v":9}', _events(8, 9), Outgoing("x"))
     assert socket.sent == []
 
 
@@ -99,7 +99,7 @@ async def test_an_older_or_equal_version_is_ignored() -> None:
 async def test_offers_before_the_first_view_are_ignored() -> None:
     socket = _Socket()
     sub = Subscriber(socket, Channel("public", "nakano"))
-    assert sub.offer(1, 2, '{"v":2}', _events(2), "x")
+    assert sub.offer(1, 2, '{"v":2}', _events(2), Outgoing("x"))
     assert socket.sent == [] and sub.take() is None
 
 
@@ -108,7 +108,7 @@ async def test_a_subscriber_too_far_behind_is_reported_for_dropping() -> None:
     sub = _ready(0, _Socket(blocked=True))
     ok = True
     for v in range(1, MAX_PENDING_EVENTS + 3):
-        ok = sub.offer(v - 1, v, "{}", _events(v), "x")
+        ok = sub.offer(v - 1, v, "{}", _events(v), Outgoing("x"))
     assert not ok
 
 
@@ -118,11 +118,11 @@ async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame
     sockets = [_Socket(blocked=True) for _ in range(2)]
     subs = [_ready(5, socket, state) for socket in sockets]
     for sub in subs:
-        sub.offer(5, 6, '{"v":6}', _events(6), "frame6")  # taken; its send waits
-        sub.offer(6, 7, '{"v":7}', _events(7), "frame7")
+        sub.offer(5, 6, '{"v":6}', _events(6), Outgoing("frame6"))  # taken; its send waits
+        sub.offer(6, 7, '{"v":7}', _events(7), Outgoing("frame7"))
     state.version = 8
     for sub in subs:
-        sub.offer(7, 8, '{"v":8}', _events(8), "frame8")
+        sub.offer(7, 8, '{"v":8}', _events(8), Outgoing("frame8"))
     for socket in sockets:
         socket.release()
     for _ in range(5):
@@ -136,7 +136,7 @@ async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame
 async def test_a_send_that_waits_completes_once_the_socket_takes_it() -> None:
     socket = _Socket(blocked=True)
     sub = _ready(0, socket)
-    sub.offer(0, 1, '{"v":1}', _events(1), "frame1")
+    sub.offer(0, 1, '{"v":1}', _events(1), Outgoing("frame1"))
     assert socket.sent == [] and not sub.dropped
     socket.release()
     for _ in range(5):
@@ -160,7 +160,7 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
         sub = _ready(0, Stuck(blocked=True))
         endpoint = asyncio.create_task(asyncio.sleep(60))
         sub.owner = endpoint
-        sub.offer(0, 1, '{"v":1}', _events(1), "frame1")
+        sub.offer(0, 1, '{"v":1}', _events(1), Outgoing("frame1"))
         await asyncio.sleep(1.3)
         assert sub.dropped and closed == [1013] and endpoint.cancelled()
     finally:
