@@ -94,7 +94,9 @@ def announced(page: Any) -> list[dict[str, Any]]:
 
 def wait_announced(page: Any, count: int, timeout_s: float = 90) -> list[dict[str, Any]]:
     page.wait_for_function(
-        f"window.madoguchiDisplay.log.filter(e => e.done).length >= {count}"
+        # A function, not a bare expression: Playwright evaluates an expression with
+        # eval, which the page's Content-Security-Policy (script-src 'self') forbids.
+        f"() => window.madoguchiDisplay.log.filter(e => e.done).length >= {count}"
         " && window.madoguchiDisplay.queue.length === 0",
         timeout=timeout_s * 1000,
     )
@@ -246,7 +248,7 @@ def test_the_display_fits_a_1080p_screen_with_several_calls(
     open_display(page, server, token)
     for counter in ("1", "2", "9", "4", "7"):
         office.counter(counter, "call-next")
-    page.wait_for_function("window.madoguchiDisplay.log.length >= 5", timeout=60_000)
+    page.wait_for_function("() => window.madoguchiDisplay.log.length >= 5", timeout=60_000)
     page.wait_for_selector(".tile.newest", timeout=5_000)
     assert page.locator(".tile").count() == 5
     assert page.locator("#ready li").count() == 1
@@ -260,6 +262,6 @@ def test_the_display_fits_a_1080p_screen_with_several_calls(
         if os.environ.get("MADOGUCHI_SCREENSHOTS") == "1"
         else Path(server.log).parent / "display-2f.png"
     )
-    page.wait_for_function("!document.body.classList.contains('switching')")
+    page.wait_for_function("() => !document.body.classList.contains('switching')")
     page.screenshot(path=str(target))
     assert target.stat().st_size > 20_000

@@ -136,7 +136,7 @@ def test_a_printer_out_of_paper_is_announced_first_and_the_ticket_is_shown_on_sc
     assert page.locator("#print-status").get_attribute("data-print") == "failed"
     qr = page.locator("#ticket-qr")
     qr.wait_for()
-    page.wait_for_function("document.querySelector('#ticket-qr').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#ticket-qr').naturalWidth > 0")
     url = decode_qr(qr.screenshot())
     token = url.rsplit("/t/", 1)[1]
     visitor = httpx.get(f"{server.url}/api/v1/visitor/{token}").json()
