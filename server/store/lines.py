@@ -4,8 +4,8 @@ line costs nothing.
 Counting the line with SQL for every ticket grew with the queue (a fifth of the writer's
 time at a few thousand waiting). The counts live on the writer's connection and are
 valid at one office version: the version is read under the office lock at the start of
-every command, so a change made by another process (or a rolled-back command) is noticed
-and the counts are read again.
+every transaction, so a change made by another process is noticed and the counts are read
+again; a rolled-back command drops them.
 """
 
 from __future__ import annotations

@@ -60,21 +60,39 @@ def event_dict(seq: int, at: datetime, event: Event) -> dict[str, Any]:
     return out
 
 
-class Tx:
-    """What a command sees: the connection, inside the office's lock, and the event log."""
+def lock_office(conn: Connection, office: str) -> int:
+    """Take the office's lock for this transaction and read its version. The office's row
+    is its lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises every writer."""
+    r = raw(conn)
+    lock = "" if r.is_sqlite else " FOR UPDATE"
+    row = r.one(f"SELECT seq FROM office WHERE id = :id{lock}", {"id": office})
+    if row is None:
+        raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
+    version = int(row[0])
+    lines(conn).check(office, version)
+    return version
 
-    def __init__(self, conn: Connection, office: str, now: datetime, actor: str | None) -> None:
+
+def store_version(conn: Connection, office: str, version: int) -> None:
+    """Write the office's version, once per transaction, just before its COMMIT."""
+    r = raw(conn)
+    r.run("UPDATE office SET seq = :seq WHERE id = :id", {"seq": version, "id": office})
+    if not r.is_sqlite:
+        # Delivered at commit to every server process on this database (live/relay.py).
+        r.run("SELECT pg_notify('madoguchi', :payload)", {"payload": f"{office}:{version}"})
+
+
+class Tx:
+    """What a command sees: the connection, inside the office's lock, and the event log.
+    `version` is the office's version when the command starts (lock_office)."""
+
+    def __init__(
+        self, conn: Connection, office: str, now: datetime, actor: str | None, version: int
+    ) -> None:
         self.conn, self.office, self.now, self.actor = conn, office, now, actor
         self.raw = raw(conn)
-        # The office's row is its lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
-        # serialises every writer.
-        lock = "" if self.raw.is_sqlite else " FOR UPDATE"
-        row = self.raw.one(f"SELECT seq FROM office WHERE id = :id{lock}", {"id": office})
-        if row is None:
-            raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
-        self.version: int = int(row[0])
-        self.start_version = self.version
-        lines(conn).check(office, self.version)
+        self.version = version
+        self.start_version = version
         self.events: list[dict[str, Any]] = []
 
     def append(self, event: Event) -> int:
@@ -101,22 +119,14 @@ class Tx:
         return self.version
 
     def flush(self) -> None:
-        if self.version != self.start_version:
-            self.raw.run(
-                "UPDATE office SET seq = :seq WHERE id = :id",
-                {"seq": self.version, "id": self.office},
-            )
         lines(self.conn).stamp(self.office, self.version)
-        if self.version != self.start_version and not self.raw.is_sqlite:
-            # Delivered at commit to every server process on this database (live/relay.py).
-            self.raw.run(
-                "SELECT pg_notify('madoguchi', :payload)",
-                {"payload": f"{self.office}:{self.version}"},
-            )
 
 
 Command = Callable[[Tx], R]
 OnCommit = Callable[[str, int, list[dict[str, Any]]], None]
+
+
+Outcome = Committed[Any] | BaseException
 
 
 @dataclasses.dataclass
@@ -125,7 +135,23 @@ class _Job:
     command: Callable[[Tx], Any]
     now: datetime
     actor: str | None
-    future: concurrent.futures.Future[Committed[Any]]
+    # An asyncio future on `loop` (Writer.run), or a plain one without a loop (run_sync).
+    future: asyncio.Future[Any] | concurrent.futures.Future[Any]
+    loop: asyncio.AbstractEventLoop | None = None
+
+
+def _settle(future: asyncio.Future[Any] | concurrent.futures.Future[Any], outcome: Outcome) -> None:
+    if future.done():  # the request was cancelled (its client went away): nothing to tell
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    for future, outcome in settled:
+        _settle(future, outcome)
 
 
 class Writer:
@@ -154,9 +180,10 @@ class Writer:
     async def run(
         self, office: str, command: Callable[[Tx], R], now: datetime, actor: str | None = None
     ) -> Committed[R]:
-        future: concurrent.futures.Future[Committed[R]] = concurrent.futures.Future()
-        self._queue.put(_Job(office, command, now, actor, future))
-        return await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Committed[R]] = loop.create_future()
+        self._queue.put(_Job(office, command, now, actor, future, loop))
+        return await future
 
     def run_sync(
         self, office: str, command: Callable[[Tx], R], now: datetime, actor: str | None = None
@@ -189,12 +216,20 @@ class Writer:
         return self._conn
 
     def _run_batch(self, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, Committed[Any] | BaseException]] = []
+        outcomes: list[tuple[_Job, Outcome]] = []
         try:
             conn = self._connection()
             with conn.begin():
+                # Each office's version: read (and locked) at its first command, carried
+                # from command to command, written once before the COMMIT.
+                versions: dict[str, int] = {}
                 for job in batch:
-                    outcomes.append((job, self._run_one(conn, job)))
+                    outcome = self._run_one(conn, job, versions)
+                    outcomes.append((job, outcome))
+                    if isinstance(outcome, Committed):
+                        versions[job.office] = outcome.version
+                for office in {job.office for job, o in outcomes if isinstance(o, Committed)}:
+                    store_version(conn, office, versions[office])
         except (SQLAlchemyError, *DRIVER_ERRORS) as e:
             log.warning("database unavailable, %d command(s) refused: %s", len(batch), e)
             if self._conn is not None and isinstance(e, DBAPIError) and e.connection_invalidated:
@@ -204,8 +239,7 @@ class Writer:
                 with contextlib.suppress(Exception):
                     self._conn.invalidate()
             error = StoreUnavailable(_unavailable_message(e))
-            for job in batch:
-                job.future.set_exception(error)
+            self._answer([(job, error) for job in batch])
             if self._conn is not None:
                 try:
                     self._conn.close()
@@ -213,23 +247,43 @@ class Writer:
                     self._conn = None
             return
         for job, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                if outcome.events and self.on_commit is not None:
-                    try:
-                        self.on_commit(job.office, outcome.version, outcome.events)
-                    except Exception:  # the hub must never undo a commit
-                        log.exception("on_commit failed")
-                job.future.set_result(outcome)
+            if isinstance(outcome, Committed) and outcome.events and self.on_commit is not None:
+                try:
+                    self.on_commit(job.office, outcome.version, outcome.events)
+                except Exception:  # the hub must never undo a commit
+                    log.exception("on_commit failed")
+        self._answer(outcomes)
 
-    def _run_one(self, conn: Connection, job: _Job) -> Committed[Any] | BaseException:
+    @staticmethod
+    def _answer(outcomes: list[tuple[_Job, Outcome]]) -> None:
+        """Tell every waiting request its outcome: one wake-up of each event loop per
+        batch, not one per command (a thread hand-off per future cost a few percent of a
+        ticket)."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+        for job, outcome in outcomes:
+            if job.loop is None:
+                _settle(job.future, outcome)
+            else:
+                assert isinstance(job.future, asyncio.Future)
+                by_loop.setdefault(job.loop, []).append((job.future, outcome))
+        for loop, settled in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                loop.call_soon_threadsafe(_settle_all, settled)
+
+    def _run_one(self, conn: Connection, job: _Job, versions: dict[str, int]) -> Outcome:
         # Plain SAVEPOINT statements: SQLAlchemy's nested transactions cost a tenth of a
         # ticket's time here.
+        version = versions.get(job.office)
+        if version is None:
+            # Outside the command's SAVEPOINT: the lock must outlive a refused command.
+            try:
+                version = versions[job.office] = lock_office(conn, job.office)
+            except DomainError as e:
+                return e
         r = raw(conn)
         r.run("SAVEPOINT command")
         try:
-            tx = Tx(conn, job.office, job.now, job.actor)
+            tx = Tx(conn, job.office, job.now, job.actor, version)
             result = job.command(tx)
             tx.flush()
         except DomainError as e:

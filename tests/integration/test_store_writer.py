@@ -218,3 +218,52 @@ def test_seq_never_has_gaps_whatever_the_mix_of_commands(
     with engines.reader.connect() as conn:
         tickets = conn.execute(select(func.count()).select_from(q.T)).scalar_one()
     assert tickets == version
+
+
+def test_an_unknown_office_is_refused_alone_and_the_office_version_is_written_once(
+    engines: Engines,
+) -> None:
+    writer = Writer(engines)
+
+    async def main() -> list[Committed[Any] | BaseException]:
+        jobs = [
+            writer.run(OFFICE.id, issue(), NOW, "test"),
+            writer.run("shibuya", issue(), NOW, "test"),
+            writer.run(OFFICE.id, issue(), NOW, "test"),
+        ]
+        tasks = [asyncio.create_task(j) for j in jobs]
+        await asyncio.sleep(0)
+        writer.start()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        outcomes = asyncio.run(main())
+    finally:
+        writer.stop()
+    assert isinstance(outcomes[1], NotFound)
+    assert [o.version for o in outcomes if isinstance(o, Committed)] == [1, 2]
+    assert log(engines)[0] == 2  # the version stored at the end of the batch
+
+
+def test_a_request_that_goes_away_does_not_stop_its_command_or_the_writer(
+    engines: Engines,
+) -> None:
+    """A kiosk that disconnects while its ticket is being written: the ticket is committed
+    (it may already be printing), the cancelled wait is not answered, and the writer goes
+    on with the next command."""
+    writer = Writer(engines)
+
+    async def main() -> int:
+        gone = asyncio.create_task(writer.run(OFFICE.id, issue(), NOW, "test"))
+        await asyncio.sleep(0)
+        gone.cancel()
+        writer.start()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        return (await writer.run(OFFICE.id, issue(), NOW, "test")).version
+
+    try:
+        assert asyncio.run(main()) == 2
+    finally:
+        writer.stop()
+    assert log(engines)[2] == ["A-001", "A-002"]
