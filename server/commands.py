@@ -57,15 +57,24 @@ def counter_of(office: Office, counter_id: str) -> Counter:
     return counter
 
 
-def describe(ctx: Context, tx: Tx, ticket: Ticket) -> TicketInfo:
-    return describe_at(ctx, tx.conn, ticket, tx.now)
+def describe(
+    ctx: Context, tx: Tx, ticket: Ticket, printed: tuple[str, str | None] | None = None
+) -> TicketInfo:
+    return describe_at(ctx, tx.conn, ticket, tx.now, printed)
 
 
-def describe_at(ctx: Context, conn: Connection, ticket: Ticket, now: datetime) -> TicketInfo:
-    """A ticket with its place in line, estimate and print outcome, as answers carry it."""
+def describe_at(
+    ctx: Context,
+    conn: Connection,
+    ticket: Ticket,
+    now: datetime,
+    printed: tuple[str, str | None] | None = None,
+) -> TicketInfo:
+    """A ticket with its place in line, estimate and print outcome (status, error), as
+    answers carry it; `printed` when the caller knows it (a ticket just issued)."""
     position = q.ahead_of(conn, ticket) if ticket.status is Status.WAITING else None
     estimate = estimates.describe_estimate(conn, ctx.office, ticket, now, position, ctx.history)
-    status, error = q.ticket_print(conn, ticket.id)
+    status, error = printed or q.ticket_print(conn, ticket.id)
     return TicketInfo(ticket, position, estimate, status, error)
 
 
@@ -86,20 +95,15 @@ class IssueTicket:
         if self.kiosk is not None and self.kiosk not in office.kiosks:
             raise NotFound(f"発券機 {self.kiosk!r} はありません。", kind="kiosk", id=self.kiosk)
         day = calendar.business_day(office, tx.now)
-        calendar.check_issuing(
-            office,
-            service,
-            tx.now,
-            q.issued_count(tx.conn, office.id, service.id, day),
-            ctx.is_holiday,
-            ctx.always_open,
-        )
+        seq = q.next_number(tx.conn, office.id, service.id, day)
+        # A refusal (hours, cut-off, cap) rolls the command back, the number with it.
+        calendar.check_issuing(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
         ticket = Ticket(
             id=self.ticket_id,
             office=office.id,
             service=service.id,
             prefix=service.prefix,
-            seq=q.next_number(tx.conn, office.id, service.id, day),
+            seq=seq,
             day=day,
             token=self.token,
             lang=self.lang,
@@ -120,7 +124,7 @@ class IssueTicket:
                 data={"priority": ticket.priority, "lang": ticket.lang, "channel": self.channel},
             )
         )
-        return describe(ctx, tx, ticket)
+        return describe(ctx, tx, ticket, (self.print_status, None))
 
 
 _COUNTER_EVENTS = {
