@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
+import random
 import secrets
-import uuid
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -39,8 +42,27 @@ def holiday_predicate(office: Office) -> Callable[[date], bool]:
     return lambda day: False
 
 
-def new_ticket_id() -> str:
-    return uuid.uuid4().hex[:16]
+class _TicketIds:
+    """Ticket ids (16 hex digits, staff's key to a ticket; the visitor's secret is the
+    token) that grow with time: milliseconds then 20 random bits, and always above the
+    last one this process made. New rows then go to the right-hand end of the ticket and
+    event indexes instead of a random page each (a tenth of the writer's time on SQLite),
+    and no system call is made for randomness. Unique within a process by construction,
+    and between processes sharing a PostgreSQL database by the random bits."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+        self._random = random.Random()
+
+    def __call__(self) -> str:
+        with self._lock:
+            value = (time.time_ns() // 1_000_000) << 20 | self._random.getrandbits(20)
+            self._last = value = max(value, self._last + 1)
+        return f"{value:016x}"
+
+
+new_ticket_id = _TicketIds()
 
 
 def new_token() -> str:
@@ -73,8 +95,13 @@ class System:
         hub = Hub(self.engines, self.ctx, self.clock)
         self.hub = hub
 
-        def on_commit(office: str, version: int, _events: list[dict[str, Any]]) -> None:
-            loop.call_soon_threadsafe(hub.notify, office, version)
+        notices = _CommitNotices(loop, hub.notify)
+        history = self.ctx.history
+
+        def on_commit(office: str, version: int, events: list[dict[str, Any]]) -> None:
+            if history is not None:
+                history.committed(office, events)
+            notices(office, version)
 
         self.writer.on_commit = on_commit
         if not self.engines.is_sqlite:
@@ -85,6 +112,31 @@ class System:
             )
             self.relay.start()
         return hub
+
+
+class _CommitNotices:
+    """Tells the hub (on its event loop) of the writer's commits: one hand-over to the loop
+    for all the commits made before it runs, not one per command, each office with its
+    newest version."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, notify: Callable[[str, int], None]) -> None:
+        self.loop, self.notify = loop, notify
+        self._lock = threading.Lock()
+        self._newest: dict[str, int] = {}
+
+    def __call__(self, office: str, version: int) -> None:
+        with self._lock:
+            scheduled = bool(self._newest)
+            self._newest[office] = max(version, self._newest.get(office, 0))
+        if not scheduled:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens
+                self.loop.call_soon_threadsafe(self._tell)
+
+    def _tell(self) -> None:
+        with self._lock:
+            newest, self._newest = self._newest, {}
+        for office, version in newest.items():
+            self.notify(office, version)
 
 
 def prepare_database(engines: Engines, office: Office) -> None:

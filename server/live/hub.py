@@ -59,6 +59,8 @@ class Hub:
         if office != self.ctx.office.id or version <= self.known_version:
             return
         self.known_version = version
+        if not self._channels:
+            return  # nobody watches: a subscriber reads a fresh snapshot when it comes
         self._dirty = True
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._rebuild_loop())

@@ -114,3 +114,46 @@ def test_the_lines_counted_in_sql_give_the_same_state_as_the_days_tickets(demo: 
     assert from_sql.state.counters == from_tickets.counters
     assert from_sql.state.head_waited_min == from_tickets.head_waited_min
     assert from_sql.state.history == from_tickets.history
+
+
+def test_the_writers_events_handed_over_equal_the_log_read_afresh(demo: Office) -> None:
+    """History.committed: events the writer hands over after each commit are the log's,
+    not read back; a hand-over that does not follow on (another process wrote between)
+    is left to the next read, and the called tickets' issue times are still found."""
+    engines, run = demo.engines, demo.run
+    history = estimates.History()
+    handed: list[int] = []
+
+    def on_commit(office: str, version: int, events: list[dict[str, Any]]) -> None:
+        handed.append(version)
+        history.committed(office, events)
+
+    def read(minute: int) -> tuple[list[Any], dict[str, Any], list[Any], int]:
+        now = NOW + timedelta(minutes=minute)
+        with engines.reader.connect() as conn, conn.begin():
+            version = q.office_version(conn, "nakano") or 0
+            kept, issued = history.read(conn, "nakano", version, now)
+            fresh = estimates.recent_events(conn, "nakano", now)
+            return kept, dict(issued), fresh, version
+
+    run(SetCounterState("1", CounterState.OPEN, "clerk"), 0)
+    read(0)  # the log exists from here on
+    demo.writer.on_commit = on_commit
+    for n in range(4):
+        run(IssueTicket("moving", "ja", False, None, "online", f"id{n}", f"tok{n}"), n + 1)
+    called = run(CallNext("1"), 6)
+    log = history._logs["nakano"]
+    assert log.upto == handed[-1]  # handed over: nothing left to read
+    kept, issued, fresh, _ = read(7)
+    assert kept == fresh
+    assert issued[called.ticket.id] == called.ticket.issued_at  # resolved on the read
+
+    demo.writer.on_commit = None  # "another process" writes two events unseen
+    run(ActOnTicket(called.ticket.id, Action.START), 8)
+    run(ActOnTicket(called.ticket.id, Action.FINISH), 9)
+    demo.writer.on_commit = on_commit
+    upto = log.upto
+    run(IssueTicket("moving", "ja", False, None, "online", "id9", "tok9"), 10)
+    assert log.upto == upto  # did not follow on: not appended
+    kept, _, fresh, version = read(11)
+    assert kept == fresh and log.upto == version  # read from the database instead
