@@ -33,7 +33,8 @@ class TicketRow(SQLModel, table=True):
         UniqueConstraint("office", "prefix", "day", "seq", name="uq_ticket_number"),
         Index("ix_ticket_queue", "office", "service", "status"),
         Index("ix_ticket_counter", "office", "counter", "status"),
-        Index("ix_ticket_day", "office", "day"),
+        # The day's lines (queries.line_summary) from the index alone; migration 0003.
+        Index("ix_ticket_line", "office", "day", "status", "service", "queued_at"),
     )
     id: str = Field(primary_key=True, max_length=32)
     office: str = Field(max_length=40)
