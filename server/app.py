@@ -67,10 +67,11 @@ def create_app(
             system.engines.dispose()
 
     route_list: list[BaseRoute] = [
+        # First: Starlette tries routes in order, and the kiosks' issuing is the hot path.
+        *api_routes.routes(),
         *session.routes(),
         *counter_app.routes(),
         *form_routes.routes(),
-        *api_routes.routes(),
         *openapi.routes(),
         *endpoints.routes(),
         *agent_link.routes(),

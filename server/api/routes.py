@@ -120,9 +120,12 @@ async def issue_ticket(request: Request) -> Response:
         print_status="queued" if body.kiosk else "none",
     )
     committed = await system.run(command.__call__, actor=body.kiosk)
-    # The ticket exists now. Wait (briefly) for its printer so that the kiosk knows whether
-    # to show the number and QR code on screen; a printer fault never fails the issuing.
-    info = await _printed(request, system, committed.result)
+    info = committed.result
+    if body.kiosk is not None:
+        # The ticket exists now. Wait (briefly) for its printer so that the kiosk knows
+        # whether to show the number and QR code on screen; a printer fault never fails
+        # the issuing.
+        info = await _printed(request, system, info)
     return _ticket_answer(system, info, 201, token=True)
 
 

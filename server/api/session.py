@@ -135,7 +135,7 @@ class SessionRefresh:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not any(k == b"cookie" for k, _ in scope["headers"]):
             await self.app(scope, receive, send)
             return
         sessions: Sessions | None = getattr(scope["app"].state, "sessions", None)
