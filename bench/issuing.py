@@ -14,7 +14,14 @@ Goals (issue 3): >= 1,000 tickets/s and p99 <= 10 ms at 16 concurrent kiosks.
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
+import signal
+import subprocess
+import tempfile
 import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 from . import _common as c
@@ -27,10 +34,11 @@ GOAL_RATE = 1000.0
 GOAL_P99_MS = 10.0
 SERVICES = ["certificates", "moving", "mynumber", "koseki", "insurance", "childcare", "nursery"]
 PATH = f"/api/v1/offices/{c.OFFICE}/tickets"
+Target = Any  # c.Server, or FloorServer below: port, pid, version()
 
 
 async def _kiosk(
-    server: c.Server,
+    server: Target,
     index: int,
     stop_at: float,
     budget: list[int],
@@ -63,7 +71,7 @@ async def _kiosk(
         await http.close()
 
 
-async def _phase(server: c.Server, seconds: float, tickets: int) -> dict[str, Any]:
+async def _phase(server: Target, seconds: float, tickets: int) -> dict[str, Any]:
     latencies: list[float] = []
     errors: dict[str, int] = {}
     done_at: list[float] = []
@@ -85,7 +93,7 @@ async def _phase(server: c.Server, seconds: float, tickets: int) -> dict[str, An
     return {"latencies": latencies, "errors": errors, "wall_s": wall, "per_second": per_second}
 
 
-async def _run(server: c.Server) -> dict[str, Any]:
+async def _run(server: Target) -> dict[str, Any]:
     await _phase(server, 10.0, WARMUP_TICKETS)
     v0 = await asyncio.to_thread(server.version)
     me, srv = c.CpuMeter(), c.CpuMeter(server.pid)
@@ -104,10 +112,50 @@ async def _run(server: c.Server) -> dict[str, Any]:
     return out
 
 
+class FloorServer:
+    """bench/baseline_http.py on the server core: the HTTP stack with nothing behind it."""
+
+    def __init__(self) -> None:
+        self.port = c.free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = Path(tempfile.mkdtemp(prefix="madoguchi-bench-floor-")) / "floor.log"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def version(self) -> int:
+        url = f"http://127.0.0.1:{self.port}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return int(json.load(r)["version"])
+
+    def __enter__(self) -> FloorServer:
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [c.PYTHON, "-m", "bench.baseline_http", "--port", str(self.port)],
+                cwd=c.ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=c._pin_child(c.SERVER_CORE),
+            )
+        c.wait_healthy(f"http://127.0.0.1:{self.port}/healthz", self.proc, self.log)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        shutil.rmtree(self.log.parent, ignore_errors=True)
+
+
 def run() -> dict[str, Any]:
     c.header("1. issuing: POST /tickets over HTTP, SQLite, 16 kiosks")
     with c.pinned_client(), c.Server("issuing") as server:
         out = c.run_loop(lambda: _run(server))
+    with c.pinned_client(), FloorServer() as floor_server:
+        floor = c.run_loop(lambda: _run(floor_server))
     lat = out["latencies"]
     ok = len(lat)
     rate = ok / out["wall_s"]
@@ -125,6 +173,13 @@ def run() -> dict[str, Any]:
     c.line("tickets per second, by second", " ".join(str(n) for n in out["per_second"]))
     c.latency_line("latency p50 / p95 / p99 / max", s, GOAL_P99_MS, p99_ok)
     c.cpu_line(out)
+    floor_rate = len(floor["latencies"]) / floor["wall_s"]
+    fs = c.summary_ms(floor["latencies"])
+    c.line(
+        "floor: the bare HTTP stack, same load",
+        f"{floor_rate:,.0f} answers/s, p50 / p99 {fs['p50_ms']:.2f} / {fs['p99_ms']:.2f} ms"
+        f"  (server core {floor['server_busy']:.0%}; bench/baseline_http.py)",
+    )
     result = {
         "kiosks": KIOSKS,
         "tickets": ok,
@@ -138,6 +193,7 @@ def run() -> dict[str, Any]:
         "server_cpu_busy": round(out["server_busy"], 3),
         "client_cpu_busy": round(out["client_busy"], 3),
         "cores_busy": out["cores"],
+        "floor": {"answers_per_s": round(floor_rate, 1), "latency": fs},
         "goals": {
             "tickets_per_s>=1000": rate_ok,
             "p99_ms<=10": p99_ok,
