@@ -37,6 +37,11 @@ MODEL_SPREAD = 0.27  # the look-ahead's own error grows with the horizon (calibr
 BASE_SPREAD_MIN = 1.0
 Z_80 = 1.2816  # the 10th and 90th percentiles of a normal distribution
 MAX_STEPS = 20_000
+# Farther than an office's day: a line whose counters are kept busy by other services'
+# arrivals for longer will not be called today. Without this bound such a line (a burst
+# of certificates ahead of "moving" at a shared counter) played out all MAX_STEPS, 4 ms
+# a service on every view, which was most of a call's way to the screens.
+MAX_AHEAD_MIN = 10 * 60.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,7 +82,9 @@ def service_rate(state: QueueState, service: str) -> ServiceRate:
     prior_var = (PRIOR_CV * mean) ** 2
     var = prior_var
     if len(holds) >= 2:
-        seen = statistics.pvariance(holds)
+        centre = sum(holds) / len(holds)
+        # What statistics.pvariance gives, without its exact fractions (a tenth of a view).
+        seen = sum((h - centre) ** 2 for h in holds) / len(holds)
         var = (PRIOR_WEIGHT * prior_var + len(holds) * seen) / (PRIOR_WEIGHT + len(holds))
     no_show = (NO_SHOW_PRIOR_WEIGHT * PRIOR_NO_SHOW + past.no_shows) / (
         NO_SHOW_PRIOR_WEIGHT + past.calls
@@ -157,6 +164,8 @@ class _LookAhead:
             if not heap or heap[0][0] == math.inf:
                 return None
             at, i = heapq.heappop(heap)
+            if at > MAX_AHEAD_MIN:
+                return None
             counter = counters[i]
             for s in counter.services:
                 if s == service:

@@ -147,3 +147,34 @@ def test_more_people_ahead_never_shortens_the_wait(ahead, more, since):
 
     assert busier.expected_min >= fewer.expected_min
     assert busier.high_min >= fewer.high_min
+
+
+def test_a_line_kept_waiting_all_day_by_other_arrivals_stops_at_the_horizon(nakano_2f):
+    """Counter 4 alone, certificates first, and certificates arriving faster than it
+    serves them: a moving ticket is never reached. The play-out stops at MAX_AHEAD_MIN
+    instead of running all MAX_STEPS (it did, on every view), and the estimate falls back
+    on one counter's pace for the line."""
+    import time
+
+    from server.domain import estimate as module
+
+    counter = nakano_2f[3]
+    busy = [CounterNow(counter.id, counter.services, "certificates", minutes_ago(0))]
+    flood = {"certificates": ServiceHistory(arrivals_per_min=7.0)}
+    steps: list[int] = []
+    original = module.heapq.heappop
+
+    def counting(heap):  # type: ignore[no-untyped-def]
+        steps.append(1)
+        return original(heap)
+
+    module.heapq.heappop = counting
+    try:
+        started = time.perf_counter()
+        got = estimate(state(busy, {"certificates": 200}, history=flood), "moving", 0)
+        took = time.perf_counter() - started
+    finally:
+        module.heapq.heappop = original
+    assert len(steps) < module.MAX_STEPS / 10
+    assert got.expected_min == pytest.approx(25 + module.CALL_OVERHEAD_MIN, rel=0.2)
+    print(f"{len(steps)} steps, {took * 1000:.1f} ms")
