@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from server.domain.ticket import Status, Ticket
@@ -42,9 +42,17 @@ _TIMES = {"issued_at", "queued_at", "called_at", "started_at", "finished_at"}
 
 def ticket_from_row(row: Any) -> Ticket:
     m = row._mapping
-    values = {k: m[k] for k in TICKET_FIELDS}
+    return ticket_from_values({k: m[k] for k in TICKET_FIELDS})
+
+
+def ticket_from_values(values: dict[str, Any]) -> Ticket:
+    """From a row's values as SQLAlchemy or the driver itself gives them: on SQLite the
+    driver gives datetimes and dates as ISO text (naive UTC) and booleans as 0/1."""
     for k in _TIMES:
-        values[k] = utc(values[k])
+        value = values[k]
+        values[k] = utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    if isinstance(values["day"], str):
+        values["day"] = date.fromisoformat(values["day"])
     values["status"] = Status(values["status"])
     values["priority"] = bool(values["priority"])
     return Ticket(**values)
