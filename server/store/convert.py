@@ -56,12 +56,3 @@ def ticket_from_values(values: dict[str, Any]) -> Ticket:
     values["status"] = Status(values["status"])
     values["priority"] = bool(values["priority"])
     return Ticket(**values)
-
-
-def ticket_to_row(ticket: Ticket) -> dict[str, Any]:
-    values = {k: getattr(ticket, k) for k in TICKET_FIELDS}
-    values["status"] = str(ticket.status)
-    for k in _TIMES:
-        if values[k] is not None:
-            values[k] = values[k].astimezone(UTC)
-    return values

@@ -12,9 +12,9 @@ from sqlalchemy import Connection, func, insert, select, update
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Status, Ticket
 
-from .convert import TICKET_FIELDS, ticket_from_row, ticket_from_values, ticket_to_row, utc
+from .convert import TICKET_FIELDS, ticket_from_row, ticket_from_values, utc
 from .lines import lines
-from .raw import raw
+from .raw import Raw, raw
 from .tables import CounterRow, EventRow, NumberCounterRow, OfficeRow, TicketRow
 
 T = TicketRow.__table__  # type: ignore[attr-defined]
@@ -99,47 +99,53 @@ _INSERT_TICKET = (
 )
 
 
+def _ticket_params(r: Raw, t: Ticket) -> dict[str, Any]:
+    """A ticket's columns as SQLAlchemy would write them (raw.py)."""
+    return {
+        "id": t.id,
+        "office": t.office,
+        "service": t.service,
+        "prefix": t.prefix,
+        "seq": t.seq,
+        "day": r.day(t.day),
+        "token": t.token,
+        "lang": t.lang,
+        "priority": r.flag(t.priority),
+        "channel": t.channel,
+        "status": str(t.status),
+        "kiosk": t.kiosk,
+        "counter": t.counter,
+        "issued_at": r.ts(t.issued_at),
+        "queued_at": r.ts(t.queued_at),
+        "called_at": r.ts(t.called_at),
+        "started_at": r.ts(t.started_at),
+        "finished_at": r.ts(t.finished_at),
+        "recalls": t.recalls,
+        "transfers": t.transfers,
+    }
+
+
 def insert_ticket(conn: Connection, ticket: Ticket, print_status: str = "none") -> None:
     r = raw(conn)
     t = ticket
-    r.run(
-        _INSERT_TICKET,
-        {
-            "id": t.id,
-            "office": t.office,
-            "service": t.service,
-            "prefix": t.prefix,
-            "seq": t.seq,
-            "day": r.day(t.day),
-            "token": t.token,
-            "lang": t.lang,
-            "priority": r.flag(t.priority),
-            "channel": t.channel,
-            "status": str(t.status),
-            "kiosk": t.kiosk,
-            "counter": t.counter,
-            "issued_at": r.ts(t.issued_at),
-            "queued_at": r.ts(t.queued_at),
-            "called_at": r.ts(t.called_at),
-            "started_at": r.ts(t.started_at),
-            "finished_at": r.ts(t.finished_at),
-            "recalls": t.recalls,
-            "transfers": t.transfers,
-            "print_status": print_status,
-        },
-    )
+    r.run(_INSERT_TICKET, {**_ticket_params(r, t), "print_status": print_status})
     line = lines(conn)
     line.last_inserted = t.id
     if t.status is Status.WAITING:
         line.change(t.office, (t.service, r.day(t.day)), +1)
 
 
+_UPDATE_TICKET = (
+    "UPDATE ticket SET "
+    + ", ".join(f"{f} = :{f}" for f in TICKET_FIELDS if f != "id")
+    + " WHERE id = :id"
+)
+
+
 def update_ticket(conn: Connection, ticket: Ticket) -> None:
     r = raw(conn)
     before = r.one("SELECT status, service, day FROM ticket WHERE id = :id", {"id": ticket.id})
-    values = ticket_to_row(ticket)
-    del values["id"]
-    conn.execute(update(T).where(T.c.id == ticket.id).values(**values))
+    r.run(_UPDATE_TICKET, _ticket_params(r, ticket))
     if before is not None:
         line = lines(conn)
         if before[0] == "waiting":
