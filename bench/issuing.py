@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -144,9 +143,7 @@ class FloorServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=15)
+        c.stop_process(self.proc)
         shutil.rmtree(self.log.parent, ignore_errors=True)
 
 

@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import statistics
 import subprocess
 import time
@@ -308,13 +307,7 @@ class BaselineServer:
         return self.proc.pid
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        c.stop_process(self.proc)
 
 
 async def _baseline(base: BaselineServer) -> dict[str, Any]:

@@ -92,7 +92,6 @@ class Tx:
         self.conn, self.office, self.now, self.actor = conn, office, now, actor
         self.raw = raw(conn)
         self.version = version
-        self.start_version = version
         self.events: list[dict[str, Any]] = []
 
     def append(self, event: Event) -> int:

@@ -36,12 +36,6 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
-    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
-        yield emu
-
-
-@pytest.fixture
 def server(
     live_server: Callable[..., LiveServer],
     sqlite_url: str,
