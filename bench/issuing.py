@@ -92,7 +92,7 @@ async def _phase(server: Target, seconds: float, tickets: int) -> dict[str, Any]
     return {"latencies": latencies, "errors": errors, "wall_s": wall, "per_second": per_second}
 
 
-async def _run(server: Target) -> dict[str, Any]:
+async def _run(server: Target, name: str) -> dict[str, Any]:
     await _phase(server, 10.0, WARMUP_TICKETS)
     v0 = await asyncio.to_thread(server.version)
     me, srv = c.CpuMeter(), c.CpuMeter(server.pid)
@@ -100,7 +100,7 @@ async def _run(server: Target) -> dict[str, Any]:
     me.start()
     srv.start()
     cores.start()
-    spy = c.Profiler(server.pid, "issuing", DURATION_S - 1)
+    spy = c.Profiler(server.pid, name, DURATION_S - 1)
     spy.start()
     out = await _phase(server, DURATION_S, MAX_TICKETS)
     out["client_busy"], out["server_busy"] = me.busy(), srv.busy()
@@ -150,9 +150,9 @@ class FloorServer:
 def run() -> dict[str, Any]:
     c.header("1. issuing: POST /tickets over HTTP, SQLite, 16 kiosks")
     with c.pinned_client(), c.Server("issuing") as server:
-        out = c.run_loop(lambda: _run(server))
+        out = c.run_loop(lambda: _run(server, "issuing"))
     with c.pinned_client(), FloorServer() as floor_server:
-        floor = c.run_loop(lambda: _run(floor_server))
+        floor = c.run_loop(lambda: _run(floor_server, "issuing_floor"))
     lat = out["latencies"]
     ok = len(lat)
     rate = ok / out["wall_s"]
