@@ -31,9 +31,9 @@ class TicketRow(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         UniqueConstraint("office", "prefix", "day", "seq", name="uq_ticket_number"),
-        Index("ix_ticket_queue", "office", "service", "status"),
-        Index("ix_ticket_counter", "office", "counter", "status"),
-        # The day's lines (queries.line_summary) from the index alone; migration 0003.
+        # Every query on waiting or held tickets names the day: this one index serves
+        # them all, and the day's lines (queries.line_summary) from the index alone
+        # (migrations 0003 and 0004).
         Index("ix_ticket_line", "office", "day", "status", "service", "queued_at"),
     )
     id: str = Field(primary_key=True, max_length=32)

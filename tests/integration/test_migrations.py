@@ -39,3 +39,19 @@ def test_the_line_index_migration_goes_down_and_up(database_url: str) -> None:
         assert "ix_ticket_line" in names and "ix_ticket_day" not in names
     finally:
         engines.dispose()
+
+
+def test_the_unused_ticket_indexes_migration_goes_down_and_up(database_url: str) -> None:
+    engines = make_engines(database_url)
+    try:
+        migrate.upgrade(engines.writer)
+        config = migrate.alembic_config(engines.writer)
+        command.downgrade(config, "0003")
+        names = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
+        assert {"ix_ticket_queue", "ix_ticket_counter", "ix_ticket_line"} <= names
+        migrate.upgrade(engines.writer)
+        names = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
+        assert "ix_ticket_line" in names
+        assert not names & {"ix_ticket_queue", "ix_ticket_counter"}
+    finally:
+        engines.dispose()
