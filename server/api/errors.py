@@ -10,10 +10,11 @@ import psycopg
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from server.domain import errors as de
 from server.store.unit_of_work import StoreUnavailable
+
+from .responses import JSONResponse
 
 log = logging.getLogger(__name__)
 

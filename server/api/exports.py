@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.accounts import Role
 from server.bootstrap import System
@@ -19,6 +19,7 @@ from server.web.history import read_stays
 
 from .auth import require_staff
 from .errors import ApiError
+from .responses import JSONResponse
 
 DEFAULT_DAYS = 31
 MAX_DAYS = 366

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.accounts import Role
@@ -31,6 +31,7 @@ from server.web import render
 
 from .auth import Staff, Tokens, require_staff
 from .errors import ApiError
+from .responses import JSONResponse
 from .session import page_headers
 
 MAX_BODY_BYTES = 64 * 1024

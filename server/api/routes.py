@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from server import accounts, commands
@@ -27,6 +27,7 @@ from server.store import queries as q
 from . import exports
 from .auth import SignInThrottle, Tokens, bearer, require_staff, too_many_attempts
 from .errors import ApiError
+from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.requests import Request
@@ -63,13 +62,15 @@ async def parse(request: Request, model: type[M], *, optional: bool = False) -> 
     if not raw.strip() and optional:
         return model()
     try:
-        data: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ApiError(422, "invalid_json", f"本文が正しい JSON ではありません: {e}") from None
-    try:
-        return model.model_validate(data)
+        # pydantic parses and validates in one pass, without a dict in between.
+        return model.model_validate_json(raw)
     except ValidationError as e:
         first = e.errors()[0]
+        if first["type"] == "json_invalid":
+            reason = first.get("ctx", {}).get("error", first["msg"])
+            raise ApiError(
+                422, "invalid_json", f"本文が正しい JSON ではありません: {reason}"
+            ) from None
         field = ".".join(str(p) for p in first["loc"]) or "body"
         raise ApiError(
             422,

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +34,7 @@ from server.web import render
 
 from .auth import Staff
 from .errors import ApiError
+from .responses import JSONResponse
 
 SESSION_COOKIE = "madoguchi_session"
 SIGNIN_COOKIE = "madoguchi_signin"

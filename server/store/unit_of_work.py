@@ -13,7 +13,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
-import json
 import logging
 import queue
 import threading
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -111,7 +111,7 @@ class Tx:
                 "service": event.service,
                 "counter": event.counter,
                 "actor": self.actor,
-                "data": json.dumps(event.data, ensure_ascii=False),
+                "data": orjson.dumps(event.data).decode(),
             },
         )
         self.events.append(event_dict(self.version, at, event))
