@@ -22,7 +22,6 @@ from sqlalchemy import Connection
 # wrapping of them).
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 _PARAM = re.compile(r"(?<!:):([a-z_]+)")
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class Raw:
@@ -65,7 +64,11 @@ class Raw:
         if value is None:
             return None
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).strftime(_SQLITE_TS) if self.is_sqlite else value
+        if not self.is_sqlite:
+            return value
+        # SQLAlchemy's SQLite format (%04d-%02d-%02d %02d:%02d:%02d.%06d), a quarter of the
+        # time of strftime.
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
     def day(self, value: date) -> Any:
         return value.isoformat() if self.is_sqlite else value
