@@ -18,6 +18,7 @@ from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
+from server.api.fast_path import IssuingFastPath
 from server.bootstrap import System, build_system, signing_key, utc_now
 from server.forms.crypto import Cipher
 from server.forms.entries import Entries, data_key
@@ -84,7 +85,11 @@ def create_app(
         routes=route_list,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
-        middleware=[Middleware(DirectWrites), Middleware(session.SessionRefresh)],
+        middleware=[
+            Middleware(IssuingFastPath),
+            Middleware(DirectWrites),
+            Middleware(session.SessionRefresh),
+        ],
     )
     app.state.system = system
     key = signing_key(system)

@@ -327,3 +327,30 @@ def test_a_database_out_of_reach_gives_503_and_no_half_written_ticket(
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert [e["number"] for e in events if e["type"] == "ticket.issued"] == ["A-001", "A-002"]
     assert client.post(f"{OFFICE}/counters/1/open", headers=clerk).status_code == 200
+
+
+def test_the_issuing_address_answers_other_methods_with_405(client: TestClient) -> None:
+    """POST .../tickets is answered before the router (api/fast_path.py); anything else
+    on that address still goes through it."""
+    assert_error(client.get(f"{OFFICE}/tickets"), 405, "method_not_allowed")
+    assert_error(client.put(f"{OFFICE}/tickets", json={}), 405, "method_not_allowed")
+    assert_error(client.post("/api/v1/offices/nakano/tickets/x", json={}), 404, "not_found")
+
+
+def test_a_bug_while_issuing_is_a_500_and_the_next_ticket_is_issued(
+    client: TestClient, monkeypatch: Any
+) -> None:
+    from server.api import fast_path
+
+    real = fast_path.issue_ticket
+
+    async def broken(request: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(fast_path, "issue_ticket", broken)
+    before = state(client)
+    answer = issue(client)
+    assert answer.status_code == 500 and answer.text == "Internal Server Error"
+    assert state(client) == before
+    monkeypatch.setattr(fast_path, "issue_ticket", real)
+    assert issue(client).status_code == 201
