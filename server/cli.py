@@ -294,13 +294,17 @@ def _serve(args: argparse.Namespace) -> int:
     # the kiosks' answers for 50-100 ms every few seconds under load.
     gc.collect()
     gc.freeze()
+    log_level = os.environ.get("MADOGUCHI_LOG_LEVEL", "info")
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         ws="websockets-sansio",  # backpressure: a client that stops reading blocks only its own send
         ws_per_message_deflate=False,  # views are sent to many; deflating each costs CPU
-        log_level=os.environ.get("MADOGUCHI_LOG_LEVEL", "info"),
+        log_level=log_level,
+        # Above info the access log writes nothing, but uvicorn would still work out each
+        # request's client address and quoted path for it.
+        access_log=log_level.lower() in ("trace", "debug", "info"),
     )
     return 0
 
