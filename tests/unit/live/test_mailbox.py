@@ -165,3 +165,61 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
         assert sub.dropped and closed == [1013] and endpoint.cancelled()
     finally:
         subscriber.SEND_TIMEOUT_S = bound
+
+
+class _Direct:
+    """A DirectWriter stand-in: takes whole frames while `open`, as the real one does
+    while the connection's transport takes writes."""
+
+    def __init__(self, open: bool = True) -> None:
+        self.open = open
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> bool:
+        if self.open:
+            self.written.append(data)
+        return self.open
+
+
+def _direct(version: int, socket: _Socket, direct: _Direct) -> Subscriber:
+    sub = Subscriber(socket, Channel("public", "nakano"), None, direct)  # type: ignore[arg-type]
+    sub.queued_version = sub.sent_version = version
+    sub.ready = True
+    return sub
+
+
+@_in_loop
+async def test_a_caught_up_subscriber_gets_the_shared_bytes_past_asgi_version_after_version() -> (
+    None
+):
+    socket, direct = _Socket(), _Direct()
+    sub = _direct(5, socket, direct)
+    frames = [Outgoing(frame("public:nakano", v, f'{{"v":{v}}}', _events(v))) for v in (6, 7)]
+    assert sub.offer(5, 6, '{"v":6}', _events(6), frames[0])
+    assert sub.offer(6, 7, '{"v":7}', _events(7), frames[1])
+    assert direct.written == [frames[0].wire, frames[1].wire]
+    assert socket.sent == [] and sub.take() is None
+    assert sub.queued_version == sub.sent_version == 7
+
+
+@_in_loop
+async def test_a_socket_that_stops_taking_writes_falls_back_to_asgi_in_order() -> None:
+    socket, direct = _Socket(blocked=True), _Direct(open=False)
+    sub = _direct(5, socket, direct)
+    sub.offer(5, 6, '{"v":6}', _events(6), Outgoing("frame6"))  # waits in the ASGI send
+    sub.offer(6, 7, '{"v":7}', _events(7), Outgoing("frame7"))
+    socket.release()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert direct.written == []
+    assert socket.sent == ["frame6", "frame7"]
+
+
+@_in_loop
+async def test_a_printer_note_waiting_with_a_view_is_written_after_it() -> None:
+    socket, direct = _Socket(), _Direct()
+    sub = _direct(5, socket, direct)
+    sub.note = Outgoing('{"type":"printer"}')
+    shared = Outgoing(frame("public:nakano", 6, '{"v":6}', _events(6)))
+    sub.offer(5, 6, '{"v":6}', _events(6), shared)
+    assert direct.written == [shared.wire, Outgoing('{"type":"printer"}').wire]
