@@ -4,9 +4,11 @@ costs more than the rest of a command here)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, func, insert, select, update
 
 from server.domain.office import CounterState
@@ -34,7 +36,7 @@ def ensure_office(conn: Connection, office: str, counters: list[str]) -> None:
 
 
 def office_version(conn: Connection, office: str) -> int | None:
-    row = conn.execute(select(OFF.c.seq).where(OFF.c.id == office)).first()
+    row = raw(conn).one("SELECT seq FROM office WHERE id = :id", {"id": office})
     return None if row is None else int(row[0])
 
 
@@ -295,13 +297,12 @@ def line_summary(
 
 
 def done_today(conn: Connection, office: str, day: date) -> int:
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(T)
-            .where(T.c.office == office, T.c.day == day, T.c.status == str(Status.DONE))
-        ).scalar_one()
+    r = raw(conn)
+    row = r.one(
+        "SELECT count(*) FROM ticket WHERE office = :office AND day = :day AND status = :done",
+        {"office": office, "day": r.day(day), "done": str(Status.DONE)},
     )
+    return int(row[0]) if row else 0
 
 
 def event_from_row(row: Any) -> dict[str, Any]:
@@ -314,22 +315,47 @@ def event_from_row(row: Any) -> dict[str, Any]:
     return out
 
 
+# The live views read these on every change: plain SQL, as the commands' statements.
+_EVENT_COLUMNS = "seq, type, at, ticket, number, service, counter, data"
+
+
+def _event_of(values: Sequence[Any]) -> dict[str, Any]:
+    """event_from_row for a plain row of _EVENT_COLUMNS."""
+    seq, kind, at, ticket, number, service, counter, data = values
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    out: dict[str, Any] = {"seq": seq, "type": kind, "at": utc(at).isoformat()}  # type: ignore[union-attr]
+    for key, value in (("ticket", ticket), ("number", number), ("service", service)):
+        if value is not None:
+            out[key] = value
+    if counter is not None:
+        out["counter"] = counter
+    out.update(orjson.loads(data))
+    return out
+
+
+def _events(r: Raw, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cursor = r.execute(f"SELECT {_EVENT_COLUMNS} FROM event WHERE {sql}", params)
+    rows = cursor.fetchall()
+    cursor.close()
+    return [_event_of(row) for row in rows]
+
+
 def recent_events(
     conn: Connection, office: str, types: list[str], since_at: datetime, limit: int
 ) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(EV)
-        .where(EV.c.office == office, EV.c.type.in_(types), EV.c.at >= since_at)
-        .order_by(EV.c.seq.desc())
-        .limit(limit)
+    r = raw(conn)
+    kinds = {f"type{i}": kind for i, kind in enumerate(types)}
+    return _events(
+        r,
+        f"office = :office AND type IN ({', '.join(':' + k for k in kinds)}) AND at >= :since"
+        " ORDER BY seq DESC LIMIT :limit",
+        {"office": office, "since": r.ts(since_at), "limit": limit, **kinds},
     )
-    return [event_from_row(r) for r in rows]
 
 
 def events_between(conn: Connection, office: str, after: int, upto: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(EV)
-        .where(EV.c.office == office, EV.c.seq > after, EV.c.seq <= upto)
-        .order_by(EV.c.seq)
+    return _events(
+        raw(conn),
+        "office = :office AND seq > :after AND seq <= :upto ORDER BY seq",
+        {"office": office, "after": after, "upto": upto},
     )
-    return [event_from_row(r) for r in rows]

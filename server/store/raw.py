@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 # What the drivers raise when the database is busy or gone (plain SQL bypasses SQLAlchemy's
 # wrapping of them).
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
-_PARAM = re.compile(r"(?<!:):([a-z_]+)")
+_PARAM = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 
 
 class Raw:
