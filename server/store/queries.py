@@ -3,7 +3,6 @@ costs more than the rest of a command here)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -305,30 +304,31 @@ def done_today(conn: Connection, office: str, day: date) -> int:
     return int(row[0]) if row else 0
 
 
+# The live views read events on every change: plain SQL, as the commands' statements.
+_EVENT_KEYS = ("seq", "type", "at", "ticket", "number", "service", "counter", "data")
+_EVENT_COLUMNS = ", ".join(_EVENT_KEYS)
+
+
 def event_from_row(row: Any) -> dict[str, Any]:
+    """An event as the views and the estimator take it, from a row of the event table."""
     m = row._mapping
-    out: dict[str, Any] = {"seq": m["seq"], "type": m["type"], "at": utc(m["at"]).isoformat()}  # type: ignore[union-attr]
-    for key in ("ticket", "number", "service", "counter"):
-        if m[key] is not None:
-            out[key] = m[key]
-    out.update(json.loads(m["data"]))
-    return out
-
-
-# The live views read these on every change: plain SQL, as the commands' statements.
-_EVENT_COLUMNS = "seq, type, at, ticket, number, service, counter, data"
+    return _event_of([m[k] for k in _EVENT_KEYS])
 
 
 def _event_of(values: Sequence[Any]) -> dict[str, Any]:
-    """event_from_row for a plain row of _EVENT_COLUMNS."""
+    """The same from the values of _EVENT_COLUMNS, as SQLAlchemy or the driver gives them
+    (on SQLite the driver gives `at` as text)."""
     seq, kind, at, ticket, number, service, counter, data = values
     at = datetime.fromisoformat(at) if isinstance(at, str) else at
     out: dict[str, Any] = {"seq": seq, "type": kind, "at": utc(at).isoformat()}  # type: ignore[union-attr]
-    for key, value in (("ticket", ticket), ("number", number), ("service", service)):
+    for key, value in (
+        ("ticket", ticket),
+        ("number", number),
+        ("service", service),
+        ("counter", counter),
+    ):
         if value is not None:
             out[key] = value
-    if counter is not None:
-        out["counter"] = counter
     out.update(orjson.loads(data))
     return out
 
