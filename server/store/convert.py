@@ -8,10 +8,13 @@ from typing import Any
 from server.domain.ticket import Status, Ticket
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (they were written in UTC); PostgreSQL aware ones."""
+def utc(value: datetime | str | None) -> datetime | None:
+    """SQLite hands back naive datetimes (they were written in UTC), or ISO text when read
+    without SQLAlchemy; PostgreSQL aware ones."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -49,8 +52,7 @@ def ticket_from_values(values: dict[str, Any]) -> Ticket:
     """From a row's values as SQLAlchemy or the driver itself gives them: on SQLite the
     driver gives datetimes and dates as ISO text (naive UTC) and booleans as 0/1."""
     for k in _TIMES:
-        value = values[k]
-        values[k] = utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+        values[k] = utc(values[k])
     if isinstance(values["day"], str):
         values["day"] = date.fromisoformat(values["day"])
     values["status"] = Status(values["status"])

@@ -319,7 +319,6 @@ def _event_of(values: Sequence[Any]) -> dict[str, Any]:
     """The same from the values of _EVENT_COLUMNS, as SQLAlchemy or the driver gives them
     (on SQLite the driver gives `at` as text)."""
     seq, kind, at, ticket, number, service, counter, data = values
-    at = datetime.fromisoformat(at) if isinstance(at, str) else at
     out: dict[str, Any] = {"seq": seq, "type": kind, "at": utc(at).isoformat()}  # type: ignore[union-attr]
     for key, value in (
         ("ticket", ticket),

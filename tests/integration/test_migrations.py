@@ -26,32 +26,29 @@ def test_a_migrated_database_matches_the_models(database_url: str) -> None:
         engines.dispose()
 
 
-def test_the_line_index_migration_goes_down_and_up(database_url: str) -> None:
+def _ticket_indexes_down_and_up(database_url: str, down_to: str) -> tuple[set[str], set[str]]:
+    """The ticket table's index names after a downgrade to `down_to`, then after the
+    upgrade back to head."""
     engines = make_engines(database_url)
     try:
         migrate.upgrade(engines.writer)
-        config = migrate.alembic_config(engines.writer)
-        command.downgrade(config, "0002")
-        names = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
-        assert "ix_ticket_day" in names and "ix_ticket_line" not in names
+        command.downgrade(migrate.alembic_config(engines.writer), down_to)
+        down = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
         migrate.upgrade(engines.writer)
-        names = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
-        assert "ix_ticket_line" in names and "ix_ticket_day" not in names
+        up = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
+        return down, up
     finally:
         engines.dispose()
+
+
+def test_the_line_index_migration_goes_down_and_up(database_url: str) -> None:
+    names, again = _ticket_indexes_down_and_up(database_url, "0002")
+    assert "ix_ticket_day" in names and "ix_ticket_line" not in names
+    assert "ix_ticket_line" in again and "ix_ticket_day" not in again
 
 
 def test_the_unused_ticket_indexes_migration_goes_down_and_up(database_url: str) -> None:
-    engines = make_engines(database_url)
-    try:
-        migrate.upgrade(engines.writer)
-        config = migrate.alembic_config(engines.writer)
-        command.downgrade(config, "0003")
-        names = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
-        assert {"ix_ticket_queue", "ix_ticket_counter", "ix_ticket_line"} <= names
-        migrate.upgrade(engines.writer)
-        names = {i["name"] for i in inspect(engines.writer).get_indexes("ticket")}
-        assert "ix_ticket_line" in names
-        assert not names & {"ix_ticket_queue", "ix_ticket_counter"}
-    finally:
-        engines.dispose()
+    names, again = _ticket_indexes_down_and_up(database_url, "0003")
+    assert {"ix_ticket_queue", "ix_ticket_counter", "ix_ticket_line"} <= names
+    assert "ix_ticket_line" in again
+    assert not again & {"ix_ticket_queue", "ix_ticket_counter"}
