@@ -14,6 +14,9 @@ from . import protocol
 from .channels import STAFF_KINDS, Channel, parse_channel
 from .direct import SCOPE_KEY
 
+MAX_SINCE_DIGITS = 18  # a version fits in 64 bits
+UNSERVABLE_SINCE = -1  # below every day's first version: answered with a resync
+
 
 async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
     """A display channel is for the display itself (its device token, paired once) and for
@@ -30,28 +33,42 @@ async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
     return await asyncio.to_thread(device_of_token, engines, token) == channel.key
 
 
+def parse_since(raw: str | None) -> int | None:
+    """The version a reconnecting client saw. Anything but a plain non-negative integer of
+    sane length (a garbled or hostile query) counts as a version the server cannot serve:
+    the client gets the current view with `resync`, as after a restore."""
+    if raw is None or raw == "":
+        return None
+    if len(raw) <= MAX_SINCE_DIGITS and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return UNSERVABLE_SINCE
+
+
+async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept, then close with `code`: a browser sees a refused handshake only as 1006,
+    and the page must tell "sign in again" or "not paired" from "server down"."""
+    await websocket.accept()
+    await websocket.close(code, protocol.close_reason(reason))
+
+
 async def live(websocket: WebSocket) -> None:
     system = websocket.app.state.system
     hub = system.hub
     try:
         channel = parse_channel(websocket.path_params["channel"], system.office)
     except NotFound as e:
-        await websocket.close(protocol.CLOSE_NOT_FOUND, e.message[:100])
+        await refuse(websocket, protocol.CLOSE_NOT_FOUND, e.message)
         return
-    since_raw = websocket.query_params.get("since")
-    since = int(since_raw) if since_raw and since_raw.lstrip("-").isdigit() else None
+    since = parse_since(websocket.query_params.get("since"))
     if channel.kind in STAFF_KINDS:
         from server.api.auth import staff_of
 
         # A Bearer token as ?token=, or a signed-in browser's session cookie.
         if staff_of(websocket, websocket.app.state.tokens) is None:
-            await websocket.close(protocol.CLOSE_UNAUTHORIZED, "staff sign-in required")
+            await refuse(websocket, protocol.CLOSE_UNAUTHORIZED, "staff sign-in required")
             return
     if channel.kind == "display" and not await may_watch_display(websocket, channel):
-        # Accept first: a browser sees a refused handshake only as 1006, and the page must
-        # tell "not paired" from "server down".
-        await websocket.accept()
-        await websocket.close(protocol.CLOSE_POLICY, "display token required")
+        await refuse(websocket, protocol.CLOSE_POLICY, "display token required")
         return
     await websocket.accept()
     sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY))

@@ -8,6 +8,7 @@ view and one serialisation per channel and version, handed to each subscriber's 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 from collections.abc import Callable
@@ -22,11 +23,12 @@ from . import protocol
 from .channels import Channel, events_for
 from .direct import DirectWriter
 from .snapshot import Snapshot
-from .source import first_seq_of_day, read_snapshot
+from .source import MAX_REPLAY_EVENTS, first_seq_of_day, read_snapshot
 from .subscriber import Socket, Subscriber
 from .views import build_view
 
 log = logging.getLogger(__name__)
+MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
 
 
 class _ChannelState:
@@ -35,8 +37,8 @@ class _ChannelState:
         self.subscribers: set[Subscriber] = set()
         self.version = -1
         self.ticket_id: str | None = None
-        # Frames for subscribers that skipped versions, by the version they had: reset at
-        # every new version.
+        # Frames for subscribers that skipped versions, by the version they had sent: reset
+        # at every new version (subscriber.take).
         self.merged: dict[int, protocol.Outgoing] = {}
 
 
@@ -53,6 +55,7 @@ class Hub:
         self.voiced = voiced_languages()  # displays' call events name these languages' clips
         # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
         self._seen: dict[str, tuple[int, datetime]] = {}
+        self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -61,6 +64,9 @@ class Hub:
         self.known_version = version
         if not self._channels:
             return  # nobody watches: a subscriber reads a fresh snapshot when it comes
+        self._schedule()
+
+    def _schedule(self) -> None:
         self._dirty = True
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._rebuild_loop())
@@ -83,7 +89,11 @@ class Hub:
         direct: DirectWriter | None = None,
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
-        Returns None (after closing the socket) when the channel's subject is unknown."""
+        Returns None (after closing the socket) when the channel's subject is unknown.
+
+        The subscriber's first frame is its own snapshot's view at version S with the
+        events in (since, S]; from then on the rebuilds send it exactly the events after
+        the version it holds (see _rebuild), whatever the channel's other subscribers hold."""
         state = self._channels.get(channel.name)
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
@@ -91,15 +101,8 @@ class Hub:
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind == "ticket" else ()
-        now = self.clock()
-        while True:
-            snap = await asyncio.to_thread(
-                read_snapshot, self.engines, self.ctx, now, since, tokens
-            )
-            # A rebuild may have pushed a newer version to the channel while we read;
-            # offers to this subscriber are ignored until it is ready, so read again.
-            if snap.version >= state.version:
-                break
+        snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
+        # No await from here on: the subscriber becomes ready at exactly snap.version.
         view = build_view(channel, snap, self.printers)
         if view is None:
             self.unsubscribe(sub)
@@ -108,32 +111,29 @@ class Hub:
         if channel.kind == "ticket":
             ticket = snap.ticket_by_token(channel.key)
             state.ticket_id = ticket.id if ticket else None
-        resync = since is not None and not await self._can_replay(since, snap, now)
-        events = (
-            []
-            if since is None or resync
-            else self._events_for(channel, snap, snap.events, state.ticket_id)
-        )
-        # No await from here on: the subscriber becomes ready at exactly snap.version.
-        if state.version < snap.version:
-            state.version = snap.version
-        sub.queued_version = snap.version
-        sub.view_json = protocol.dumps(view)
-        sub.events, sub.resync = events, resync
-        sub.ready = True
-        sub.kick()
-        self.known_version = max(self.known_version, snap.version)
+        self._learn_langs(snap)
+        resync = since is not None and not replayable
+        events = [] if since is None or resync else self._events_for(channel, snap.events, state)
+        sub.start(snap.version, protocol.dumps(view), events, resync)
+        if snap.version < self.known_version:
+            # A rebuild pushed a newer version while the snapshot was read (offers to a
+            # subscriber that is not ready are ignored): catch this one up now.
+            self._schedule()
         return sub
 
-    async def _can_replay(self, since: int, snap: Snapshot, now: datetime) -> bool:
-        if since > snap.version:
-            return False  # newer than us: a restore, or another installation
+    def _read_first(self, since: int | None, tokens: tuple[str, ...]) -> tuple[Snapshot, bool]:
+        """A subscriber's first snapshot (in a worker thread), and whether the events after
+        its `since` can all be replayed."""
+        now = self.clock()
+        snap = read_snapshot(self.engines, self.ctx, now, since, tokens)
+        if since is None or since > snap.version:
+            return snap, False  # newer than us: a restore, or another installation
         if since == snap.version:
-            return True
-        first = await asyncio.to_thread(first_seq_of_day, self.engines, self.ctx, now)
+            return snap, True
+        first = first_seq_of_day(self.engines, self.ctx, now)
         if first is None or since < first - 1:
-            return False  # older than the day: the screen starts afresh
-        return snap.version - since <= len(snap.events)
+            return snap, False  # older than the day: the screen starts afresh
+        return snap, since >= snap.events_after
 
     def unsubscribe(self, sub: Subscriber) -> None:
         state = self._channels.get(sub.channel.name)
@@ -181,15 +181,20 @@ class Hub:
                 sub.kick()
 
     def _events_for(
-        self,
-        channel: Channel,
-        snap: Snapshot,
-        events: list[dict[str, Any]],
-        ticket_id: str | None,
+        self, channel: Channel, events: list[dict[str, Any]], state: _ChannelState
     ) -> list[dict[str, Any]]:
-        # A display announces a call in the visitor's language too; only the ticket knows it.
-        langs = {t.id: t.lang for t in snap.tickets} if channel.kind == "display" else None
-        return events_for(channel, self.ctx.office, events, ticket_id, langs, self.voiced)
+        return events_for(
+            channel, self.ctx.office, events, state.ticket_id, self._langs, self.voiced
+        )
+
+    def _learn_langs(self, snap: Snapshot) -> None:
+        """A display announces a call in the visitor's language too, and only the ticket
+        knows it: remember each ticket's language as the snapshots show it, so that a call
+        still reads right when its ticket was finished before the frame was built."""
+        if len(self._langs) > MAX_LANGS:
+            self._langs.clear()
+        for t in snap.tickets:
+            self._langs[t.id] = t.lang
 
     # -- rebuilding -------------------------------------------------------------------
     async def _rebuild_loop(self) -> None:
@@ -203,35 +208,58 @@ class Hub:
                 self._dirty = True
 
     async def _rebuild(self) -> None:
-        states = [s for s in self._channels.values() if s.subscribers]
-        if not states:
+        """Bring every ready subscriber to the newest version. Each gets the events after
+        the version it holds (its own, not its channel's: a subscriber that arrived with a
+        newer or older snapshot than its channel's last frame is served exactly), and
+        subscribers that hold the same version share one frame."""
+        held = [
+            sub.queued_version
+            for state in self._channels.values()
+            for sub in state.subscribers
+            if sub.ready
+        ]
+        if not held:
             return
-        base = min(s.version for s in states)
-        tokens = tuple(s.channel.key for s in states if s.channel.kind == "ticket")
+        tokens = tuple(s.channel.key for s in self._channels.values() if s.channel.kind == "ticket")
         snap = await asyncio.to_thread(
-            read_snapshot, self.engines, self.ctx, self.clock(), base, tokens
+            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens
         )
         self.rebuilds += 1
-        for state in states:
-            if snap.version <= state.version or not state.subscribers:
+        self._learn_langs(snap)
+        for state in list(self._channels.values()):
+            self._push(state, snap)
+
+    def _push(self, state: _ChannelState, snap: Snapshot) -> None:
+        behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]
+        if not behind:
+            return
+        view = build_view(state.channel, snap, self.printers)
+        if view is None:
+            return
+        view_json = protocol.dumps(view)
+        seqs = [e["seq"] for e in snap.events]
+        frames: dict[int, tuple[list[dict[str, Any]], protocol.Outgoing]] = {}
+        state.version, state.merged = snap.version, {}
+        for sub in behind:
+            held = sub.queued_version
+            if held < snap.events_after:
+                # It became ready with an older snapshot while this one was read: read
+                # again from its version (or, past the replay bound, let it resync).
+                if held < snap.version - MAX_REPLAY_EVENTS:
+                    self._drop(sub, "too far behind to replay")
+                else:
+                    self._dirty = True
                 continue
-            view = build_view(state.channel, snap, self.printers)
-            if view is None:
-                continue
-            new = [e for e in snap.events if e["seq"] > state.version]
-            events = self._events_for(state.channel, snap, new, state.ticket_id)
-            view_json = protocol.dumps(view)
-            shared = protocol.Outgoing(
-                protocol.frame(state.channel.name, snap.version, view_json, events)
-            )
-            prev, state.version = state.version, snap.version
-            state.merged = {}
-            for sub in list(state.subscribers):
-                if not sub.offer(prev, snap.version, view_json, events, shared):
-                    log.info(
-                        "dropping client on %s: %d events behind",
-                        state.channel.name,
-                        len(sub.events),
-                    )
-                    self.unsubscribe(sub)
-                    asyncio.get_running_loop().create_task(sub.drop())
+            found = frames.get(held)
+            if found is None:
+                new = snap.events[bisect.bisect_right(seqs, held) :]
+                events = self._events_for(state.channel, new, state)
+                text = protocol.frame(state.channel.name, snap.version, view_json, events)
+                found = frames[held] = (events, protocol.Outgoing(text))
+            if not sub.offer(snap.version, view_json, *found):
+                self._drop(sub, f"{len(sub.events)} events behind")
+
+    def _drop(self, sub: Subscriber, why: str) -> None:
+        log.info("dropping client on %s: %s", sub.channel.name, why)
+        self.unsubscribe(sub)
+        asyncio.get_running_loop().create_task(sub.drop())

@@ -13,6 +13,13 @@ CLOSE_TRY_AGAIN = 1013  # slow client dropped; it reconnects and resyncs
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
+
+
+def close_reason(text: str) -> str:
+    """`text` cut to what a close frame can carry, at a character boundary (a reason in
+    Japanese is three bytes a character)."""
+    return text.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
 
 
 def dumps(value: Any) -> str:

@@ -23,7 +23,8 @@ class Snapshot:
     recent_calls: list[dict[str, Any]]  # call events of today, newest first
     issuing: dict[str, str | None]  # service -> why issuing is closed, None when open
     done_today: int
-    events: list[dict[str, Any]]  # events after the version the caller asked from
+    events: list[dict[str, Any]]  # the events in (events_after, version], by seq
+    events_after: int
     extra_tickets: dict[str, Ticket] = dataclasses.field(default_factory=dict)  # by token
     # The wait estimator's past: the log's last hours, and when their called tickets were issued.
     recent_log: list[LogEvent] = dataclasses.field(default_factory=list)

@@ -46,7 +46,8 @@ def read_snapshot(
     after: int | None = None,
     tokens: tuple[str, ...] = (),
 ) -> Snapshot:
-    """`after`: also read the events after this version (None: no events)."""
+    """`after`: also read the events after this version (None: no events), at most the
+    last MAX_REPLAY_EVENTS of them (`Snapshot.events_after` says from where)."""
     office = ctx.office
     day = calendar.business_day(office, now)
     with engines.reader.connect() as conn, conn.begin():
@@ -64,11 +65,10 @@ def read_snapshot(
         else:
             recent_log = estimates.recent_events(conn, office.id, now)
             issued = estimates.issued_at(conn, recent_log)
-        events = []
+        events, events_after = [], version
         if after is not None and after < version:
-            events = q.events_between(
-                conn, office.id, max(after, version - MAX_REPLAY_EVENTS), version
-            )
+            events_after = max(after, version - MAX_REPLAY_EVENTS)
+            events = q.events_between(conn, office.id, events_after, version)
         return Snapshot(
             office=office,
             version=version,
@@ -79,6 +79,7 @@ def read_snapshot(
             issuing=issuing_state(ctx, conn, now),
             done_today=q.done_today(conn, office.id, day),
             events=events,
+            events_after=events_after,
             extra_tickets=extra,
             recent_log=recent_log,
             issued_at=issued,

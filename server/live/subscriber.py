@@ -82,20 +82,31 @@ class Subscriber:
         self.direct = direct  # writes frames past ASGI while the connection takes them
         self._pump: asyncio.Task[None] | None = None
 
+    def start(
+        self, version: int, view_json: str, events: list[dict[str, Any]], resync: bool
+    ) -> None:
+        """Queue the first frame (the subscriber's own snapshot) and become ready: from now
+        on the hub offers it every version after `version`."""
+        self.queued_version = version
+        self.view_json, self.events, self.resync = view_json, events, resync
+        self.frame = Outgoing(protocol.frame(self.channel.name, version, view_json, events, resync))
+        self.ready = True
+        self.kick()
+
     def offer(
         self,
-        prev: int,
         version: int,
         view_json: str,
         events: list[dict[str, Any]],
         shared: Outgoing,
     ) -> bool:
-        """Queue the channel's new view. False when the client is too far behind."""
+        """Queue the channel's view at `version`. `events` are exactly the channel's events
+        after the version this subscriber holds (`queued_version`), and `shared` is the
+        frame of that view with those events. False when the client is too far behind."""
         if not self.ready or version <= self.queued_version:
             return True
         if (
-            self.queued_version == prev
-            and self.view_json is None
+            self.view_json is None
             and self.note is None
             and self._pump is None
             and not self.dropped
@@ -103,15 +114,13 @@ class Subscriber:
             and self.direct.write(shared.wire)
         ):
             # The usual case, taken first because it is the whole fan-out's inner loop:
-            # nothing queued, and the socket takes the channel's shared frame now.
+            # nothing queued, and the socket takes the shared frame now.
             self.queued_version = self.sent_version = version
             return True
-        fresh = [e for e in events if e["seq"] > self.queued_version]
-        if self.view_json is None and self.queued_version == prev:
-            self.frame = shared
-        else:
-            self.frame = None  # skipped versions: its events are merged below
-        self.events = self.events + fresh if self.view_json is not None else fresh
+        if self.view_json is None:
+            self.frame, self.events = shared, events
+        else:  # a frame still waits: merge, keeping the events of both
+            self.frame, self.events = None, self.events + events
         self.view_json = view_json
         self.queued_version = version
         self.kick()
@@ -123,9 +132,13 @@ class Subscriber:
         out = self.frame
         if out is None:
             state = self.state
-            # Subscribers that skipped the same versions share one merged frame.
+            # Subscribers that sent the same version and skipped the same ones since share
+            # one merged frame (not a first frame: its events depend on the client's since).
             shareable = (
-                state is not None and not self.resync and state.version == self.queued_version
+                state is not None
+                and not self.resync
+                and self.sent_version >= 0
+                and state.version == self.queued_version
             )
             if shareable:
                 assert state is not None

@@ -159,3 +159,21 @@ def bearer(server: LiveServer) -> dict[str, str]:
         f"{server.url}/api/v1/auth/token", json={"username": CLERK[0], "password": CLERK[1]}
     )
     return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_a_counter_app_whose_session_ended_goes_to_sign_in_instead_of_reconnecting(
+    browser: Any, server: LiveServer
+) -> None:
+    page = new_page(browser, viewport={"width": 1366, "height": 768})
+    sign_in(page, server)
+    page.locator("#counter-select").select_option("1")
+    page.locator("#counter-state").wait_for()
+    # The session ends (its cookie is gone) and the connection drops: the server restarts.
+    page.context.clear_cookies()
+    server.stop()
+    page.locator("#offline").wait_for(state="visible")
+    server.start()
+    # Its reconnection is refused with 4401, and the app asks the clerk to sign in again.
+    page.wait_for_url(f"{server.url}/signin?next=/counter", timeout=20_000)
+    page.locator("#username").wait_for()
+    page.context.close()

@@ -377,8 +377,11 @@ def test_after_a_resync_the_next_push_carries_the_next_events(
 def test_an_unknown_channel_is_closed_with_4404(
     channel: str, client: TestClient, live: Live
 ) -> None:
-    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(live.url(channel)):
-        pass
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect(live.url(channel)) as ws,
+    ):
+        receive(ws)  # accepted first, then closed: a browser can read the code
     assert closed.value.code == 4404
 
 
@@ -397,7 +400,7 @@ def test_a_counter_channel_without_a_valid_clerk_token_is_closed_with_4401(
 ) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        client.websocket_connect(f"/ws/v1/counter:4{query}"),
+        client.websocket_connect(f"/ws/v1/counter:4{query}") as ws,
     ):
-        pass
+        receive(ws)
     assert closed.value.code == 4401

@@ -57,7 +57,7 @@ async def test_an_up_to_date_subscriber_is_sent_the_shared_frame_at_once() -> No
     socket = _Socket()
     sub = _ready(5, socket)
     shared = Outgoing(frame("public:nakano", 6, '{"v":6}', _events(6)))
-    assert sub.offer(5, 6, '{"v":6}', _events(6), shared)
+    assert sub.offer(6, '{"v":6}', _events(6), shared)
     assert socket.sent == [shared.text]  # no task, no wait: written in the offer itself
     assert sub.take() is None
 
@@ -66,9 +66,9 @@ async def test_an_up_to_date_subscriber_is_sent_the_shared_frame_at_once() -> No
 async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_events() -> None:
     socket = _Socket(blocked=True)
     sub = _ready(5, socket)
-    sub.offer(5, 6, '{"v":6}', _events(6), Outgoing("frame6"))  # taken; its send waits
-    sub.offer(6, 7, '{"v":7}', _events(7), Outgoing("frame7"))
-    sub.offer(7, 8, '{"v":8}', _events(8), Outgoing("frame8"))
+    sub.offer(6, '{"v":6}', _events(6), Outgoing("frame6"))  # taken; its send waits
+    sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
+    sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     socket.release()
     for _ in range(5):
         await asyncio.sleep(0)
@@ -80,18 +80,25 @@ async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_eve
 
 
 @_in_loop
-async def test_events_the_subscriber_already_has_are_not_sent_again() -> None:
-    socket = _Socket()
-    sub = _ready(7, socket)
-    assert sub.offer(5, 8, '{"v":8}', _events(6, 7, 8), Outgoing("shared-from-5"))
-    assert [e["seq"] for e in json.loads(socket.sent[0])["events"]] == [8]
+async def test_a_first_frame_still_waiting_keeps_its_replayed_events_when_merged() -> None:
+    socket = _Socket(blocked=True)
+    sub = Subscriber(socket, Channel("public", "nakano"))
+    sub.start(7, '{"v":7}', _events(5, 6, 7), resync=False)  # since=4; its send waits
+    sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
+    sub.offer(9, '{"v":9}', _events(9), Outgoing("frame9"))
+    socket.release()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    first, merged = (json.loads(text) for text in socket.sent)
+    assert [e["seq"] for e in first["events"]] == [5, 6, 7]
+    assert merged["version"] == 9 and [e["seq"] for e in merged["events"]] == [8, 9]
 
 
 @_in_loop
 async def test_an_older_or_equal_version_is_ignored() -> None:
     socket = _Socket()
     sub = _ready(9, socket)
-    assert sub.offer(7, 9, '{"v":9}', _events(8, 9), Outgoing("x"))
+    assert sub.offer(9, '{"v":9}', _events(8, 9), Outgoing("x"))
     assert socket.sent == []
 
 
@@ -99,7 +106,7 @@ async def test_an_older_or_equal_version_is_ignored() -> None:
 async def test_offers_before_the_first_view_are_ignored() -> None:
     socket = _Socket()
     sub = Subscriber(socket, Channel("public", "nakano"))
-    assert sub.offer(1, 2, '{"v":2}', _events(2), Outgoing("x"))
+    assert sub.offer(2, '{"v":2}', _events(2), Outgoing("x"))
     assert socket.sent == [] and sub.take() is None
 
 
@@ -108,7 +115,7 @@ async def test_a_subscriber_too_far_behind_is_reported_for_dropping() -> None:
     sub = _ready(0, _Socket(blocked=True))
     ok = True
     for v in range(1, MAX_PENDING_EVENTS + 3):
-        ok = sub.offer(v - 1, v, "{}", _events(v), Outgoing("x"))
+        ok = sub.offer(v, "{}", _events(v), Outgoing("x"))
     assert not ok
 
 
@@ -118,11 +125,11 @@ async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame
     sockets = [_Socket(blocked=True) for _ in range(2)]
     subs = [_ready(5, socket, state) for socket in sockets]
     for sub in subs:
-        sub.offer(5, 6, '{"v":6}', _events(6), Outgoing("frame6"))  # taken; its send waits
-        sub.offer(6, 7, '{"v":7}', _events(7), Outgoing("frame7"))
+        sub.offer(6, '{"v":6}', _events(6), Outgoing("frame6"))  # taken; its send waits
+        sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
     state.version = 8
     for sub in subs:
-        sub.offer(7, 8, '{"v":8}', _events(8), Outgoing("frame8"))
+        sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     for socket in sockets:
         socket.release()
     for _ in range(5):
@@ -136,7 +143,7 @@ async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame
 async def test_a_send_that_waits_completes_once_the_socket_takes_it() -> None:
     socket = _Socket(blocked=True)
     sub = _ready(0, socket)
-    sub.offer(0, 1, '{"v":1}', _events(1), Outgoing("frame1"))
+    sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
     assert socket.sent == [] and not sub.dropped
     socket.release()
     for _ in range(5):
@@ -160,7 +167,7 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
         sub = _ready(0, Stuck(blocked=True))
         endpoint = asyncio.create_task(asyncio.sleep(60))
         sub.owner = endpoint
-        sub.offer(0, 1, '{"v":1}', _events(1), Outgoing("frame1"))
+        sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
         await asyncio.sleep(1.3)
         assert sub.dropped and closed == [1013] and endpoint.cancelled()
     finally:
@@ -195,8 +202,8 @@ async def test_a_caught_up_subscriber_gets_the_shared_bytes_past_asgi_version_af
     socket, direct = _Socket(), _Direct()
     sub = _direct(5, socket, direct)
     frames = [Outgoing(frame("public:nakano", v, f'{{"v":{v}}}', _events(v))) for v in (6, 7)]
-    assert sub.offer(5, 6, '{"v":6}', _events(6), frames[0])
-    assert sub.offer(6, 7, '{"v":7}', _events(7), frames[1])
+    assert sub.offer(6, '{"v":6}', _events(6), frames[0])
+    assert sub.offer(7, '{"v":7}', _events(7), frames[1])
     assert direct.written == [frames[0].wire, frames[1].wire]
     assert socket.sent == [] and sub.take() is None
     assert sub.queued_version == sub.sent_version == 7
@@ -206,8 +213,8 @@ async def test_a_caught_up_subscriber_gets_the_shared_bytes_past_asgi_version_af
 async def test_a_socket_that_stops_taking_writes_falls_back_to_asgi_in_order() -> None:
     socket, direct = _Socket(blocked=True), _Direct(open=False)
     sub = _direct(5, socket, direct)
-    sub.offer(5, 6, '{"v":6}', _events(6), Outgoing("frame6"))  # waits in the ASGI send
-    sub.offer(6, 7, '{"v":7}', _events(7), Outgoing("frame7"))
+    sub.offer(6, '{"v":6}', _events(6), Outgoing("frame6"))  # waits in the ASGI send
+    sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
     socket.release()
     for _ in range(5):
         await asyncio.sleep(0)
@@ -221,5 +228,17 @@ async def test_a_printer_note_waiting_with_a_view_is_written_after_it() -> None:
     sub = _direct(5, socket, direct)
     sub.note = Outgoing('{"type":"printer"}')
     shared = Outgoing(frame("public:nakano", 6, '{"v":6}', _events(6)))
-    sub.offer(5, 6, '{"v":6}', _events(6), shared)
+    sub.offer(6, '{"v":6}', _events(6), shared)
     assert direct.written == [shared.wire, Outgoing('{"type":"printer"}').wire]
+
+
+@_in_loop
+async def test_first_frames_at_the_channels_version_carry_each_clients_own_replay() -> None:
+    state = _ChannelState(Channel("public", "nakano"))
+    state.version = 9
+    sockets = [_Socket(), _Socket()]
+    first, second = (Subscriber(s, Channel("public", "nakano"), state) for s in sockets)
+    first.start(9, '{"v":9}', _events(7, 8, 9), resync=False)  # reconnected with since=6
+    second.start(9, '{"v":9}', [], resync=False)  # a new screen: no replay
+    assert [e["seq"] for e in json.loads(sockets[0].sent[0])["events"]] == [7, 8, 9]
+    assert json.loads(sockets[1].sent[0])["events"] == []
