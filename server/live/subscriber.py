@@ -163,9 +163,9 @@ class Subscriber:
     def kick(self) -> None:
         """Send what is queued. While the socket takes frames at once (the usual case)
         they are written right here, as websockets.broadcast does, with no task per
-        subscriber: as bytes framed once for all (direct.py) where the server allows,
-        else through ASGI. Only a send that has to wait for a full socket gets a task,
-        bounded by SEND_TIMEOUT_S."""
+        subscriber: as bytes framed once for all (direct.py). Any other send (a full
+        socket, a server without direct writes, the test client) goes through ASGI in a
+        task of its own, bounded by SEND_TIMEOUT_S."""
         if self._pump is not None or self.dropped:
             return
         while True:
@@ -177,32 +177,21 @@ class Subscriber:
             for i, frame in enumerate(frames):
                 if self.direct is not None and self.direct.write(frame.wire):
                     continue
-                send = self.socket.send_text(frame.text)
-                try:
-                    waiting = send.send(None)
-                except StopIteration:
-                    continue  # written at once
-                except Exception:  # the connection is gone: its endpoint ends it
-                    self.dropped = True
-                    return
-                self._pump = asyncio.get_running_loop().create_task(
-                    self._finish(send, waiting, frames[i + 1 :])
-                )
+                self._pump = asyncio.get_running_loop().create_task(self._send(frames[i:]))
                 return
 
-    async def _finish(self, send: Any, waiting: Any, rest: list[Outgoing]) -> None:
-        """Finish a send that had to wait, then the frames after it, then anything new."""
+    async def _send(self, frames: list[Outgoing]) -> None:
+        """Send frames through ASGI, then anything queued meanwhile."""
         try:
             async with asyncio.timeout(SEND_TIMEOUT_S):
-                await _drive(send, waiting)
-                for frame in rest:
+                for frame in frames:
                     await self.socket.send_text(frame.text)
         except TimeoutError:
             log.info("dropping slow client on %s", self.channel.name)
             self._pump = None
             await self.drop()
             return
-        except Exception:
+        except Exception:  # the connection is gone: its endpoint ends it
             self.dropped = True
             return
         finally:
@@ -225,25 +214,3 @@ class Subscriber:
         self.dropped = True
         if self._pump is not None and self._pump is not asyncio.current_task():
             self._pump.cancel()
-
-
-async def _drive(coroutine: Any, waiting: Any) -> None:
-    """Run a coroutine that was started by hand (Subscriber.kick) to its end, inside the
-    current task: await what it waits for and hand it the outcome, as a task would."""
-    while True:
-        if waiting is not None:
-            # As a task does with what a coroutine yields; awaiting a future whose flag is
-            # still set fails ("await wasn't used with future").
-            waiting._asyncio_future_blocking = False
-        try:
-            outcome = await waiting if waiting is not None else await asyncio.sleep(0)
-        except BaseException as e:  # noqa: BLE001  (passed on to the coroutine)
-            try:
-                waiting = coroutine.throw(e)
-            except StopIteration:
-                return
-            continue
-        try:
-            waiting = coroutine.send(outcome)
-        except StopIteration:
-            return

@@ -48,17 +48,24 @@ def _ready(version: int, socket: _Socket, state: _ChannelState | None = None) ->
     return sub
 
 
+async def _settle() -> None:
+    """Let the subscribers' send tasks run (each send is a few steps of the loop)."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 def _events(*seqs: int) -> list[dict[str, object]]:
     return [{"seq": s, "type": "ticket.issued"} for s in seqs]
 
 
 @_in_loop
-async def test_an_up_to_date_subscriber_is_sent_the_shared_frame_at_once() -> None:
+async def test_an_up_to_date_subscriber_without_direct_writes_is_sent_the_shared_frame() -> None:
     socket = _Socket()
     sub = _ready(5, socket)
     shared = Outgoing(frame("public:nakano", 6, '{"v":6}', _events(6)))
     assert sub.offer(6, '{"v":6}', _events(6), shared)
-    assert socket.sent == [shared.text]  # no task, no wait: written in the offer itself
+    await _settle()
+    assert socket.sent == [shared.text]  # the very frame shared with the channel
     assert sub.take() is None
 
 
@@ -70,8 +77,7 @@ async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_eve
     sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
     sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     socket.release()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await _settle()
     assert socket.sent[0] == "frame6"
     merged = json.loads(socket.sent[1])
     assert merged["version"] == 8 and merged["view"] == {"v": 8}
@@ -87,8 +93,7 @@ async def test_a_first_frame_still_waiting_keeps_its_replayed_events_when_merged
     sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     sub.offer(9, '{"v":9}', _events(9), Outgoing("frame9"))
     socket.release()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await _settle()
     first, merged = (json.loads(text) for text in socket.sent)
     assert [e["seq"] for e in first["events"]] == [5, 6, 7]
     assert merged["version"] == 9 and [e["seq"] for e in merged["events"]] == [8, 9]
@@ -132,8 +137,7 @@ async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame
         sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     for socket in sockets:
         socket.release()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await _settle()
     first, second = (socket.sent[1] for socket in sockets)
     assert first is second
     assert [e["seq"] for e in json.loads(first)["events"]] == [7, 8]
@@ -146,8 +150,7 @@ async def test_a_send_that_waits_completes_once_the_socket_takes_it() -> None:
     sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
     assert socket.sent == [] and not sub.dropped
     socket.release()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await _settle()
     assert socket.sent == ["frame1"] and not sub.dropped
 
 
@@ -216,8 +219,7 @@ async def test_a_socket_that_stops_taking_writes_falls_back_to_asgi_in_order() -
     sub.offer(6, '{"v":6}', _events(6), Outgoing("frame6"))  # waits in the ASGI send
     sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
     socket.release()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await _settle()
     assert direct.written == []
     assert socket.sent == ["frame6", "frame7"]
 
@@ -240,5 +242,6 @@ async def test_first_frames_at_the_channels_version_carry_each_clients_own_repla
     first, second = (Subscriber(s, Channel("public", "nakano"), state) for s in sockets)
     first.start(9, '{"v":9}', _events(7, 8, 9), resync=False)  # reconnected with since=6
     second.start(9, '{"v":9}', [], resync=False)  # a new screen: no replay
+    await _settle()
     assert [e["seq"] for e in json.loads(sockets[0].sent[0])["events"]] == [7, 8, 9]
     assert json.loads(sockets[1].sent[0])["events"] == []
