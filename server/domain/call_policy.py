@@ -2,30 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from .office import Counter, ReturnRule
 from .ticket import Status, Ticket
 
 
-def queue_key(ticket: Ticket) -> tuple[bool, datetime, int]:
-    """Priority visitors (配慮が必要な方) first, then by place in time."""
-    return (not ticket.priority, ticket.queued_at, ticket.seq)
+@dataclasses.dataclass(frozen=True)
+class OrderBy:
+    """One step of the queue order: a Ticket attribute (and the ticket table's column of
+    the same name), and whether larger values come first."""
+
+    attribute: str
+    descending: bool = False
+
+
+# The queue order, the one definition: priority visitors (配慮が必要な方) first, then by
+# place in time (`queued_at`, which a return or transfer may set), then by number, then
+# by id (ids grow with time), so that the order is total: a ticket transferred in keeps
+# its own prefix's number, which may equal one of the line's. queue_key below and the
+# store's ORDER BY and "ahead of" SQL are derived from it.
+PRIORITY_FIRST = OrderBy("priority", descending=True)
+PLACE_IN_TIME = (OrderBy("queued_at"), OrderBy("seq"), OrderBy("id"))
+QUEUE_ORDER = (PRIORITY_FIRST, *PLACE_IN_TIME)
+
+
+def queue_key(ticket: Ticket) -> tuple[bool, datetime, int, str]:
+    """QUEUE_ORDER as a sort key (a flag that comes first when True sorts as `not`).
+    Spelled out because views sort every line with it; a unit test holds it to
+    QUEUE_ORDER."""
+    return (not ticket.priority, ticket.queued_at, ticket.seq, ticket.id)
+
+
+def call_order(counter: Counter) -> Callable[[Ticket], tuple[bool, int, datetime, int, str]]:
+    """The order a counter calls its services' tickets in: the queue order, with the
+    counter's preference between its services coming after priority and before place in
+    time. Priority tickets of any of the counter's services come before ordinary ones: a
+    pregnant visitor for the counter's second service is not made to wait behind the
+    first service's whole line."""
+    rank = {service: i for i, service in enumerate(counter.services)}
+
+    def key(ticket: Ticket) -> tuple[bool, int, datetime, int, str]:
+        place = queue_key(ticket)
+        return (place[0], rank[ticket.service], *place[1:])
+
+    return key
 
 
 def pick_next(counter: Counter, waiting: Iterable[Ticket]) -> Ticket | None:
-    """A counter's services in its order; within them priority first, then the oldest.
-
-    Priority tickets of any of the counter's services come before ordinary ones: a
-    pregnant visitor for the counter's second service is not made to wait behind the
-    first service's whole line.
-    """
-    rank = {service: i for i, service in enumerate(counter.services)}
-    candidates = [t for t in waiting if t.status is Status.WAITING and t.service in rank]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda t: (not t.priority, rank[t.service], t.queued_at, t.seq))
+    """The ticket `counter` calls next among `waiting`, in its call_order."""
+    candidates = [
+        t for t in waiting if t.status is Status.WAITING and t.service in counter.services
+    ]
+    return min(candidates, key=call_order(counter)) if candidates else None
 
 
 def line(service: str, tickets: Iterable[Ticket]) -> list[Ticket]:

@@ -177,7 +177,7 @@ def counter_view(snap: Snapshot, counter_id: str) -> dict[str, Any]:
     )
     upcoming = sorted(
         (t for s in counter.services for t in lines.get(s, [])),
-        key=lambda t: (not t.priority, counter.services.index(t.service), t.queued_at, t.seq),
+        key=call_policy.call_order(counter),
     )
     pickup = [s.id for s in office.services.values() if s.pickup_counter == counter.id]
     return {

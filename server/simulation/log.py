@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
+from server.domain import call_policy
 from server.domain.estimate import NO_SHOW_HOLD_MIN
 from server.domain.office import Counter
 from server.domain.queue_state import HOLD_WINDOW_MIN, LogEvent, build_state
@@ -230,13 +231,7 @@ def replay_day(visits: list[Visit], prior_min: Mapping[str, float]) -> list[Scor
             continue
         tickets = [t for r in rows[: row.index + 1] if (t := _as_ticket(r, now)) is not None]
         mine = next(t for t in tickets if t.id == v.ticket and t.service == v.service)
-        ahead = sum(
-            1
-            for t in tickets
-            if t.service == v.service
-            and t.status is Status.WAITING
-            and (t.queued_at, t.seq) < (mine.queued_at, mine.seq)
-        )
+        ahead = call_policy.position(mine, tickets) or 0
         window = events[
             bisect.bisect_left(
                 times, now - timedelta(minutes=HOLD_WINDOW_MIN)

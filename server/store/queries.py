@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, func, insert, select, update
 
+from server.domain.call_policy import QUEUE_ORDER
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Status, Ticket
 
@@ -155,6 +156,30 @@ def update_ticket(conn: Connection, ticket: Ticket) -> None:
             line.change(ticket.office, (ticket.service, r.day(ticket.day)), +1)
 
 
+def _in_queue_order(table: Any) -> list[Any]:
+    """The ORDER BY of call_policy.QUEUE_ORDER."""
+    return [
+        table.c[o.attribute].desc() if o.descending else table.c[o.attribute] for o in QUEUE_ORDER
+    ]
+
+
+def _before_in_queue() -> str:
+    """SQL true for a row that comes before the ticket whose columns are bound by name
+    (`:priority`, `:queued_at`, …): call_policy.QUEUE_ORDER compared step by step."""
+    steps, ties = [], []
+    for o in QUEUE_ORDER:
+        ahead = f"{o.attribute} {'>' if o.descending else '<'} :{o.attribute}"
+        steps.append(" AND ".join([*ties, ahead]))
+        ties.append(f"{o.attribute} = :{o.attribute}")
+    return "(" + " OR ".join(f"({step})" for step in steps) + ")"
+
+
+_AHEAD_OF = (
+    "SELECT count(*) FROM ticket WHERE office = :office AND service = :service"
+    f" AND status = 'waiting' AND day = :day AND id <> :id AND {_before_in_queue()}"
+)
+
+
 def line_heads(conn: Connection, office: str, services: tuple[str, ...], day: date) -> list[Ticket]:
     """The first ticket of each service's line today (priority first, then oldest): enough
     for call_policy.pick_next to choose among them. Yesterday's uncalled tickets are not in
@@ -165,7 +190,7 @@ def line_heads(conn: Connection, office: str, services: tuple[str, ...], day: da
             select(T)
             .where(T.c.office == office, T.c.service == service, T.c.status == "waiting")
             .where(T.c.day == day)
-            .order_by(T.c.priority.desc(), T.c.queued_at, T.c.seq)
+            .order_by(*_in_queue_order(T))
             .limit(1)
         ).first()
         if row is not None:
@@ -178,34 +203,20 @@ def waiting_line(conn: Connection, office: str, service: str, day: date) -> list
         select(T)
         .where(T.c.office == office, T.c.service == service, T.c.status == "waiting")
         .where(T.c.day == day)
-        .order_by(T.c.priority.desc(), T.c.queued_at, T.c.seq)
+        .order_by(*_in_queue_order(T))
     )
     return [ticket_from_row(r) for r in rows]
 
 
 def ahead_of(conn: Connection, ticket: Ticket) -> int:
-    """People ahead of a waiting ticket in its line (the order of call_policy.queue_key)."""
+    """People ahead of a waiting ticket in its line (call_policy.QUEUE_ORDER)."""
     r = raw(conn)
     line = lines(conn)
     if not ticket.priority and line.last_inserted == ticket.id:
         # A ticket just issued is the last of its line: everyone waiting is ahead.
         return line.count(conn, ticket.office, (ticket.service, r.day(ticket.day))) - 1
-    params = {
-        "office": ticket.office,
-        "service": ticket.service,
-        "id": ticket.id,
-        "queued_at": r.ts(ticket.queued_at),
-        "seq": ticket.seq,
-        "yes": r.flag(True),
-        "day": r.day(ticket.day),
-    }
-    before = "(queued_at < :queued_at OR (queued_at = :queued_at AND seq < :seq))"
-    ahead = f"priority = :yes AND {before}" if ticket.priority else f"(priority = :yes OR {before})"
-    row = r.one(
-        "SELECT count(*) FROM ticket WHERE office = :office AND service = :service"
-        f" AND status = 'waiting' AND day = :day AND id <> :id AND {ahead}",
-        params,
-    )
+    params = _ticket_params(r, ticket)  # every column, those of QUEUE_ORDER among them
+    row = r.one(_AHEAD_OF, params)
     return int(row[0]) if row else 0
 
 

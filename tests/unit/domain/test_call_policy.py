@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.call_policy import line, pick_next, position, queue_key, return_place
+from server.domain.call_policy import (
+    QUEUE_ORDER,
+    call_order,
+    line,
+    pick_next,
+    position,
+    queue_key,
+    return_place,
+)
 from server.domain.lifecycle import apply
 from server.domain.office import Counter, ReturnRule
 from server.domain.ticket import Action, Status, Ticket
@@ -349,3 +357,44 @@ def test_returned_ticket_lands_behind_exactly_n_ordinary_tickets(waiting, priori
     index = returned_index(ReturnRule.AFTER, after, ABSENT, [*ordinary, *urgent])
 
     assert index == priority + min(after, len(ordinary))
+
+
+# --- the queue order: one definition ----------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 5), st.integers(1, 4), st.integers(0, 999)),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_queue_key_sorts_as_the_declared_queue_order(
+    rows: list[tuple[bool, int, int, int]],
+) -> None:
+    """queue_key is QUEUE_ORDER spelled out for speed: both sort any line alike (ties in
+    time and number included, broken by id)."""
+    tickets = [
+        dataclasses.replace(make_ticket(seq, minute=minute), priority=priority, id=f"{ident:04d}")
+        for priority, minute, seq, ident in rows
+    ]
+
+    def declared(ticket: Ticket) -> tuple[object, ...]:
+        # A descending step is a flag here (asserted below): True sorts first as `not`.
+        return tuple(
+            (not getattr(ticket, o.attribute)) if o.descending else getattr(ticket, o.attribute)
+            for o in QUEUE_ORDER
+        )
+
+    assert [o.attribute for o in QUEUE_ORDER if o.descending] == ["priority"]
+    assert sorted(tickets, key=queue_key) == sorted(tickets, key=declared)
+
+
+def test_a_counters_call_order_puts_its_service_preference_between_priority_and_time() -> None:
+    counter = OFFICE.counters["4"]  # certificates, then moving
+    young_first = make_ticket(9, "certificates", minute=30)
+    old_second = make_ticket(1, "moving", minute=1)
+    urgent_second = make_ticket(5, "moving", minute=20, priority=True)
+    tickets = [old_second, young_first, urgent_second]
+    assert sorted(tickets, key=call_order(counter)) == [urgent_second, young_first, old_second]
+    assert pick_next(counter, tickets) == urgent_second

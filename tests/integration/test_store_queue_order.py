@@ -1,0 +1,77 @@
+"""The store's queue order is the domain's (call_policy.QUEUE_ORDER), on both databases:
+on random lines with ties in time and number, the SQL line, its heads and the people
+ahead of each ticket are what the domain computes from the same tickets."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from server.bootstrap import prepare_database
+from server.domain import call_policy
+from server.domain.ticket import Status, Ticket
+from server.office_file import load_office
+from server.store import queries as q
+from server.store.engine import make_engines
+from server.store.lines import lines
+
+OFFICE = load_office()
+DAY = date(2026, 11, 25)
+T0 = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+LINES = 40
+SERVICES = ("certificates", "moving")  # counter 4 serves both, in this order
+
+
+def random_line(rng: random.Random, round_: int) -> list[Ticket]:
+    tickets = []
+    # A ticket transferred in keeps its own prefix's number, so numbers tie across
+    # prefixes within a line (a number is unique within its prefix and day).
+    numbers = rng.sample([(p, s) for p in "ABCD" for s in range(1, 4)], rng.randint(1, 12))
+    for n, (prefix, seq) in enumerate(numbers):
+        service = rng.choice(SERVICES)
+        minute = rng.randint(0, 2)  # few distinct times: many ties
+        tickets.append(
+            Ticket(
+                id=f"r{round_:02d}-{rng.randrange(10**6):06d}-{n:02d}",
+                office=OFFICE.id,
+                service=service,
+                prefix=prefix,
+                seq=seq,
+                day=DAY,
+                token=f"token-{round_}-{n}",
+                lang="ja",
+                priority=rng.random() < 0.3,
+                channel="kiosk",
+                status=Status.WAITING if rng.random() < 0.85 else Status.CALLED,
+                issued_at=T0 + timedelta(minutes=minute),
+                queued_at=T0 + timedelta(minutes=minute),
+            )
+        )
+    return tickets
+
+
+def test_sql_and_domain_agree_on_the_queue_order_of_random_lines(database_url: str) -> None:
+    engines = make_engines(database_url)
+    prepare_database(engines, OFFICE)
+    rng = random.Random(20261207)
+    counter = OFFICE.counters["4"]
+    try:
+        for round_ in range(LINES):
+            tickets = random_line(rng, round_)
+            with engines.writer.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM ticket")
+                for t in tickets:
+                    q.insert_ticket(conn, t)
+                lines(conn).last_inserted = None  # no shortcut: count in SQL
+                for service in SERVICES:
+                    sql = [t.id for t in q.waiting_line(conn, OFFICE.id, service, DAY)]
+                    assert sql == [t.id for t in call_policy.line(service, tickets)], round_
+                heads = q.line_heads(conn, OFFICE.id, counter.services, DAY)
+                expected = call_policy.pick_next(counter, tickets)
+                chosen = call_policy.pick_next(counter, heads)
+                assert (chosen.id if chosen else None) == (expected.id if expected else None)
+                for t in tickets:
+                    if t.status is Status.WAITING:
+                        assert q.ahead_of(conn, t) == call_policy.position(t, tickets), round_
+    finally:
+        engines.dispose()
