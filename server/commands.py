@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server import estimates
-from server.domain import calendar, call_policy, lifecycle
+from server.domain import calendar, call_policy, issuing, lifecycle
 from server.domain.errors import CounterBusy, CounterNotOpen, InvalidTransition, NotFound
 from server.domain.estimate import Estimate
 from server.domain.events import Event, EventType
@@ -97,7 +97,7 @@ class IssueTicket:
         day = calendar.business_day(office, tx.now)
         seq = q.next_number(tx.conn, office.id, service.id, day)
         # A refusal (hours, cut-off, cap) rolls the command back, the number with it.
-        calendar.check_issuing(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
+        issuing.check(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
         ticket = Ticket(
             id=self.ticket_id,
             office=office.id,

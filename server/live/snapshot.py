@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from server.domain.estimate import Estimator
+from server.domain.issuing import Refusal
 from server.domain.office import CounterState, Office
 from server.domain.queue_state import LogEvent, QueueState, build_state
 from server.domain.ticket import Ticket
@@ -21,7 +22,7 @@ class Snapshot:
     tickets: list[Ticket]  # today's active tickets
     counters: dict[str, CounterState]
     recent_calls: list[dict[str, Any]]  # call events of today, newest first
-    issuing: dict[str, str | None]  # service -> why issuing is closed, None when open
+    issuing: dict[str, Refusal | None]  # service -> why issuing is refused, None when open
     done_today: int
     events: list[dict[str, Any]]  # the events in (events_after, version], by seq
     events_after: int

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from server import estimates
 from server.commands import Context
-from server.domain import calendar
+from server.domain import calendar, issuing
+from server.domain.issuing import Refusal
 from server.store import queries as q
 from server.store.engine import Engines
 
@@ -17,21 +18,21 @@ CALL_TYPES = ["ticket.called", "ticket.recalled", "ticket.ready"]
 MAX_REPLAY_EVENTS = 5000
 
 
-def issuing_state(ctx: Context, conn: object, now: datetime) -> dict[str, str | None]:
+def issuing_state(ctx: Context, conn: object, now: datetime) -> dict[str, Refusal | None]:
+    """Per service, why issuing is refused now (None: open), by the issuing rule itself."""
     office = ctx.office
     day = calendar.business_day(office, now)
-    out: dict[str, str | None] = {}
-    for service in office.services.values():
-        reason = (
-            None
-            if ctx.always_open
-            else calendar.closed_reason(office, service, now, ctx.is_holiday)
+    return {
+        service.id: issuing.refusal(
+            office,
+            service,
+            now,
+            0 if service.daily_cap is None else q.issued_count(conn, office.id, service.id, day),  # type: ignore[arg-type]
+            ctx.is_holiday,
+            ctx.always_open,
         )
-        capped = service.daily_cap is not None and reason is None
-        if capped and q.issued_count(conn, office.id, service.id, day) >= service.daily_cap:  # type: ignore[arg-type,operator]
-            reason = "daily_cap_reached"
-        out[service.id] = reason
-    return out
+        for service in office.services.values()
+    }
 
 
 def day_start_utc(ctx: Context, now: datetime) -> datetime:

@@ -21,7 +21,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.domain import calendar, call_policy, lifecycle
+from server.domain import call_policy, issuing, lifecycle
+from server.domain.errors import DomainError
 from server.domain.estimate import Estimate, estimate
 from server.domain.events import Event, EventType
 from server.domain.office import CounterState, Office
@@ -174,8 +175,8 @@ class Simulation:
         service = self.office.services[service_id]
         issued = self.numbers.get(service_id, 0)
         try:
-            calendar.check_issuing(self.office, service, now, issued, lambda _: False)
-        except Exception:  # after the cut-off: the visitor is turned away
+            issuing.check(self.office, service, now, issued, lambda _: False)
+        except DomainError:  # after the cut-off: the visitor is turned away
             return
         self.numbers[service_id] = issued + 1
         ticket = Ticket(

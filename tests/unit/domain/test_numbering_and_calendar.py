@@ -10,14 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.calendar import (
-    business_day,
-    check_issuing,
-    closed_reason,
-    is_business_day,
-    next_business_day,
-)
+from server.domain.calendar import business_day, is_business_day, next_business_day
 from server.domain.errors import DailyCapReached, DomainError, IssuingClosed
+from server.domain.issuing import Refusal, check, refusal
 from server.domain.ticket import format_number
 from server.office_file import load_office
 
@@ -142,8 +137,8 @@ def test_next_business_day_skips_the_year_end_closure():
 def test_issuing_within_hours_on_a_business_day_is_allowed():
     now = tokyo(2026, 11, 25, 10)
 
-    assert closed_reason(OFFICE, MOVING, now, is_holiday) is None
-    check_issuing(OFFICE, MOVING, now, 0, is_holiday)  # does not raise
+    assert refusal(OFFICE, MOVING, now, 0, is_holiday) is None
+    check(OFFICE, MOVING, now, 0, is_holiday)  # does not raise
 
 
 @pytest.mark.parametrize(
@@ -159,9 +154,9 @@ def test_issuing_within_hours_on_a_business_day_is_allowed():
     ],
 )
 def test_issuing_outside_hours_is_refused_with_issuing_closed(now, reason):
-    assert closed_reason(OFFICE, MOVING, now, is_holiday) == reason
+    assert refusal(OFFICE, MOVING, now, 0, is_holiday) == reason
     with pytest.raises(IssuingClosed) as caught:
-        check_issuing(OFFICE, MOVING, now, 0, is_holiday)
+        check(OFFICE, MOVING, now, 0, is_holiday)
 
     error = caught.value
     assert isinstance(error, DomainError)
@@ -173,15 +168,15 @@ def test_issuing_outside_hours_is_refused_with_issuing_closed(now, reason):
 
 def test_issue_after_cutoff_is_refused_with_issuing_closed():
     with pytest.raises(IssuingClosed):
-        check_issuing(OFFICE, MOVING, tokyo(2026, 11, 25, 16, 45), 0, is_holiday)
+        check(OFFICE, MOVING, tokyo(2026, 11, 25, 16, 45), 0, is_holiday)
 
 
 def test_a_service_with_its_own_hours_uses_them():
     early = dataclasses.replace(MOVING, opens=time(9, 0), cutoff=time(12, 0))
 
-    assert closed_reason(OFFICE, early, tokyo(2026, 11, 25, 8, 45), is_holiday) == "not_yet_open"
-    assert closed_reason(OFFICE, early, tokyo(2026, 11, 25, 11, 59), is_holiday) is None
-    assert closed_reason(OFFICE, early, tokyo(2026, 11, 25, 12, 30), is_holiday) == "after_cutoff"
+    assert refusal(OFFICE, early, tokyo(2026, 11, 25, 8, 45), 0, is_holiday) == "not_yet_open"
+    assert refusal(OFFICE, early, tokyo(2026, 11, 25, 11, 59), 0, is_holiday) is None
+    assert refusal(OFFICE, early, tokyo(2026, 11, 25, 12, 30), 0, is_holiday) == "after_cutoff"
 
 
 @pytest.mark.parametrize(
@@ -189,31 +184,42 @@ def test_a_service_with_its_own_hours_uses_them():
     [tokyo(2026, 11, 25, 7, 0), tokyo(2026, 11, 25, 19, 0), tokyo(2026, 11, 28, 10)],
 )
 def test_always_open_bypasses_the_hours(now):
-    check_issuing(OFFICE, MOVING, now, 0, is_holiday, always_open=True)  # does not raise
+    check(OFFICE, MOVING, now, 0, is_holiday, always_open=True)  # does not raise
 
 
 def test_daily_cap_refuses_the_ticket_beyond_the_cap():
     capped = dataclasses.replace(MOVING, daily_cap=30)
     now = tokyo(2026, 11, 25, 10)
-    check_issuing(OFFICE, capped, now, 29, is_holiday)  # the 30th ticket is fine
+    check(OFFICE, capped, now, 29, is_holiday)  # the 30th ticket is fine
 
     with pytest.raises(DailyCapReached) as caught:
-        check_issuing(OFFICE, capped, now, 30, is_holiday)
+        check(OFFICE, capped, now, 30, is_holiday)
 
     assert caught.value.code == "daily_cap_reached"
     assert caught.value.details["cap"] == 30
     assert "30" in caught.value.message
 
 
+def test_the_daily_cap_is_a_refusal_the_screens_share():
+    capped = dataclasses.replace(MOVING, daily_cap=5)
+    now = tokyo(2026, 11, 25, 10)
+
+    assert refusal(OFFICE, capped, now, 4, is_holiday) is None
+    assert refusal(OFFICE, capped, now, 5, is_holiday) is Refusal.DAILY_CAP_REACHED
+    # Hours come first: after the cut-off a full service says it is closed.
+    late = tokyo(2026, 11, 25, 16, 45)
+    assert refusal(OFFICE, capped, late, 5, is_holiday) is Refusal.AFTER_CUTOFF
+
+
 def test_always_open_does_not_bypass_the_daily_cap():
     capped = dataclasses.replace(MOVING, daily_cap=5)
 
     with pytest.raises(DailyCapReached):
-        check_issuing(OFFICE, capped, tokyo(2026, 11, 28, 20), 5, is_holiday, always_open=True)
+        check(OFFICE, capped, tokyo(2026, 11, 28, 20), 5, is_holiday, always_open=True)
 
 
 def test_no_cap_means_no_limit():
-    check_issuing(OFFICE, MOVING, tokyo(2026, 11, 25, 10), 10_000, is_holiday)
+    check(OFFICE, MOVING, tokyo(2026, 11, 25, 10), 10_000, is_holiday)
 
 
 # --- properties -------------------------------------------------------------------------
