@@ -30,13 +30,13 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.live.protocol import CLOSE_POLICY, CLOSE_REPLACED
+
 log = logging.getLogger(__name__)
 
 AGENT_URI = "agent:"
 JOB_TTL_S = 120.0  # a job older than this is not sent again after a reconnect
 MAX_SENDS = 2  # the first send, and once more after a reconnect
-CLOSE_POLICY = 1008
-CLOSE_REPLACED = 4409
 
 Outcome = tuple[str, str | None]  # ("printed" | "failed", reason)
 

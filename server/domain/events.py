@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from datetime import datetime
 from typing import Any
 
 
@@ -27,6 +28,8 @@ class EventType(enum.StrEnum):
 
 # Events that call a number to a counter: shown and announced on the floor displays.
 CALL_EVENTS = frozenset({EventType.CALLED, EventType.RECALLED, EventType.READY})
+# The same as the event table and the wire name them, in a fixed order (for SQL).
+CALL_EVENT_TYPES = tuple(sorted(str(t) for t in CALL_EVENTS))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -39,3 +42,20 @@ class Event:
     service: str | None = None
     counter: str | None = None
     data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+# The ticket and counter fields of an event, in their order on the wire.
+WIRE_FIELDS = ("ticket", "number", "service", "counter")
+
+
+def wire_form(seq: int, at: datetime, event: Event) -> dict[str, Any]:
+    """An event as the API, the live channels, the estimator and open data see it:
+    `seq`, `type`, `at` (ISO 8601), the WIRE_FIELDS that are set, then its data. The
+    channels strip what their audience may not see (live/channels.py)."""
+    out: dict[str, Any] = {"seq": seq, "type": str(event.type), "at": at.isoformat()}
+    for key in WIRE_FIELDS:
+        value = getattr(event, key)
+        if value is not None:
+            out[key] = value
+    out.update(event.data)
+    return out

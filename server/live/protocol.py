@@ -8,11 +8,12 @@ import orjson
 
 from .direct import wire
 
-CLOSE_POLICY = 1008  # a display without its device token: the page shows how to pair it
+# Websocket close codes, for every endpoint (live channels and the kiosk agent's link).
+CLOSE_POLICY = 1008  # a device without its token: the page shows how to pair it
 CLOSE_TRY_AGAIN = 1013  # slow client dropped; it reconnects and resyncs
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
+CLOSE_UNAUTHORIZED = 4401  # staff sign-in required: the counter app goes to sign-in
+CLOSE_NOT_FOUND = 4404  # unknown channel or ticket
+CLOSE_REPLACED = 4409  # another agent connected for the same kiosk
 MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
 
 

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 from server import estimates
 from server.commands import Context
 from server.domain import calendar, issuing
+from server.domain.events import CALL_EVENT_TYPES
 from server.domain.issuing import Refusal
 from server.store import queries as q
 from server.store.engine import Engines
 
 from .snapshot import Snapshot
 
-CALL_TYPES = ["ticket.called", "ticket.recalled", "ticket.ready"]
 MAX_REPLAY_EVENTS = 5000
 
 
@@ -76,7 +76,9 @@ def read_snapshot(
             now=now,
             tickets=tickets,
             counters=q.counter_states(conn, office.id),
-            recent_calls=q.recent_events(conn, office.id, CALL_TYPES, day_start_utc(ctx, now), 20),
+            recent_calls=q.recent_events(
+                conn, office.id, list(CALL_EVENT_TYPES), day_start_utc(ctx, now), 20
+            ),
             issuing=issuing_state(ctx, conn, now),
             done_today=q.done_today(conn, office.id, day),
             events=events,

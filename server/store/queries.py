@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import Connection, func, insert, select, update
 
 from server.domain.call_policy import QUEUE_ORDER
+from server.domain.events import Event, EventType, wire_form
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Status, Ticket
 
@@ -330,17 +331,8 @@ def _event_of(values: Sequence[Any]) -> dict[str, Any]:
     """The same from the values of _EVENT_COLUMNS, as SQLAlchemy or the driver gives them
     (on SQLite the driver gives `at` as text)."""
     seq, kind, at, ticket, number, service, counter, data = values
-    out: dict[str, Any] = {"seq": seq, "type": kind, "at": utc(at).isoformat()}  # type: ignore[union-attr]
-    for key, value in (
-        ("ticket", ticket),
-        ("number", number),
-        ("service", service),
-        ("counter", counter),
-    ):
-        if value is not None:
-            out[key] = value
-    out.update(orjson.loads(data))
-    return out
+    event = Event(EventType(kind), ticket, number, service, counter, orjson.loads(data))
+    return wire_form(seq, utc(at), event)  # type: ignore[arg-type]
 
 
 def _events(r: Raw, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from server.domain.errors import DomainError, NotFound
-from server.domain.events import Event
+from server.domain.events import Event, wire_form
 
 from .engine import Engines
 from .lines import lines
@@ -48,16 +48,6 @@ class Committed(Generic[R]):
     result: R
     version: int
     events: list[dict[str, Any]]
-
-
-def event_dict(seq: int, at: datetime, event: Event) -> dict[str, Any]:
-    out: dict[str, Any] = {"seq": seq, "type": str(event.type), "at": at.isoformat()}
-    for key in ("ticket", "number", "service", "counter"):
-        value = getattr(event, key)
-        if value is not None:
-            out[key] = value
-    out.update(event.data)
-    return out
 
 
 def lock_office(conn: Connection, office: str) -> int:
@@ -114,7 +104,7 @@ class Tx:
                 "data": orjson.dumps(event.data).decode(),
             },
         )
-        self.events.append(event_dict(self.version, at, event))
+        self.events.append(wire_form(self.version, at, event))
         return self.version
 
     def flush(self) -> None:

@@ -25,6 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from server.domain.events import CALL_EVENT_TYPES
 from tests.conftest import CLERK, LiveServer, add_clerk
 
 OFFICE = "/api/v1/offices/nakano"
@@ -32,7 +33,6 @@ CHANNELS = ("display:display-2f", "public:nakano")
 CLIENTS_PER_CHANNEL = 6
 TICKETS = 150
 COUNTERS = ("1", "2", "3")
-CALL_TYPES = ("ticket.called", "ticket.recalled", "ticket.ready")
 # How long a churning client stays connected before it closes and comes back (seconds).
 STAY_S = (0.0, 0.25)
 
@@ -204,12 +204,12 @@ def check_delivery(clients: list[Received], table: list[dict[str, Any]], final: 
         calls = [
             (e["seq"], e["type"], e["number"], e["counter"])
             for e in seen.events
-            if e["type"] in CALL_TYPES
+            if e["type"] in CALL_EVENT_TYPES
         ]
         assert calls == [
             (r["seq"], r["type"], r["number"], r["counter"])
             for r in table
-            if r["type"] in CALL_TYPES and seen.first_version < r["seq"] <= final
+            if r["type"] in CALL_EVENT_TYPES and seen.first_version < r["seq"] <= final
         ]
 
 

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from server.live.protocol import CLOSE_TRY_AGAIN
 from tests.conftest import CLERK, LiveServer, add_clerk
 
 OFFICE = "/api/v1/offices/nakano"
@@ -28,7 +29,6 @@ ABSENT = 120
 STALL_WAIT_S = 6.5
 COMMANDS = 300
 READERS = 5
-CLOSE_TRY_AGAIN = 1013
 
 
 class StalledSocket:
