@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test run test lint typecheck bench clean
+.PHONY: install install-test system-packages run test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-test: install-test lint typecheck
+# chromium, the fonts and PostgreSQL: installed and started when run as root, else the
+# command that does it is printed and make stops.
+system-packages:
+	bash .ci/system-packages
+
+test: system-packages install-test lint typecheck
 	$(BIN)/python -m pytest
 
 bench: install-test
