@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import DateTime
+
 from server.domain.ticket import Status, Ticket
+
+from .tables import TicketRow
 
 
 def utc(value: datetime | str | None) -> datetime | None:
@@ -18,29 +22,19 @@ def utc(value: datetime | str | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-TICKET_FIELDS = [
-    "id",
-    "office",
-    "service",
-    "prefix",
-    "seq",
-    "day",
-    "token",
-    "lang",
-    "priority",
-    "channel",
-    "status",
-    "kiosk",
-    "counter",
-    "issued_at",
-    "queued_at",
-    "called_at",
-    "started_at",
-    "finished_at",
-    "recalls",
-    "transfers",
-]
-_TIMES = {"issued_at", "queued_at", "called_at", "started_at", "finished_at"}
+# A ticket's columns are the table's, less its print state (the print service's, not the
+# domain's): the one list that the store's SQL and the conversions below are made from.
+TICKET_PRINT_COLUMNS = ("print_status", "print_error")
+TICKET_FIELDS = tuple(
+    c.name
+    for c in TicketRow.__table__.columns  # type: ignore[attr-defined]
+    if c.name not in TICKET_PRINT_COLUMNS
+)
+TICKET_TIMES = frozenset(
+    c.name
+    for c in TicketRow.__table__.columns  # type: ignore[attr-defined]
+    if isinstance(c.type, DateTime)
+)
 
 
 def ticket_from_row(row: Any) -> Ticket:
@@ -51,7 +45,7 @@ def ticket_from_row(row: Any) -> Ticket:
 def ticket_from_values(values: dict[str, Any]) -> Ticket:
     """From a row's values as SQLAlchemy or the driver itself gives them: on SQLite the
     driver gives datetimes and dates as ISO text (naive UTC) and booleans as 0/1."""
-    for k in _TIMES:
+    for k in TICKET_TIMES:
         values[k] = utc(values[k])
     if isinstance(values["day"], str):
         values["day"] = date.fromisoformat(values["day"])

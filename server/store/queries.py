@@ -3,7 +3,7 @@ costs more than the rest of a command here)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +15,14 @@ from server.domain.events import Event, EventType, wire_form
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Status, Ticket
 
-from .convert import TICKET_FIELDS, ticket_from_row, ticket_from_values, utc
+from .convert import (
+    TICKET_FIELDS,
+    TICKET_PRINT_COLUMNS,
+    TICKET_TIMES,
+    ticket_from_row,
+    ticket_from_values,
+    utc,
+)
 from .lines import lines
 from .raw import Raw, raw
 from .tables import CounterRow, EventRow, NumberCounterRow, OfficeRow, TicketRow
@@ -94,44 +101,33 @@ def set_print(conn: Connection, ticket_id: str, status: str, error: str | None) 
 
 
 _INSERT_TICKET = (
-    "INSERT INTO ticket (id, office, service, prefix, seq, day, token, lang, priority, channel,"
-    " status, kiosk, counter, issued_at, queued_at, called_at, started_at, finished_at, recalls,"
-    " transfers, print_status, print_error) VALUES (:id, :office, :service, :prefix, :seq, :day,"
-    " :token, :lang, :priority, :channel, :status, :kiosk, :counter, :issued_at, :queued_at,"
-    " :called_at, :started_at, :finished_at, :recalls, :transfers, :print_status, NULL)"
+    f"INSERT INTO ticket ({', '.join((*TICKET_FIELDS, *TICKET_PRINT_COLUMNS))})"
+    f" VALUES ({', '.join(f':{c}' for c in (*TICKET_FIELDS, *TICKET_PRINT_COLUMNS))})"
 )
+# How a column's value is bound where it is not as the ticket holds it (raw.py writes
+# them as SQLAlchemy would).
+_BIND: dict[str, Callable[[Raw, Any], Any]] = {
+    **{f: Raw.ts for f in TICKET_TIMES},
+    "day": Raw.day,
+    "priority": Raw.flag,
+    "status": lambda r, v: str(v),
+}
+_PLAIN = tuple(f for f in TICKET_FIELDS if f not in _BIND)
 
 
 def _ticket_params(r: Raw, t: Ticket) -> dict[str, Any]:
     """A ticket's columns as SQLAlchemy would write them (raw.py)."""
-    return {
-        "id": t.id,
-        "office": t.office,
-        "service": t.service,
-        "prefix": t.prefix,
-        "seq": t.seq,
-        "day": r.day(t.day),
-        "token": t.token,
-        "lang": t.lang,
-        "priority": r.flag(t.priority),
-        "channel": t.channel,
-        "status": str(t.status),
-        "kiosk": t.kiosk,
-        "counter": t.counter,
-        "issued_at": r.ts(t.issued_at),
-        "queued_at": r.ts(t.queued_at),
-        "called_at": r.ts(t.called_at),
-        "started_at": r.ts(t.started_at),
-        "finished_at": r.ts(t.finished_at),
-        "recalls": t.recalls,
-        "transfers": t.transfers,
-    }
+    params = {f: getattr(t, f) for f in _PLAIN}
+    for f, bind in _BIND.items():
+        params[f] = bind(r, getattr(t, f))
+    return params
 
 
 def insert_ticket(conn: Connection, ticket: Ticket, print_status: str = "none") -> None:
     r = raw(conn)
     t = ticket
-    r.run(_INSERT_TICKET, {**_ticket_params(r, t), "print_status": print_status})
+    params = {**_ticket_params(r, t), "print_status": print_status, "print_error": None}
+    r.run(_INSERT_TICKET, params)
     line = lines(conn)
     line.last_inserted = t.id
     if t.status is Status.WAITING:
