@@ -71,6 +71,11 @@ class Hub:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._rebuild_loop())
 
+    async def idle(self) -> None:
+        """Return once no rebuild is running or due (a bounded wait for tests)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

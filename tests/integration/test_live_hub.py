@@ -1,0 +1,83 @@
+"""The hub on a real store, with the interleavings of issue 12 played in a fixed order:
+a subscriber that arrives with a newer snapshot than its channel's last frame must not
+take the events in between from the subscribers already there, nor hide the commits it
+has read from the rebuilds."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from server.bootstrap import prepare_database
+from server.commands import Context, IssueTicket
+from server.live.channels import Channel
+from server.live.hub import Hub
+from server.office_file import load_office
+from server.store.engine import make_engines
+from server.store.unit_of_work import Writer
+
+NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+PUBLIC = Channel("public", "nakano")
+
+
+class Socket:
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+
+    async def send_text(self, data: str) -> None:
+        self.frames.append(json.loads(data))
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        pass
+
+    def seqs(self) -> list[int]:
+        return [e["seq"] for f in self.frames for e in f["events"]]
+
+
+async def settle(hub: Hub) -> None:
+    await asyncio.wait_for(hub.idle(), 5)
+
+
+def test_a_late_subscriber_takes_no_events_from_those_already_on_its_channel(
+    database_url: str,
+) -> None:
+    office = load_office()
+    ctx = Context(office, lambda day: False, always_open=True)
+    engines = make_engines(database_url)
+    prepare_database(engines, office)
+    writer = Writer(engines)
+
+    def issue(n: int) -> int:
+        command = IssueTicket("moving", "ja", False, None, "online", f"t{n:04d}", f"tok-{n:04d}")
+        done = writer.run_sync("nakano", functools.partial(command, ctx), NOW)
+        return done.version
+
+    async def scenario() -> tuple[Socket, Socket]:
+        hub = Hub(engines, ctx, lambda: NOW + timedelta(minutes=1))
+        early, late = Socket(), Socket()
+        await hub.subscribe(early, PUBLIC, None)
+        await settle(hub)
+        # Three commits whose notices have not reached the hub yet...
+        versions = [issue(n) for n in range(3)]
+        # ...when a second screen subscribes and reads them in its snapshot.
+        await hub.subscribe(late, PUBLIC, None)
+        await settle(hub)
+        for version in versions:  # the notices arrive
+            hub.notify("nakano", version)
+        await settle(hub)
+        issue(3)
+        hub.notify("nakano", 4)
+        await settle(hub)
+        await hub.stop()
+        return early, late
+
+    try:
+        early, late = asyncio.run(scenario())
+    finally:
+        writer.stop()
+        engines.dispose()
+    assert early.seqs() == [1, 2, 3, 4]
+    assert [f["version"] for f in late.frames] == [3, 4] and late.seqs() == [4]
