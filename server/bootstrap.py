@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import logging
 import random
 import secrets
 import threading
@@ -17,19 +18,24 @@ from typing import Any, TypeVar
 import jpholiday
 
 from server import accounts, estimates
-from server.commands import Context
+from server.context import Context
 from server.domain.office import Office
+from server.forms.crypto import Cipher
+from server.forms.desk import FormDesk
+from server.forms.entries import Entries, data_key
 from server.live.hub import Hub
 from server.live.relay import Relay
-from server.office_file import load_office
+from server.office_file import load_forms, load_office
 from server.printing import PrintService
 from server.settings import Settings
 from server.store import migrate
 from server.store import queries as q
 from server.store.engine import Engines, make_engines
 from server.store.unit_of_work import Committed, Tx, Writer
+from server.voice import Voice
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -42,7 +48,7 @@ def holiday_predicate(office: Office) -> Callable[[date], bool]:
     return lambda day: False
 
 
-class _TicketIds:
+class TicketIds:
     """Ticket ids (16 hex digits, staff's key to a ticket; the visitor's secret is the
     token) that grow with time: milliseconds then 20 random bits, and always above the
     last one this process made. New rows then go to the right-hand end of the ticket and
@@ -62,24 +68,28 @@ class _TicketIds:
         return f"{value:016x}"
 
 
-new_ticket_id = _TicketIds()
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(18)  # 144 bits: unguessable, short enough for a QR code
 
 
 @dataclasses.dataclass
 class System:
+    """Everything one server process runs on, wired once (build_system), started and
+    stopped by the app's lifespan."""
+
     settings: Settings
     office: Office
     ctx: Context
     engines: Engines
     writer: Writer
     clock: Callable[[], datetime]
+    forms: FormDesk
     hub: Hub | None = None
     relay: Relay | None = None
     printing: PrintService = dataclasses.field(init=False)
+    voice: Voice = dataclasses.field(default_factory=Voice)
+    new_ticket_id: TicketIds = dataclasses.field(default_factory=TicketIds)
+    _tasks: list[asyncio.Task[None]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.printing = PrintService(self.settings, self.office, self.engines, self.clock)
@@ -90,6 +100,41 @@ class System:
         return await self.writer.run(
             self.office.id, functools.partial(command, self.ctx), self.clock(), actor
         )
+
+    async def start(self) -> None:
+        """On the server's event loop: the hub, the writer, the printers, the purge."""
+        loop = asyncio.get_running_loop()
+        hub = self.attach_hub(loop)
+        hub.printers = self.printing.kiosk_printer
+        self.printing.on_change = lambda kiosk: loop.call_soon_threadsafe(
+            hub.printer_changed, kiosk
+        )
+        self.writer.start()
+        self.printing.start()
+        self._tasks.append(asyncio.create_task(self._purge_loop(), name="form-purge"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.printing.stop()
+        if self.hub is not None:
+            await self.hub.stop()
+        if self.relay is not None:
+            await asyncio.to_thread(self.relay.stop)
+        self.voice.close()
+        self.writer.stop()
+        self.engines.dispose()
+
+    async def _purge_loop(self) -> None:
+        """Erase form entries past their retention (the end of the business day)."""
+        while True:
+            try:
+                await asyncio.to_thread(self.forms.entries.purge, self.clock())
+            except Exception as e:  # the next round tries again; the reason, never the data
+                log.warning("form purge failed: %s", type(e).__name__)
+            await asyncio.sleep(self.settings.purge_interval_s)
 
     def attach_hub(self, loop: asyncio.AbstractEventLoop) -> Hub:
         hub = Hub(self.engines, self.ctx, self.clock)
@@ -149,11 +194,22 @@ def prepare_database(engines: Engines, office: Office) -> None:
 def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) -> System:
     office = load_office(settings.office_file)
     engines = make_engines(settings.database_url)
-    prepare_database(engines, office)
-    ctx = Context(
-        office, holiday_predicate(office), settings.always_open, estimates.History(engines.reader)
-    )
-    return System(settings, office, ctx, engines, Writer(engines), clock)
+    try:
+        prepare_database(engines, office)
+        ctx = Context(
+            office,
+            holiday_predicate(office),
+            settings.always_open,
+            estimates.History(engines.reader),
+        )
+        # Production refuses to start without MADOGUCHI_DATA_KEY (DataKeyError).
+        key = data_key(engines, settings.data_key, settings.is_production)
+        entries = Entries(engines, Cipher(key), office.id)
+        forms = FormDesk(load_forms(settings.office_file), entries)
+    except Exception:
+        engines.dispose()
+        raise
+    return System(settings, office, ctx, engines, Writer(engines), clock, forms)
 
 
 def signing_key(system: System) -> str:

@@ -22,14 +22,7 @@ from server.domain.ticket import Action, Status, Ticket
 from server.store import queries as q
 from server.store.unit_of_work import Tx
 
-
-@dataclasses.dataclass(frozen=True)
-class Context:
-    office: Office
-    is_holiday: calendar.IsHoliday
-    always_open: bool = False
-    # The estimator's past, kept in memory by this process (None: read afresh each time).
-    history: estimates.History | None = None
+from .context import Context
 
 
 @dataclasses.dataclass(frozen=True)

@@ -121,7 +121,7 @@ def _not_found(message: str) -> Response:
 
 async def call_clip(request: Request) -> Response:
     office = request.app.state.system.office
-    voice: Voice = request.app.state.voice
+    voice: Voice = request.app.state.system.voice
     p = request.path_params
     lang, kind, number, counter = p["lang"], p["kind"], p["number"], p["counter"]
     if lang not in voiced_languages():
@@ -151,7 +151,7 @@ async def call_clip(request: Request) -> Response:
 
 
 async def chime(request: Request) -> Response:
-    voice: Voice = request.app.state.voice
+    voice: Voice = request.app.state.system.voice
     return Response(
         voice.chime(), media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"}
     )

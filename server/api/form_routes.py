@@ -8,7 +8,6 @@ ticket (each such view audited). Answers and errors never carry the entries anyw
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from typing import Any
 
@@ -21,7 +20,8 @@ from server.bootstrap import System
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
 from server.forms.definitions import Form, localized
-from server.forms.entries import Entries, Entry, end_of_day
+from server.forms.desk import FormDesk
+from server.forms.entries import Entry, end_of_day
 from server.forms.japanese import Problem
 from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
@@ -37,25 +37,13 @@ from .session import page_headers
 MAX_BODY_BYTES = 64 * 1024
 
 
-@dataclasses.dataclass(frozen=True)
-class FormDesk:
-    """What the form routes need: the office's forms and the stored entries."""
-
-    forms: dict[str, Form]  # service id -> form
-    entries: Entries
-
-    def by_id(self, form_id: str) -> Form | None:
-        return next((f for f in self.forms.values() if f.id == form_id), None)
-
-
 def _system(request: Request) -> System:
     system: System = request.app.state.system
     return system
 
 
 def _desk(request: Request) -> FormDesk:
-    desk: FormDesk = request.app.state.forms
-    return desk
+    return _system(request).forms
 
 
 def _tokens(request: Request) -> Tokens:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server import accounts, commands
-from server.bootstrap import System, new_ticket_id, new_token
+from server.bootstrap import System, new_token
 from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState, TicketInfo
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
@@ -116,7 +116,7 @@ async def issue_ticket(request: Request) -> Response:
         priority=body.priority,
         kiosk=body.kiosk,
         channel="kiosk" if body.kiosk else "online",
-        ticket_id=new_ticket_id(),
+        ticket_id=system.new_ticket_id(),
         token=new_token(),
         print_status="queued" if body.kiosk else "none",
     )

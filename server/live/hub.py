@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from server.commands import Context
+from server.context import Context
 from server.store.engine import Engines
 from server.voice import voiced_languages
 

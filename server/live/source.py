@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from server import estimates
-from server.commands import Context
+from server.context import Context
 from server.domain import calendar, issuing
 from server.domain.events import CALL_EVENT_TYPES
 from server.domain.issuing import Refusal
@@ -53,7 +53,7 @@ def read_snapshot(
     day = calendar.business_day(office, now)
     with engines.reader.connect() as conn, conn.begin():
         version = q.office_version(conn, office.id) or 0
-        tickets = q.day_tickets(conn, office.id, day)
+        tickets = q.day_tickets(conn, office.id, day, engines.ticket_rows)
         known = {t.token for t in tickets}
         extra = {}
         for token in tokens:

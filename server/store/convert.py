@@ -52,3 +52,24 @@ def ticket_from_values(values: dict[str, Any]) -> Ticket:
     values["status"] = Status(values["status"])
     values["priority"] = bool(values["priority"])
     return Ticket(**values)
+
+
+class TicketRows:
+    """A stored row -> its Ticket (frozen, so shared), kept by the installation's Engines.
+    Every change rebuilds the screens from the day's tickets; converting each row again
+    (timestamps parsed by SQLAlchemy's result processing) was a quarter of a call's way to
+    the screens, when one row had changed."""
+
+    MAX_ROWS = 50_000
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Any, ...], Ticket] = {}
+
+    def ticket(self, row: tuple[Any, ...]) -> Ticket:
+        ticket = self._known.get(row)
+        if ticket is None:
+            if len(self._known) >= self.MAX_ROWS:
+                self._known.clear()
+            ticket = ticket_from_values(dict(zip(TICKET_FIELDS, row, strict=True)))
+            self._known[row] = ticket
+        return ticket

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from .convert import TicketRows
+
 BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 5
 PG_LOCK_TIMEOUT_MS = 5000
@@ -37,6 +39,8 @@ class Engines:
     url: str
     writer: Engine
     reader: Engine
+    # Ticket rows already converted, shared by every read of this installation.
+    ticket_rows: TicketRows = dataclasses.field(default_factory=TicketRows, compare=False)
 
     @property
     def is_sqlite(self) -> bool:

@@ -19,8 +19,8 @@ from .convert import (
     TICKET_FIELDS,
     TICKET_PRINT_COLUMNS,
     TICKET_TIMES,
+    TicketRows,
     ticket_from_row,
-    ticket_from_values,
     utc,
 )
 from .lines import lines
@@ -255,30 +255,18 @@ _DAY_TICKETS = (
     f"SELECT {', '.join(TICKET_FIELDS)} FROM ticket WHERE office = :office AND day = :day"
     f" AND status IN ({', '.join(repr(str(s)) for s in sorted(ACTIVE))})"
 )
-# A stored row -> its Ticket (frozen, so shared). Every change rebuilds the screens from
-# the day's tickets; converting each row again (timestamps parsed by SQLAlchemy's result
-# processing) was a quarter of a call's way to the screens, when one row had changed.
-_TICKET_OF_ROW: dict[tuple[Any, ...], Ticket] = {}
-_TICKET_OF_ROW_MAX = 50_000
 
 
-def day_tickets(conn: Connection, office: str, day: date) -> list[Ticket]:
-    """Today's tickets that still matter to a screen."""
+def day_tickets(
+    conn: Connection, office: str, day: date, rows: TicketRows | None = None
+) -> list[Ticket]:
+    """Today's tickets that still matter to a screen (`rows`: the conversions to reuse)."""
     r = raw(conn)
     cursor = r.execute(_DAY_TICKETS, {"office": office, "day": r.day(day)})
-    rows = cursor.fetchall()
+    found = cursor.fetchall()
     cursor.close()
-    known = _TICKET_OF_ROW
-    out = []
-    for row in rows:
-        key = tuple(row)
-        ticket = known.get(key)
-        if ticket is None:
-            if len(known) >= _TICKET_OF_ROW_MAX:
-                known.clear()
-            ticket = known[key] = ticket_from_values(dict(zip(TICKET_FIELDS, key, strict=True)))
-        out.append(ticket)
-    return out
+    rows = rows or TicketRows()
+    return [rows.ticket(tuple(row)) for row in found]
 
 
 def line_summary(

@@ -12,7 +12,8 @@ import pytest
 
 from server import estimates
 from server.bootstrap import prepare_database
-from server.commands import ActOnTicket, CallNext, Context, IssueTicket, SetCounterState
+from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState
+from server.context import Context
 from server.domain.office import CounterState
 from server.domain.ticket import Action
 from server.office_file import load_office

@@ -244,7 +244,7 @@ def test_the_clerk_confirms_with_corrections_and_gets_the_pdf_and_the_export(
     assert export.json()["values"]["new_address"].endswith("101号室")
     actions = [
         (a["action"])
-        for a in client.app.state.forms.entries.audit_log(ticket["id"])  # type: ignore[attr-defined]
+        for a in client.app.state.system.forms.entries.audit_log(ticket["id"])  # type: ignore[attr-defined]
     ]
     assert sorted(actions) == ["confirm", "export", "pdf", "view"]
 
@@ -274,7 +274,7 @@ def test_purge_erases_entries_at_the_end_of_the_day_and_keeps_the_statistics(
             == 200
         )
     status_before = client.get(f"{OFFICE}/status").json()
-    entries = client.app.state.forms.entries  # type: ignore[attr-defined]
+    entries = client.app.state.system.forms.entries  # type: ignore[attr-defined]
     assert entries.purge(clock.now) == 0  # 10:00: kept until the office closes
     clock.now += timedelta(hours=7, minutes=1)  # 17:01 in Tokyo
     assert entries.purge(clock.now) == 1

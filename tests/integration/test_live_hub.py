@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.bootstrap import prepare_database
-from server.commands import Context, IssueTicket
+from server.commands import IssueTicket
+from server.context import Context
 from server.live.channels import Channel
 from server.live.hub import Hub
 from server.office_file import load_office

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.bootstrap import prepare_database
-from server.commands import Context, IssueTicket
+from server.commands import IssueTicket
+from server.context import Context
 from server.domain.errors import InvalidRequest
 from server.office_file import load_office
 from server.store.engine import make_engines

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from server.bootstrap import prepare_database
-from server.commands import Context, IssueTicket, SetCounterState
+from server.commands import IssueTicket, SetCounterState
+from server.context import Context
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.events import Event, EventType
 from server.domain.office import CounterState

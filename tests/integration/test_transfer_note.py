@@ -46,7 +46,7 @@ def test_a_transfer_note_reaches_the_next_counter_and_nobody_else(
     assert [t["note"] for t in form["transfers"]] == [NOTE]
 
     # Overnight, the note goes; the transfer stays in the log.
-    desk = client.app.state.forms  # type: ignore[attr-defined]
+    desk = client.app.state.system.forms  # type: ignore[attr-defined]
     desk.entries.purge(clock.now + timedelta(hours=13))
     form = client.get(f"/api/v1/tickets/{ticket['id']}/form", headers=clerk).json()
     assert [(t["to"], t["note"]) for t in form["transfers"]] == [("insurance", None)]

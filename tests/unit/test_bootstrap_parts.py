@@ -7,11 +7,11 @@ import asyncio
 import re
 import threading
 
-from server.bootstrap import _CommitNotices, _TicketIds
+from server.bootstrap import TicketIds, _CommitNotices
 
 
 def test_ticket_ids_are_16_hex_digits_growing_and_unique_across_threads() -> None:
-    ids = _TicketIds()
+    ids = TicketIds()
     made: list[list[str]] = [[] for _ in range(4)]
 
     def make(out: list[str]) -> None:
@@ -30,7 +30,7 @@ def test_ticket_ids_are_16_hex_digits_growing_and_unique_across_threads() -> Non
 
 
 def test_two_makers_in_the_same_millisecond_differ_by_their_random_bits() -> None:
-    a, b = _TicketIds(), _TicketIds()
+    a, b = TicketIds(), TicketIds()
     assert len({a() for _ in range(100)} | {b() for _ in range(100)}) == 200
 
 

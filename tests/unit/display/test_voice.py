@@ -78,7 +78,7 @@ def test_a_clip_is_served_over_http_and_then_from_the_cache(
     assert 3.0 < seconds_and_level(first.content)[0] < 10.0
     second = client.get(path)
     assert second.headers["x-voice-cache"] == "hit" and second.content == first.content
-    assert client.app.state.voice.synthesised == 1  # type: ignore[attr-defined]
+    assert client.app.state.system.voice.synthesised == 1  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

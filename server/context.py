@@ -1,0 +1,20 @@
+"""What every command and every view of an office is run with: the office, its holidays,
+whether it issues whatever the hour, and the estimator's past. Its own module so that the
+live hub and the views need not import the commands."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from server import estimates
+from server.domain import calendar
+from server.domain.office import Office
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    office: Office
+    is_holiday: calendar.IsHoliday
+    always_open: bool = False
+    # The estimator's past, kept in memory by this process (None: read afresh each time).
+    history: estimates.History | None = None
