@@ -30,6 +30,7 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.api.state import system_of
 from server.live.protocol import CLOSE_POLICY, CLOSE_REPLACED
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ async def agent_endpoint(websocket: WebSocket) -> None:
     from server.accounts import device_of_token
     from server.api.auth import bearer
 
-    system = websocket.app.state.system
+    system = system_of(websocket)
     kiosk = websocket.path_params["kiosk"]
     token = bearer(websocket)
     device = await asyncio.to_thread(device_of_token, system.engines, token) if token else None

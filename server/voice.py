@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from display import announce
 from display.chime import chime_wav
+from server.api.state import system_of
 
 log = logging.getLogger(__name__)
 MAX_CLIPS = 256  # about 270 KB each: a day's distinct calls at a busy office fit
@@ -120,8 +121,8 @@ def _not_found(message: str) -> Response:
 
 
 async def call_clip(request: Request) -> Response:
-    office = request.app.state.system.office
-    voice: Voice = request.app.state.system.voice
+    office = system_of(request).office
+    voice: Voice = system_of(request).voice
     p = request.path_params
     lang, kind, number, counter = p["lang"], p["kind"], p["number"], p["counter"]
     if lang not in voiced_languages():
@@ -151,7 +152,7 @@ async def call_clip(request: Request) -> Response:
 
 
 async def chime(request: Request) -> Response:
-    voice: Voice = request.app.state.system.voice
+    voice: Voice = system_of(request).voice
     return Response(
         voice.chime(), media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"}
     )

@@ -13,13 +13,14 @@ from server.domain.errors import NotFound
 from server.web import STATIC_DIR, STATIC_URL, render
 
 from .session import Session, page_headers, page_session, session_json
+from .state import system_of
 
 
 async def counter_app(request: Request) -> Response:
     session = page_session(request)
     if not isinstance(session, Session):
         return session
-    office = request.app.state.system.office
+    office = system_of(request).office
     config = {
         "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
         "counters": [
@@ -42,7 +43,7 @@ async def counter_app(request: Request) -> Response:
 async def counter_of(request: Request) -> Response:
     """/counter/3: the app with counter 3 chosen (and remembered on this PC)."""
     name = request.path_params["counter"]
-    if name not in request.app.state.system.office.counters:
+    if name not in system_of(request).office.counters:
         raise NotFound(f"{name}番窓口はありません。", kind="counter", id=name)
     return RedirectResponse(f"/counter?counter={name}", status_code=303)
 

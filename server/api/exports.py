@@ -13,24 +13,16 @@ from starlette.responses import Response
 from server.accounts import Role
 from server.bootstrap import System
 from server.domain import calendar
-from server.domain.errors import NotFound
 from server.opendata import DAILY_FIELDS, daily_csv, daily_rows, log_csv
 from server.web.history import read_stays
 
 from .auth import require_staff
 from .errors import ApiError
 from .responses import JSONResponse
+from .state import office_system, tokens_of
 
 DEFAULT_DAYS = 31
 MAX_DAYS = 366
-
-
-def _system(request: Request) -> System:
-    system: System = request.app.state.system
-    office = request.path_params["office"]
-    if office != system.office.id:
-        raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
-    return system
 
 
 def _date(request: Request, name: str) -> date | None:
@@ -68,8 +60,8 @@ async def _stays(request: Request, system: System) -> tuple[date, date, list[Any
 
 
 async def log_export(request: Request) -> Response:
-    system = _system(request)
-    require_staff(request, request.app.state.tokens, Role.SUPERVISOR)
+    system = office_system(request)
+    require_staff(request, tokens_of(request), Role.SUPERVISOR)
     first, last, stays = await _stays(request, system)
     name = f"{system.office.id}-log-{first}-{last}.csv"
     return Response(
@@ -83,7 +75,7 @@ async def log_export(request: Request) -> Response:
 
 
 async def opendata_csv(request: Request) -> Response:
-    system = _system(request)
+    system = office_system(request)
     _, _, stays = await _stays(request, system)
     return Response(
         daily_csv(daily_rows(stays, system.office.timezone)),
@@ -93,7 +85,7 @@ async def opendata_csv(request: Request) -> Response:
 
 
 async def opendata_json(request: Request) -> Response:
-    system = _system(request)
+    system = office_system(request)
     first, last, stays = await _stays(request, system)
     office = system.office
     body = {

@@ -29,26 +29,17 @@ from server.forms.validation import Outcome, validate, word
 from server.store import queries as q
 from server.web import render
 
-from .auth import Staff, Tokens, require_staff
+from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
 from .session import page_headers
+from .state import system_of, tokens_of
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-def _system(request: Request) -> System:
-    system: System = request.app.state.system
-    return system
-
-
 def _desk(request: Request) -> FormDesk:
-    return _system(request).forms
-
-
-def _tokens(request: Request) -> Tokens:
-    tokens: Tokens = request.app.state.tokens
-    return tokens
+    return system_of(request).forms
 
 
 def _ticket(system: System, key: str, by_token: bool) -> Ticket:
@@ -106,7 +97,7 @@ def _invalid(outcome: Outcome, lang: str) -> JSONResponse:
 
 
 async def service_form(request: Request) -> Response:
-    system = _system(request)
+    system = system_of(request)
     if request.path_params["office"] != system.office.id:
         raise NotFound("庁舎が見つかりません。", kind="office")
     service = request.path_params["service"]
@@ -149,7 +140,7 @@ def _visitor_answer(ticket: Ticket, form: Form, entry: Entry | None) -> dict[str
 
 
 async def visitor_form(request: Request) -> Response:
-    system, desk = _system(request), _desk(request)
+    system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
     ticket = await asyncio.to_thread(_ticket, system, token, True)
     entry = await asyncio.to_thread(desk.entries.load, ticket.id)
@@ -208,8 +199,8 @@ def _today(system: System) -> Any:
 async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
     """The ticket, when the signed-in staff member is the clerk of the counter that holds
     it (called or serving); 401 without sign-in, 403 otherwise."""
-    system, desk = _system(request), _desk(request)
-    staff = require_staff(request, _tokens(request))
+    system, desk = system_of(request), _desk(request)
+    staff = require_staff(request, tokens_of(request))
     ticket = await asyncio.to_thread(_ticket, system, request.path_params["id"], False)
     clerk = (
         await asyncio.to_thread(desk.entries.counter_clerk, ticket.counter)
@@ -355,10 +346,10 @@ async def form_export(request: Request) -> Response:
 
 async def audit_log(request: Request) -> Response:
     """Who viewed which pre-entry when: for supervisors and admins."""
-    system, desk = _system(request), _desk(request)
+    system, desk = system_of(request), _desk(request)
     if request.path_params["office"] != system.office.id:
         raise NotFound("庁舎が見つかりません。", kind="office")
-    require_staff(request, _tokens(request), Role.SUPERVISOR)
+    require_staff(request, tokens_of(request), Role.SUPERVISOR)
     rows = await asyncio.to_thread(
         desk.entries.audit_log, request.query_params.get("ticket") or None
     )
@@ -369,7 +360,7 @@ async def audit_log(request: Request) -> Response:
 
 
 async def form_page(request: Request) -> Response:
-    system, desk = _system(request), _desk(request)
+    system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
     try:
         ticket = await asyncio.to_thread(_ticket, system, token, True)

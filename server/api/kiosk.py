@@ -14,6 +14,8 @@ from kiosk.page import STATIC_DIR, render_page
 from server.domain.errors import NotFound
 from server.store import queries as q
 
+from .state import system_of
+
 STATIC_URL = "/static/kiosk"
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -22,7 +24,7 @@ _CSP = (
 
 
 async def kiosk_page(request: Request) -> HTMLResponse:
-    system = request.app.state.system
+    system = system_of(request)
     kiosk = request.path_params["kiosk"]
     if kiosk not in system.office.kiosks:
         raise NotFound(f"発券機 {kiosk!r} はありません。", kind="kiosk", id=kiosk)
@@ -45,7 +47,7 @@ async def kiosk_page(request: Request) -> HTMLResponse:
 async def ticket_qr(request: Request) -> Response:
     """The QR code of a ticket's page, as SVG: the kiosk shows it when the ticket could not
     be printed, for the visitor to scan or photograph."""
-    system = request.app.state.system
+    system = system_of(request)
     token = request.path_params["token"]
     if not await asyncio.to_thread(_exists, system, token):
         raise NotFound("受付票が見つかりません。", kind="ticket")

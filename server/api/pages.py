@@ -15,6 +15,8 @@ from starlette.staticfiles import StaticFiles
 
 from display.messages import LABELS, PAIRING
 
+from .state import system_of
+
 _PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -40,7 +42,7 @@ _DISPLAY_CSP = (
 async def display(request: Request) -> HTMLResponse:
     """The floor display. Its data comes over the websocket, which checks the display's
     token: the page itself holds nothing private and is served to anyone."""
-    office = request.app.state.system.office
+    office = system_of(request).office
     name = request.path_params["display"]
     screen = office.displays.get(name)
     if screen is None:
@@ -69,7 +71,7 @@ async def display(request: Request) -> HTMLResponse:
 
 
 async def admin(request: Request) -> HTMLResponse:
-    office = request.app.state.system.office.id
+    office = system_of(request).office.id
     return _page("管理画面", "管理画面は準備中です。", f"/api/v1/views/public:{office}")
 
 

@@ -25,26 +25,11 @@ from server.live.views import build_view
 from server.store import queries as q
 
 from . import exports
-from .auth import SignInThrottle, Tokens, bearer, require_staff, too_many_attempts
+from .auth import SignInThrottle, bearer, require_staff, too_many_attempts
 from .errors import ApiError
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
-
-
-def _system(request: Request) -> System:
-    system: System = request.app.state.system
-    return system
-
-
-def _tokens(request: Request) -> Tokens:
-    tokens: Tokens = request.app.state.tokens
-    return tokens
-
-
-def _office(request: Request, system: System) -> None:
-    office = request.path_params["office"]
-    if office != system.office.id:
-        raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
+from .state import office_system, system_of, tokens_of
 
 
 def _ticket_answer(
@@ -56,7 +41,7 @@ def _ticket_answer(
 
 
 async def healthz(request: Request) -> Response:
-    system = _system(request)
+    system = system_of(request)
     try:
         version = await asyncio.to_thread(_version, system)
     except Exception as e:  # health says what is wrong rather than failing
@@ -72,20 +57,19 @@ def _version(system: System) -> int:
 
 
 async def office_status(request: Request) -> Response:
-    system = _system(request)
-    _office(request, system)
+    system = office_system(request)
     return await _view_response(request, system, f"public:{system.office.id}")
 
 
 async def views(request: Request) -> Response:
-    system = _system(request)
+    system = system_of(request)
     return await _view_response(request, system, request.path_params["channel"])
 
 
 async def _view_response(request: Request, system: System, name: str) -> Response:
     channel = parse_channel(name, system.office)
     if channel.kind in STAFF_KINDS:
-        require_staff(request, _tokens(request))
+        require_staff(request, tokens_of(request))
     if channel.kind == "display" and not await may_watch_display(request, channel):
         raise ApiError(
             401, "unauthorized", "表示盤のトークン（madoguchi device token）が必要です。"
@@ -106,8 +90,7 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
 
 
 async def issue_ticket(request: Request) -> Response:
-    system = _system(request)
-    _office(request, system)
+    system = office_system(request)
     body = await parse(request, IssueTicketBody)
     await _check_kiosk(request, system, body.kiosk)
     command = IssueTicket(
@@ -146,8 +129,8 @@ async def _printed(
 
 async def reprint_ticket(request: Request) -> Response:
     """An explicit reprint by staff, at the ticket's kiosk or at ``?kiosk=ID``."""
-    system = _system(request)
-    require_staff(request, _tokens(request))
+    system = system_of(request)
+    require_staff(request, tokens_of(request))
     info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
     kiosk = request.query_params.get("kiosk") or info.ticket.kiosk
     if kiosk is None:
@@ -169,9 +152,8 @@ async def reprint_ticket(request: Request) -> Response:
 
 
 async def devices(request: Request) -> Response:
-    system = _system(request)
-    _office(request, system)
-    require_staff(request, _tokens(request))
+    system = office_system(request)
+    require_staff(request, tokens_of(request))
     hub = system.hub
     kiosks = system.printing.device_list()
     for kiosk in kiosks:
@@ -194,7 +176,7 @@ async def _check_kiosk(request: Request, system: System, kiosk: str | None) -> N
     if device is None:
         # An office that issues openly takes a stale kiosk token (rotated since the kiosk
         # was paired) or a clerk's token like none at all: the visitor gets a ticket.
-        if system.office.open_issuing or _tokens(request).verify(token):
+        if system.office.open_issuing or tokens_of(request).verify(token):
             return
         raise ApiError(
             401,
@@ -217,9 +199,8 @@ _COUNTER_STATES = {
 
 
 async def counter_state(request: Request) -> Response:
-    system = _system(request)
-    _office(request, system)
-    staff = require_staff(request, _tokens(request))
+    system = office_system(request)
+    staff = require_staff(request, tokens_of(request))
     state = _COUNTER_STATES[request.path_params["action"]]
     command = SetCounterState(request.path_params["counter"], state, staff.username)
     committed = await system.run(command.__call__, actor=staff.username)
@@ -227,9 +208,8 @@ async def counter_state(request: Request) -> Response:
 
 
 async def call_next(request: Request) -> Response:
-    system = _system(request)
-    _office(request, system)
-    staff = require_staff(request, _tokens(request))
+    system = office_system(request)
+    staff = require_staff(request, tokens_of(request))
     committed = await system.run(
         CallNext(request.path_params["counter"]).__call__, actor=staff.username
     )
@@ -240,8 +220,8 @@ _ACTIONS = {a.value: a for a in Action if a is not Action.CALL}
 
 
 async def ticket_action(request: Request) -> Response:
-    system = _system(request)
-    staff = require_staff(request, _tokens(request))
+    system = system_of(request)
+    staff = require_staff(request, tokens_of(request))
     action = _ACTIONS[request.path_params["action"]]
     to_service = counter = note = None
     if action is Action.TRANSFER:
@@ -255,14 +235,14 @@ async def ticket_action(request: Request) -> Response:
 
 
 async def get_ticket(request: Request) -> Response:
-    system = _system(request)
-    require_staff(request, _tokens(request))
+    system = system_of(request)
+    require_staff(request, tokens_of(request))
     info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
     return _ticket_answer(system, info)
 
 
 async def visitor(request: Request) -> Response:
-    system = _system(request)
+    system = system_of(request)
     info = await asyncio.to_thread(_describe, system, request.path_params["token"], by_token=True)
     answer: dict[str, Any] = commands.ticket_json(info, system.office)
     del answer["id"]  # the visitor's page needs no staff handle
@@ -278,7 +258,7 @@ def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
 
 
 async def auth_token(request: Request) -> Response:
-    system = _system(request)
+    system = system_of(request)
     body = await parse(request, TokenBody)
     throttle: SignInThrottle = request.app.state.signin_throttle
     address = request.client.host if request.client else "?"
@@ -292,7 +272,7 @@ async def auth_token(request: Request) -> Response:
         throttle.failed(body.username, address)
         raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
     throttle.succeeded(body.username)
-    token = _tokens(request).issue(body.username, role)
+    token = tokens_of(request).issue(body.username, role)
     return JSONResponse(
         {"token": token, "username": body.username, "role": str(role), "expires_in": 12 * 3600}
     )

@@ -35,6 +35,7 @@ from server.web import render
 from .auth import Staff
 from .errors import ApiError
 from .responses import JSONResponse
+from .state import system_of
 
 SESSION_COOKIE = "madoguchi_session"
 SIGNIN_COOKIE = "madoguchi_signin"
@@ -215,7 +216,7 @@ async def signin(request: Request) -> Response:
             next_path, "画面の有効期限が切れました。もう一度サインインしてください。", 403
         )
     username, password = form.get("username", "").strip(), form.get("password", "")
-    system = request.app.state.system
+    system = system_of(request)
     throttle = request.app.state.signin_throttle
     address = request.client.host if request.client else "?"
     wait = throttle.retry_after(username, address)

@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.api.state import system_of, tokens_of
 from server.domain.errors import NotFound
 
 from . import protocol
@@ -27,9 +28,9 @@ async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
     token = bearer(conn)
     if not token:
         return False
-    if conn.app.state.tokens.verify(token) is not None:
+    if tokens_of(conn).verify(token) is not None:
         return True
-    engines = conn.app.state.system.engines
+    engines = system_of(conn).engines
     return await asyncio.to_thread(device_of_token, engines, token) == channel.key
 
 
@@ -52,7 +53,7 @@ async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
 
 
 async def live(websocket: WebSocket) -> None:
-    system = websocket.app.state.system
+    system = system_of(websocket)
     hub = system.hub
     try:
         channel = parse_channel(websocket.path_params["channel"], system.office)
@@ -64,7 +65,7 @@ async def live(websocket: WebSocket) -> None:
         from server.api.auth import staff_of
 
         # A Bearer token as ?token=, or a signed-in browser's session cookie.
-        if staff_of(websocket, websocket.app.state.tokens) is None:
+        if staff_of(websocket, tokens_of(websocket)) is None:
             await refuse(websocket, protocol.CLOSE_UNAUTHORIZED, "staff sign-in required")
             return
     if channel.kind == "display" and not await may_watch_display(websocket, channel):

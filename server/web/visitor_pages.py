@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
+from server.api.state import system_of
 from server.domain import calendar
 from server.domain.office import Office, Service
 from server.live.source import read_snapshot
@@ -55,7 +56,7 @@ def environment() -> jinja2.Environment:
 def _render(
     request: Request, template: str, text: Text, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    office: Office = request.app.state.system.office
+    office: Office = system_of(request).office
     languages = [
         {
             "code": lang,
@@ -184,7 +185,7 @@ def public_context(
 
 
 async def public_page(request: Request) -> HTMLResponse:
-    system = request.app.state.system
+    system = system_of(request)
     lang, switched = choose(request)
     text = Text(lang)
     snap = await asyncio.to_thread(
@@ -204,7 +205,7 @@ async def public_page(request: Request) -> HTMLResponse:
 
 
 async def forecast_page(request: Request) -> HTMLResponse:
-    system = request.app.state.system
+    system = system_of(request)
     lang, switched = choose(request)
     text = Text(lang)
     source = _forecast_source(request)
@@ -272,7 +273,7 @@ def ticket_context(
 
 
 async def ticket_page(request: Request) -> HTMLResponse:
-    system = request.app.state.system
+    system = system_of(request)
     token = request.path_params["token"]
     snap = await asyncio.to_thread(
         read_snapshot, system.engines, system.ctx, system.clock(), None, (token,)
