@@ -10,10 +10,12 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from .messages import ANNOUNCEMENTS, KANA_LETTERS, LANGUAGES
+from printer.languages import LANGUAGES, is_japanese
+
+from .messages import ANNOUNCEMENTS, KANA_LETTERS
 
 KINDS = tuple(ANNOUNCEMENTS)  # call, recall, ready, recall_ready
-JAPANESE = ("ja", "ja-easy")
+JAPANESE = tuple(lang for lang in LANGUAGES if is_japanese(lang))
 _NUMBER = re.compile(r"(?P<prefix>[A-Z]{1,3})-?(?P<digits>[0-9]{1,5})")
 _COUNTER = re.compile(r"[0-9A-Za-z]{1,8}")
 

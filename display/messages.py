@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Final
 
-LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
-
 # kind -> lang -> sentence. "recall" is a second call of the same number; "ready" calls a
 # number to the pickup counter (交付) once the document is made.
 ANNOUNCEMENTS: Final[dict[str, dict[str, str]]] = {

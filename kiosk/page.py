@@ -12,13 +12,12 @@ import json
 from functools import cache
 from pathlib import Path
 from string import Template
-from typing import Any, Final
+from typing import Any
+
+from printer.languages import BY_CODE, LANGUAGES
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
-# Each language's code for the page's lang attribute (speech and fonts follow it).
-HTML_LANG: Final = {"ja-easy": "ja"}
 
 
 @cache
@@ -39,7 +38,12 @@ def catalogs() -> dict[str, dict[str, str]]:
 def render_page(config: dict[str, Any], static_url: str) -> str:
     """The kiosk page. ``config``: kiosk, office name, open issuing, and the like, handed
     to the script as JSON."""
-    data = {**config, "languages": list(LANGUAGES), "messages": catalogs()}
+    # Each language's buttons label, lang attribute (fonts follow it) and voice.
+    languages = [
+        {"code": lang.code, "name": lang.name, "html": lang.html, "speech": lang.speech}
+        for lang in BY_CODE.values()
+    ]
+    data = {**config, "languages": languages, "messages": catalogs()}
     text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     template = Template((HERE / "templates" / "kiosk.html").read_text(encoding="utf-8"))
     ja = catalogs()["ja"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from printer.messages import LANGUAGES, message
+from printer.languages import LANGUAGES, is_japanese
+from printer.messages import message
 
 WEEKDAYS_JA = "月火水木金土日"
 
@@ -61,13 +62,12 @@ def build_layout(
         raise ValueError(f"people_ahead must be >= 0, got {people_ahead}")
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"the QR code URL must be http(s), got {url!r}")
-    is_japanese = lang in ("ja", "ja-easy")
     local = () if lang == "ja" else _wait_lines(lang, people_ahead, estimate_min)
     return TicketLayout(
         office=office,
         area=f"{area} {floor}".strip(),
         service=service,
-        service_local=None if is_japanese or not service_local else service_local,
+        service_local=None if is_japanese(lang) or not service_local else service_local,
         number=number,
         lines=_wait_lines("ja", people_ahead, estimate_min),
         lines_local=local,

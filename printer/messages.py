@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
+from printer.languages import LANGUAGES
 
 # key -> lang -> text
 CATALOG: Final[dict[str, dict[str, str]]] = {

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from printer.languages import html_lang, is_japanese
 from server.accounts import Role
 from server.bootstrap import System
 from server.domain.errors import InvalidTransition, NotFound
@@ -132,7 +133,7 @@ async def service_form(request: Request) -> Response:
 
 async def postal(request: Request) -> Response:
     lang = request.query_params.get("lang", "ja")
-    label = "郵便番号" if lang.startswith("ja") else "Postal code"
+    label = "郵便番号" if is_japanese(lang) else "Postal code"
     try:
         found = await asyncio.to_thread(lookup, request.path_params["code"])
     except Problem as problem:
@@ -183,7 +184,7 @@ async def visitor_form(request: Request) -> Response:
             409,
             "form_confirmed",
             "窓口で確認済みです。変更は窓口でお申し出ください。"
-            if ticket.lang.startswith("ja")
+            if is_japanese(ticket.lang)
             else "The counter has already checked your form; ask there for any change.",
         )
     body = await _body(request)
@@ -397,7 +398,7 @@ async def form_page(request: Request) -> Response:
         "has_form": form is not None,
     }
     title = localized(form.titles, lang) if form else "madoguchi"
-    page = render("form.html", config, title=title, lang="ja" if lang == "ja-easy" else lang)
+    page = render("form.html", config, title=title, lang=html_lang(lang))
     headers = {**page_headers(), "Referrer-Policy": "no-referrer"}  # the token is in the path
     return HTMLResponse(page, headers=headers)
 
@@ -406,7 +407,7 @@ def page_messages(lang: str) -> dict[str, str]:
     from pathlib import Path
 
     base = Path(__file__).resolve().parent.parent / "web" / "messages"
-    name = "ja" if lang.startswith("ja") else "en"
+    name = "ja" if is_japanese(lang) else "en"
     messages: dict[str, str] = json.loads((base / f"form-{name}.json").read_text("utf-8"))
     return messages
 

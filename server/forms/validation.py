@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from printer.languages import is_japanese
+
 from . import japanese, postal
 from .definitions import Field, Form, localized
 from .japanese import Problem
@@ -26,7 +28,7 @@ def catalog(lang: str) -> dict[str, str]:
 
 def message_lang(lang: str) -> str:
     """Japanese and Easy Japanese read the Japanese catalog; every other language English."""
-    return "ja" if lang.startswith("ja") else "en"
+    return "ja" if is_japanese(lang) else "en"
 
 
 def word(lang: str, key: str, **params: Any) -> str:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
+from printer.languages import BY_CODE
 from server.domain import calendar
 from server.domain.office import Office, Service
 from server.live.source import read_snapshot
@@ -29,7 +30,7 @@ from server.live.views import public_view, ticket_view
 from . import STATIC_URL
 from .forecast_page import forecast_context
 from .history import ForecastSource
-from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, LANGUAGES, Text, catalogs, choose
+from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, Text, choose
 
 REFRESH_S = 30  # without JavaScript, the public page reloads itself this often
 CLOSING_SOON_MIN = 30  # まもなく受付終了: this close to the cut-off
@@ -58,12 +59,12 @@ def _render(
     office: Office = request.app.state.system.office
     languages = [
         {
-            "code": lang,
-            "html": Text(lang).html_lang,
-            "name": catalogs()[lang]["language"],
-            "href": "?" + urlencode({**request.query_params, "lang": lang}),
+            "code": lang.code,
+            "html": lang.html,
+            "name": lang.plain_name,
+            "href": "?" + urlencode({**request.query_params, "lang": lang.code}),
         }
-        for lang in LANGUAGES
+        for lang in BY_CODE.values()
     ]
     config = context.pop("config", None)
     html = (

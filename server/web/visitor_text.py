@@ -12,10 +12,9 @@ from typing import Final
 
 from starlette.requests import Request
 
+from printer.languages import LANGUAGES, html_lang
+
 HERE = Path(__file__).resolve().parent
-LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
-# The page's lang attribute (screen readers pick their voice by it).
-HTML_LANG: Final = {"ja-easy": "ja"}
 COOKIE: Final = "madoguchi_lang"
 COOKIE_MAX_AGE_S: Final = 365 * 24 * 3600
 
@@ -44,7 +43,7 @@ class Text:
 
     @property
     def html_lang(self) -> str:
-        return HTML_LANG.get(self.lang, self.lang)
+        return html_lang(self.lang)
 
     def __call__(self, key: str, **fields: object) -> str:
         text = self.messages[key]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from display import announce
-from display.messages import ANNOUNCEMENTS, LABELS, LANGUAGES
+from display.messages import ANNOUNCEMENTS, LABELS
+from printer.languages import LANGUAGES
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from printer.layout import build_layout, format_issued
-from printer.messages import CATALOG, LANGUAGES
+from printer.languages import LANGUAGES
+from printer.messages import CATALOG
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
