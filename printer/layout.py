@@ -1,8 +1,9 @@
 """What goes on a ticket, decided once and independently of any printer.
 
-Pure: no I/O, no clock. The caller passes the time of issue as an aware datetime in the
-office's timezone; everything is formatted to strings here so that every renderer (ESC/POS
-raster, kanji mode, PNG preview) prints the same words.
+Pure but for reading the ticket's words from its catalog (printer/locale/ticket.pot and a
+.po per language) once: no clock. The caller passes the time of issue as an aware datetime in
+the office's timezone; everything is formatted to strings here so that every renderer
+(ESC/POS raster, kanji mode, PNG preview) prints the same words.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from printer.catalog import load
 from printer.languages import LANGUAGES, is_japanese
-from printer.messages import message
 
 WEEKDAYS_JA = "月火水木金土日"
 
@@ -77,6 +78,12 @@ def build_layout(
         instruction=message("instruction", lang),
         lang=lang,
     )
+
+
+def message(key: str, lang: str, **fields: object) -> str:
+    """One of the ticket's phrases; placeholders: ``{n}`` people ahead, ``{lo}``/``{hi}``
+    minutes."""
+    return load("printer", "ticket").text(lang, key, **fields)
 
 
 def _wait_lines(lang: str, ahead: int, estimate: tuple[int, int] | None) -> tuple[str, ...]:
