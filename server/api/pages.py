@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from display.messages import LABELS, PAIRING
+from display.page import PAIRING, labels
 
 _PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">
@@ -56,7 +56,7 @@ async def display(request: Request) -> HTMLResponse:
         "timezone": office.timezone,
         "ws": f"/ws/v1/display:{screen.id}",
         "chime": "/audio/chime.wav",
-        "labels": LABELS,
+        "labels": labels(),
         "pairing": PAIRING,
     }
     # "</" cannot end the JSON island early: names and notices come from the office file.
