@@ -45,8 +45,11 @@ CSP = (
 
 @cache
 def environment() -> jinja2.Environment:
+    # The i18n extension gives templates `_`, which calls the `gettext` of the render's
+    # context: the page's Text, so `_("waiting_label")` looks a message up by its key.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -71,7 +74,9 @@ def _render(
         environment()
         .get_template(template)
         .render(
-            text=text,
+            gettext=text,
+            page_lang=text.lang,
+            html_lang=text.html_lang,
             static=STATIC_URL,
             office_name=text.named(office.names),
             office_id=office.id,
