@@ -25,7 +25,7 @@ FIELDS_NOTE = "fields:"
 
 def test_every_domain_is_found() -> None:
     found = {path.stem for path in TEMPLATES}
-    assert found == {"kiosk", "display", "announce", "ticket", "visitor"}
+    assert found == {"kiosk", "display", "announce", "ticket", "visitor", "form", "validation"}
 
 
 def messages(path: Path) -> list[Message]:
