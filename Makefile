@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test system-packages run test lint typecheck bench clean
+.PHONY: install install-test system-packages run test lint typecheck bench catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ test: system-packages install-test lint typecheck
 
 bench: install-test
 	$(BIN)/python -m bench
+
+# Carry changes of the Japanese templates (*.pot) into every language's .po: a new message
+# arrives untranslated, a changed one fuzzy. See docs/translations.md.
+catalogs: install
+	for pot in */locale/*.pot server/*/locale/*.pot; do \
+		$(BIN)/pybabel update -i $$pot -d $$(dirname $$pot) -D $$(basename $$pot .pot) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

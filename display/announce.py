@@ -1,6 +1,7 @@
 """What a floor display says for a call: which sentences, in which languages, in what order.
 
-Pure: no I/O, no clock. The server calls it to attach an `announce` list to each call
+Pure but for reading the sentences from their catalog (display/locale/announce.pot and a .po
+per language) once: no clock. The server calls it to attach an `announce` list to each call
 event on a display channel, and to know which sentence an audio clip's address stands for.
 """
 
@@ -9,11 +10,53 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
+from typing import Final
 
-from .messages import ANNOUNCEMENTS, KANA_LETTERS, LANGUAGES
+from printer.catalog import load
+from printer.languages import LANGUAGES, is_japanese
 
-KINDS = tuple(ANNOUNCEMENTS)  # call, recall, ready, recall_ready
-JAPANESE = ("ja", "ja-easy")
+# What a call says, each a message of the catalog. "recall" is a second call of the same
+# number; "ready" calls a number to the pickup counter (交付) once the document is made.
+# Placeholders: {number}, the ticket number as said in that language; {counter}, the desk.
+KINDS: Final = ("call", "recall", "ready", "recall_ready")
+JAPANESE = tuple(lang for lang in LANGUAGES if is_japanese(lang))
+
+# How a voice says the letters of a ticket prefix in Japanese (the synthesiser skips
+# Latin letters or spells them oddly; "A" read as エー is how a ward office says it).
+KANA_LETTERS: Final = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        [
+            "エー",
+            "ビー",
+            "シー",
+            "ディー",
+            "イー",
+            "エフ",
+            "ジー",
+            "エイチ",
+            "アイ",
+            "ジェー",
+            "ケー",
+            "エル",
+            "エム",
+            "エヌ",
+            "オー",
+            "ピー",
+            "キュー",
+            "アール",
+            "エス",
+            "ティー",
+            "ユー",
+            "ブイ",
+            "ダブリュー",
+            "エックス",
+            "ワイ",
+            "ゼット",
+        ],
+        strict=True,
+    )
+)
 _NUMBER = re.compile(r"(?P<prefix>[A-Z]{1,3})-?(?P<digits>[0-9]{1,5})")
 _COUNTER = re.compile(r"[0-9A-Za-z]{1,8}")
 
@@ -76,11 +119,11 @@ def languages_for(display_languages: Iterable[str], ticket_lang: str | None) -> 
 
 
 def utterance(kind: str, number: str, counter: str, lang: str) -> Utterance:
-    if kind not in ANNOUNCEMENTS:
+    if kind not in KINDS:
         raise ValueError(f"announcement {kind!r}: expected one of {', '.join(KINDS)}")
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    template = ANNOUNCEMENTS[kind][lang]
+    template = load("display", "announce").messages(lang)[kind]
     shown, spoken = said_number(number, lang)
     desk = check_counter(counter)
     return Utterance(

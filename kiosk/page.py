@@ -1,48 +1,39 @@
-"""The kiosk's page: the template filled with the kiosk's settings and the message catalogs.
+"""The kiosk's page: the template filled with the kiosk's settings and its words.
 
-Screen text lives in one JSON catalog per language (``kiosk/messages/{lang}.json``), all sent
-with the page, so that switching language needs no round trip. Names that belong to the office
-(services, areas) come with the live view, from the office file.
+Screen text lives in the kiosk's gettext catalog (``kiosk/locale/kiosk.pot``, the Japanese,
+and a ``.po`` per other language), every language sent with the page, so that switching
+language needs no round trip. Names that belong to the office (services, areas) come with the
+live view, from the office file.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from functools import cache
 from pathlib import Path
 from string import Template
-from typing import Any, Final
+from typing import Any
+
+from printer.catalog import load
+from printer.languages import BY_CODE, SOURCE
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
-# Each language's code for the page's lang attribute (speech and fonts follow it).
-HTML_LANG: Final = {"ja-easy": "ja"}
-
-
-@cache
-def catalogs() -> dict[str, dict[str, str]]:
-    """Every language's messages; a key missing in one language is an error here, not a
-    blank on the kiosk."""
-    found = {
-        lang: json.loads((HERE / "messages" / f"{lang}.json").read_text(encoding="utf-8"))
-        for lang in LANGUAGES
-    }
-    keys = set(found["ja"])
-    for lang, messages in found.items():
-        if set(messages) != keys:
-            raise ValueError(f"kiosk catalog {lang}: keys differ from ja: {keys ^ set(messages)}")
-    return found
 
 
 def render_page(config: dict[str, Any], static_url: str) -> str:
     """The kiosk page. ``config``: kiosk, office name, open issuing, and the like, handed
     to the script as JSON."""
-    data = {**config, "languages": list(LANGUAGES), "messages": catalogs()}
+    # Each language's button label, lang attribute (fonts follow it) and voice.
+    languages = [
+        {"code": lang.code, "name": lang.name, "html": lang.html, "speech": lang.speech}
+        for lang in BY_CODE.values()
+    ]
+    words = load("kiosk", "kiosk").words  # language -> key -> text, as kiosk.js reads it
+    data = {**config, "languages": languages, "messages": words}
     text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     template = Template((HERE / "templates" / "kiosk.html").read_text(encoding="utf-8"))
-    ja = catalogs()["ja"]
+    ja = words[SOURCE]
     return template.substitute(
         title=html.escape(f"{ja['title']} {config['kiosk']}"),
         config=text,

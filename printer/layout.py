@@ -1,8 +1,9 @@
 """What goes on a ticket, decided once and independently of any printer.
 
-Pure: no I/O, no clock. The caller passes the time of issue as an aware datetime in the
-office's timezone; everything is formatted to strings here so that every renderer (ESC/POS
-raster, kanji mode, PNG preview) prints the same words.
+Pure but for reading the ticket's words from its catalog (printer/locale/ticket.pot and a
+.po per language) once: no clock. The caller passes the time of issue as an aware datetime in
+the office's timezone; everything is formatted to strings here so that every renderer
+(ESC/POS raster, kanji mode, PNG preview) prints the same words.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from printer.messages import LANGUAGES, message
+from printer.catalog import load
+from printer.languages import LANGUAGES, is_japanese
 
 WEEKDAYS_JA = "月火水木金土日"
 
@@ -61,13 +63,12 @@ def build_layout(
         raise ValueError(f"people_ahead must be >= 0, got {people_ahead}")
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"the QR code URL must be http(s), got {url!r}")
-    is_japanese = lang in ("ja", "ja-easy")
     local = () if lang == "ja" else _wait_lines(lang, people_ahead, estimate_min)
     return TicketLayout(
         office=office,
         area=f"{area} {floor}".strip(),
         service=service,
-        service_local=None if is_japanese or not service_local else service_local,
+        service_local=None if is_japanese(lang) or not service_local else service_local,
         number=number,
         lines=_wait_lines("ja", people_ahead, estimate_min),
         lines_local=local,
@@ -77,6 +78,12 @@ def build_layout(
         instruction=message("instruction", lang),
         lang=lang,
     )
+
+
+def message(key: str, lang: str, **fields: object) -> str:
+    """One of the ticket's phrases; placeholders: ``{n}`` people ahead, ``{lo}``/``{hi}``
+    minutes."""
+    return load("printer", "ticket").text(lang, key, **fields)
 
 
 def _wait_lines(lang: str, ahead: int, estimate: tuple[int, int] | None) -> tuple[str, ...]:

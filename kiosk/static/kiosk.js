@@ -6,7 +6,8 @@ const TOKEN_KEY = `madoguchi.kiosk.${config.kiosk}.token`;
 const PRINTED_RETURN_S = 10; // the number stays up while the ticket comes out
 const ON_SCREEN_RETURN_S = 60; // time to photograph the number or scan the QR code
 const IDLE_RESET_S = 60; // back to Japanese, priority off, when nobody touches the screen
-const SPEECH_LANG = { ja: "ja-JP", "ja-easy": "ja-JP", en: "en-US", zh: "zh-CN", ko: "ko-KR", vi: "vi-VN", ne: "ne-NP" };
+// Each language's code, name, lang attribute and voice (printer/languages.py).
+const LANGUAGES = new Map(config.languages.map((lang) => [lang.code, lang]));
 
 const state = {
   lang: "ja",
@@ -72,13 +73,13 @@ function speak(text) {
   if (!state.voice || !("speechSynthesis" in window)) return;
   window.speechSynthesis.cancel();
   const utterance = new SpeechSynthesisUtterance(text);
-  utterance.lang = SPEECH_LANG[state.lang] || "ja-JP";
+  utterance.lang = LANGUAGES.get(state.lang).speech;
   window.speechSynthesis.speak(utterance);
 }
 
 // -- the frame around every screen -----------------------------------------------------------
 function renderChrome() {
-  document.documentElement.lang = state.lang === "ja-easy" ? "ja" : state.lang;
+  document.documentElement.lang = LANGUAGES.get(state.lang).html;
   $("office-name").textContent = named(config.office_names);
   $("kiosk-title").textContent = t("title");
   const nav = $("languages");
@@ -86,11 +87,11 @@ function renderChrome() {
     ...config.languages.map((lang) =>
       el("button", {
         type: "button",
-        lang: lang === "ja-easy" ? "ja" : lang,
-        "data-lang": lang,
-        "aria-pressed": String(lang === state.lang),
-        text: config.messages[lang].language,
-        onclick: () => setLanguage(lang),
+        lang: lang.html,
+        "data-lang": lang.code,
+        "aria-pressed": String(lang.code === state.lang),
+        text: lang.name,
+        onclick: () => setLanguage(lang.code),
       }),
     ),
   );
@@ -182,7 +183,7 @@ function serviceButton(service) {
       onclick: () => (open ? issue(service.id) : speak(`${name}。${reason}`)),
     },
     el("span", { class: "name" }, el("span", { class: "prefix", "aria-hidden": "true", text: service.prefix }), name),
-    state.lang !== "ja" && state.lang !== "ja-easy" ? el("span", { class: "name-ja", lang: "ja", text: service.names.ja }) : null,
+    LANGUAGES.get(state.lang).html !== "ja" ? el("span", { class: "name-ja", lang: "ja", text: service.names.ja }) : null,
     el("span", { class: "meta" }, meta),
   );
 }

@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from printer.languages import BY_CODE
 from server.domain.errors import NotFound
 from server.web import STATIC_DIR, STATIC_URL, render
 
@@ -31,6 +32,7 @@ async def counter_app(request: Request) -> Response:
             s.id: {"names": s.names, "prefix": s.prefix} for s in office.services.values()
         },
         "areas": {a.id: {"names": a.names, "floor": a.floor} for a in office.areas.values()},
+        "languages": {lang.code: lang.staff_name for lang in BY_CODE.values()},
         "session": session_json(session),
         "counter": request.query_params.get("counter"),
     }

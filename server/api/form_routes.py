@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from printer.catalog import load
+from printer.languages import html_lang
 from server.accounts import Role
 from server.bootstrap import System
 from server.domain.errors import InvalidTransition, NotFound
@@ -111,7 +113,7 @@ async def service_form(request: Request) -> Response:
 
 async def postal(request: Request) -> Response:
     lang = request.query_params.get("lang", "ja")
-    label = "郵便番号" if lang.startswith("ja") else "Postal code"
+    label = word(lang, "postal_code")
     try:
         found = await asyncio.to_thread(lookup, request.path_params["code"])
     except Problem as problem:
@@ -158,13 +160,7 @@ async def visitor_form(request: Request) -> Response:
             action="form",
         )
     if entry is not None and entry.confirmed_at is not None:
-        raise ApiError(
-            409,
-            "form_confirmed",
-            "窓口で確認済みです。変更は窓口でお申し出ください。"
-            if ticket.lang.startswith("ja")
-            else "The counter has already checked your form; ask there for any change.",
-        )
+        raise ApiError(409, "form_confirmed", word(ticket.lang, "form_confirmed"))
     body = await _body(request)
     values = _values(body) or {}
     now = system.clock()
@@ -371,23 +367,14 @@ async def form_page(request: Request) -> Response:
     config = {
         "token": token,
         "lang": lang,
-        "messages": page_messages(lang),
+        "messages": load("server.web", "form").messages(lang),  # as form.js reads them
         "service_names": system.office.services[ticket.service].names,
         "has_form": form is not None,
     }
     title = localized(form.titles, lang) if form else "madoguchi"
-    page = render("form.html", config, title=title, lang="ja" if lang == "ja-easy" else lang)
+    page = render("form.html", config, title=title, lang=html_lang(lang))
     headers = {**page_headers(), "Referrer-Policy": "no-referrer"}  # the token is in the path
     return HTMLResponse(page, headers=headers)
-
-
-def page_messages(lang: str) -> dict[str, str]:
-    from pathlib import Path
-
-    base = Path(__file__).resolve().parent.parent / "web" / "messages"
-    name = "ja" if lang.startswith("ja") else "en"
-    messages: dict[str, str] = json.loads((base / f"form-{name}.json").read_text("utf-8"))
-    return messages
 
 
 def routes() -> list[BaseRoute]:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from display.messages import LABELS, PAIRING
+from display.page import PAIRING, labels
 
 from .state import system_of
 
@@ -58,7 +58,7 @@ async def display(request: Request) -> HTMLResponse:
         "timezone": office.timezone,
         "ws": f"/ws/v1/display:{screen.id}",
         "chime": "/audio/chime.wav",
-        "labels": LABELS,
+        "labels": labels(),
         "pairing": PAIRING,
     }
     # "</" cannot end the JSON island early: names and notices come from the office file.

@@ -7,10 +7,11 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.requests import Request
 
+from printer.languages import LANGUAGES
+
 from .errors import ApiError
 
-LANGS = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
-Lang = Literal["ja", "ja-easy", "en", "zh", "ko", "vi", "ne"]
+Lang = Literal[LANGUAGES]  # type: ignore[valid-type]  # the one list, as an enum in the schema
 M = TypeVar("M", bound=BaseModel)
 
 

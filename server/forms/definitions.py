@@ -7,6 +7,8 @@ import dataclasses
 import re
 from typing import Any, Final
 
+from printer.languages import is_japanese
+
 TYPES: Final = frozenset(
     {"text", "kana", "date", "choice", "postal_code", "address", "phone", "integer", "list"}
 )
@@ -90,7 +92,7 @@ def localized(texts: dict[str, str], lang: str) -> str:
     languages to English, then Japanese."""
     if lang in texts:
         return texts[lang]
-    if lang.startswith("ja"):
+    if is_japanese(lang):
         return texts.get("ja") or next(iter(texts.values()), "")
     return texts.get("en") or texts.get("ja") or next(iter(texts.values()), "")
 

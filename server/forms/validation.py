@@ -4,33 +4,20 @@ in the visitor's language. What is valid is kept, so an autosave never loses it.
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
+
+from printer.catalog import load
 
 from . import japanese, postal
 from .definitions import Field, Form, localized
 from .japanese import Problem
 
-CATALOG_LANGS = ("ja", "en")
-
-
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    path = Path(__file__).parent / "messages" / f"{lang}.json"
-    messages: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return messages
-
-
-def message_lang(lang: str) -> str:
-    """Japanese and Easy Japanese read the Japanese catalog; every other language English."""
-    return "ja" if lang.startswith("ja") else "en"
-
 
 def word(lang: str, key: str, **params: Any) -> str:
-    return catalog(message_lang(lang))[key].format(**params)
+    """A message of the "validation" catalog (``locale/validation.pot`` and its ``.po``): in
+    Japanese for Japanese and Easy Japanese, in English for every other language."""
+    return load("server.forms", "validation").text(lang, key, **params)
 
 
 @dataclasses.dataclass

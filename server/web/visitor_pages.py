@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
+from printer.languages import BY_CODE
 from server.api.state import system_of
 from server.domain import calendar
 from server.domain.office import Office, Service
@@ -30,7 +31,7 @@ from server.live.views import public_view, ticket_view
 from . import STATIC_URL
 from .forecast_page import forecast_context
 from .history import ForecastSource
-from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, LANGUAGES, Text, catalogs, choose
+from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, Text, choose
 
 REFRESH_S = 30  # without JavaScript, the public page reloads itself this often
 CLOSING_SOON_MIN = 30  # まもなく受付終了: this close to the cut-off
@@ -45,8 +46,11 @@ CSP = (
 
 @cache
 def environment() -> jinja2.Environment:
+    # The i18n extension gives templates `_`, which calls the `gettext` of the render's
+    # context: the page's Text, so `_("waiting_label")` looks a message up by its key.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -59,19 +63,21 @@ def _render(
     office: Office = system_of(request).office
     languages = [
         {
-            "code": lang,
-            "html": Text(lang).html_lang,
-            "name": catalogs()[lang]["language"],
-            "href": "?" + urlencode({**request.query_params, "lang": lang}),
+            "code": lang.code,
+            "html": lang.html,
+            "name": lang.plain_name,
+            "href": "?" + urlencode({**request.query_params, "lang": lang.code}),
         }
-        for lang in LANGUAGES
+        for lang in BY_CODE.values()
     ]
     config = context.pop("config", None)
     html = (
         environment()
         .get_template(template)
         .render(
-            text=text,
+            gettext=text,
+            page_lang=text.lang,
+            html_lang=text.html_lang,
             static=STATIC_URL,
             office_name=text.named(office.names),
             office_id=office.id,

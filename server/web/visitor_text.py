@@ -1,50 +1,36 @@
-"""Screen text: one JSON catalog per language (``messages/{lang}.json``), the same keys in
-each, and the language a request asks for. Names that belong to the office (services, areas)
-come from its TOML file, per language, with the views."""
+"""The visitor pages' words in the language a request asks for.
+
+The words are the "visitor" gettext catalog (``locale/visitor.pot``, the Japanese, and a
+``.po`` per other language), looked up by key; names that belong to the office (services,
+areas) come from its TOML file, per language, with the views."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Final
 
 from starlette.requests import Request
 
+from printer.catalog import load
+from printer.languages import LANGUAGES, html_lang
+
 HERE = Path(__file__).resolve().parent
-LANGUAGES: Final = ("ja", "ja-easy", "en", "zh", "ko", "vi", "ne")
-# The page's lang attribute (screen readers pick their voice by it).
-HTML_LANG: Final = {"ja-easy": "ja"}
 COOKIE: Final = "madoguchi_lang"
 COOKIE_MAX_AGE_S: Final = 365 * 24 * 3600
 
 
-@cache
-def catalogs() -> dict[str, dict[str, str]]:
-    """Every language's messages; a key missing in one language is an error here, not a
-    blank on a visitor's phone."""
-    found = {
-        lang: json.loads((HERE / "messages" / f"{lang}.json").read_text(encoding="utf-8"))
-        for lang in LANGUAGES
-    }
-    keys = set(found["ja"])
-    for lang, messages in found.items():
-        if set(messages) != keys:
-            raise ValueError(f"web catalog {lang}: keys differ from ja: {keys ^ set(messages)}")
-    return found
-
-
 class Text:
-    """The messages of one language: ``text("estimate", lo=5, hi=10)``."""
+    """The messages of one language: ``text("estimate", lo=5, hi=10)``. The templates call
+    it as ``_("estimate", lo=5, hi=10)`` through Jinja2's i18n extension."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGUAGES else "ja"
-        self.messages = catalogs()[self.lang]
+        self.messages = load("server.web", "visitor").messages(self.lang)
 
     @property
     def html_lang(self) -> str:
-        return HTML_LANG.get(self.lang, self.lang)
+        return html_lang(self.lang)
 
     def __call__(self, key: str, **fields: object) -> str:
         text = self.messages[key]

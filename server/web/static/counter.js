@@ -7,7 +7,7 @@ import { el } from "./dom.js";
 
 const config = JSON.parse(document.getElementById("counter-config").textContent);
 const COUNTER_KEY = "madoguchi.counter";
-const LANG_NAMES = { ja: "日本語", "ja-easy": "やさしい日本語", en: "English 英語", zh: "中文 中国語", ko: "한국어 韓国語", vi: "Tiếng Việt ベトナム語", ne: "नेपाली ネパール語" };
+const LANG_NAMES = config.languages; // code -> its name for staff (printer/languages.py)
 const STATE_JA = { open: "開設中", paused: "休止中", closed: "閉鎖" };
 const STATUS_JA = { called: "呼出中", serving: "対応中" };
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from display import announce
-from display.messages import ANNOUNCEMENTS, LABELS, LANGUAGES
+from display.page import labels
+from printer.catalog import load
+from printer.languages import LANGUAGES
 
 
 @pytest.mark.parametrize(
@@ -125,9 +127,11 @@ def test_an_unknown_kind_or_language_is_refused_by_name() -> None:
 
 
 def test_every_sentence_and_label_exists_in_every_language() -> None:
-    for table in (ANNOUNCEMENTS, LABELS):
-        for key, texts in table.items():
-            assert set(texts) == set(LANGUAGES), key
+    assert set(load("display", "announce").words) == set(LANGUAGES)
+    for texts in load("display", "announce").words.values():
+        assert tuple(texts) == announce.KINDS
+    for key, texts in labels().items():
+        assert set(texts) == set(LANGUAGES), key
     for kind in announce.KINDS:
         for lang in LANGUAGES:
             text = announce.utterance(kind, "A-023", "3", lang).text

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from printer.languages import LANGUAGES
 from printer.layout import TicketLayout, build_layout
-from printer.messages import LANGUAGES
 from printer.profiles import get_profile
 from printer.render import render
 
