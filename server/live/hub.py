@@ -106,7 +106,11 @@ class Hub:
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind == "ticket" else ()
-        snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
+        try:
+            snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
+        except BaseException:
+            self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
+            raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
         view = build_view(channel, snap, self.printers)
         if view is None:
@@ -131,7 +135,9 @@ class Hub:
         its `since` can all be replayed."""
         now = self.clock()
         snap = read_snapshot(self.engines, self.ctx, now, since, tokens)
-        if since is None or since > snap.version:
+        if since is None:
+            return snap, False  # nothing to replay
+        if since > snap.version:
             return snap, False  # newer than us: a restore, or another installation
         if since == snap.version:
             return snap, True

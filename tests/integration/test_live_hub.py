@@ -8,8 +8,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from server.bootstrap import prepare_database
 from server.commands import IssueTicket
@@ -82,3 +87,18 @@ def test_a_late_subscriber_takes_no_events_from_those_already_on_its_channel(
         engines.dispose()
     assert early.seqs() == [1, 2, 3, 4]
     assert [f["version"] for f in late.frames] == [3, 4] and late.seqs() == [4]
+
+
+def test_a_screen_whose_first_read_fails_is_not_left_subscribed(tmp_path: Path) -> None:
+    office = load_office()
+    ctx = Context(office, lambda day: False, always_open=True)
+    engines = make_engines(f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}")  # no tables
+    hub = Hub(engines, ctx, lambda: NOW)
+    display = Channel("display", "display-2f")
+    try:
+        with pytest.raises((OperationalError, sqlite3.OperationalError)):
+            asyncio.run(hub.subscribe(Socket(), display, None))
+    finally:
+        engines.dispose()
+    assert hub.subscriber_count() == 0
+    assert hub.screen(display.name)["connections"] == 0  # not shown online for ever
