@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import jpholiday
 
 from server import accounts, estimates
+from server.commands import RecordPrint
 from server.context import Context
 from server.domain.office import Office
 from server.forms.crypto import Cipher
@@ -92,7 +93,7 @@ class System:
     _tasks: list[asyncio.Task[None]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.printing = PrintService(self.settings, self.office, self.engines, self.clock)
+        self.printing = PrintService(self.settings, self.office, self.record_print, self.clock)
 
     async def run(
         self, command: Callable[[Context, Tx], R], actor: str | None = None
@@ -100,6 +101,11 @@ class System:
         return await self.writer.run(
             self.office.id, functools.partial(command, self.ctx), self.clock(), actor
         )
+
+    def record_print(self, ticket_id: str, status: str, error: str | None) -> None:
+        """A print job's outcome on its ticket, from a printer's worker thread."""
+        command = functools.partial(RecordPrint(ticket_id, status, error), self.ctx)
+        self.writer.run_sync(self.office.id, command, self.clock())
 
     async def start(self) -> None:
         """On the server's event loop: the hub, the writer, the printers, the purge."""

@@ -266,3 +266,16 @@ def ticket_json(info: TicketInfo, office: Office, *, token: bool = False) -> dic
         out["token"] = t.token
         out["url"] = f"/t/{t.token}"
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordPrint:
+    """A print job's outcome on its ticket (no event: the print state is the print
+    service's, shown on the ticket's answer and the admin console, not on screens)."""
+
+    ticket_id: str
+    status: str
+    error: str | None
+
+    def __call__(self, ctx: Context, tx: Tx) -> None:
+        q.set_print(tx.conn, self.ticket_id, self.status, self.error)

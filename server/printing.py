@@ -41,8 +41,6 @@ from server.agent_link import AGENT_URI, AgentLink
 from server.commands import TicketInfo
 from server.domain.office import Office
 from server.settings import Settings
-from server.store import queries as q
-from server.store.engine import Engines
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +124,17 @@ class PrintService:
         self,
         settings: Settings,
         office: Office,
-        engines: Engines,
+        record: Callable[[str, str, str | None], None],
         clock: Callable[[], datetime],
         *,
         timeout: float = PRINT_TIMEOUT_S,
         answer_wait: float = ANSWER_WAIT_S,
         probe_s: float | None = None,
     ) -> None:
-        self.settings, self.office, self.engines, self.clock = settings, office, engines, clock
+        self.settings, self.office, self.clock = settings, office, clock
+        # Writes a job's outcome (ticket id, status, error) on its ticket, through the
+        # writer like every other write (System.record_print).
+        self.record = record
         self.timeout, self.answer_wait = timeout, answer_wait
         self.probe_s = settings.printer_probe_s if probe_s is None else probe_s
         # Called (from any thread) with a kiosk's id when its printer's state changed.
@@ -446,5 +447,4 @@ class PrintService:
     # -- the ticket row -----------------------------------------------------------------------
 
     def _record(self, ticket_id: str, outcome: PrintOutcome) -> None:
-        with self.engines.writer.begin() as conn:
-            q.set_print(conn, ticket_id, outcome.status, outcome.error)
+        self.record(ticket_id, outcome.status, outcome.error)

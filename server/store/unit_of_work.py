@@ -151,6 +151,7 @@ class Writer:
         self.on_commit = on_commit
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._alone = threading.Lock()  # run_sync without the thread: one batch at a time
         self._conn: Connection | None = None
 
     def start(self) -> None:
@@ -177,9 +178,15 @@ class Writer:
     def run_sync(
         self, office: str, command: Callable[[Tx], R], now: datetime, actor: str | None = None
     ) -> Committed[R]:
-        """For the CLI and tests without an event loop; the thread need not be running."""
+        """From a thread that is not the event loop's (a printer's worker, the CLI, a
+        test): through the writer thread when it runs, else right here, one at a time."""
         future: concurrent.futures.Future[Committed[R]] = concurrent.futures.Future()
-        self._run_batch([_Job(office, command, now, actor, future)])
+        job = _Job(office, command, now, actor, future)
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(job)
+        else:
+            with self._alone:
+                self._run_batch([job])
         return future.result()
 
     def _loop(self) -> None:
