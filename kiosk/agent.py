@@ -156,6 +156,7 @@ class Agent:
             return {"type": "ack", "job": job, "duplicate": True, **seen}
         data = base64.b64decode(message["data"])
         self.log.start(job)
+        error: str | None
         try:
             after = await asyncio.to_thread(self._send, self.printer, data)
         except PrinterUnavailable as e:

@@ -54,7 +54,7 @@ def create_app(
     ]
     app = Starlette(
         routes=route_list,
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
         lifespan=lifespan,
         middleware=[
             Middleware(IssuingFastPath),

@@ -112,9 +112,11 @@ class System:
         loop = asyncio.get_running_loop()
         hub = self.attach_hub(loop)
         hub.printers = self.printing.kiosk_printer
-        self.printing.on_change = lambda kiosk: loop.call_soon_threadsafe(
-            hub.printer_changed, kiosk
-        )
+
+        def printer_changed(kiosk: str) -> None:  # from a printer's worker thread
+            loop.call_soon_threadsafe(hub.printer_changed, kiosk)
+
+        self.printing.on_change = printer_changed
         self.writer.start()
         self.printing.start()
         self._tasks.append(asyncio.create_task(self._purge_loop(), name="form-purge"))
@@ -156,11 +158,12 @@ class System:
 
         self.writer.on_commit = on_commit
         if not self.engines.is_sqlite:
+
+            def notify(office: str, version: int) -> None:  # from the relay's thread
+                loop.call_soon_threadsafe(hub.notify, office, version)
+
             # Changes committed by other processes on the same database.
-            self.relay = Relay(
-                self.settings.database_url,
-                lambda office, version: loop.call_soon_threadsafe(hub.notify, office, version),
-            )
+            self.relay = Relay(self.settings.database_url, notify)
             self.relay.start()
         return hub
 

@@ -82,7 +82,7 @@ def issued_at_of(conn: Connection, tickets: Iterable[str]) -> dict[str, datetime
     out: dict[str, datetime] = {}
     for i in range(0, len(ids), 500):
         rows = conn.execute(select(q.T.c.id, q.T.c.issued_at).where(q.T.c.id.in_(ids[i : i + 500])))
-        out.update({r[0]: utc(r[1]) for r in rows if r[1] is not None})  # type: ignore[misc]
+        out.update({r[0]: utc(r[1]) for r in rows if r[1] is not None})
     return out
 
 

@@ -41,7 +41,7 @@ def load_forms(path: str | Path | None = None) -> dict[str, Form]:
 
     path = Path(path) if path else demo_office_path()
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    services = {s.get("id") for s in raw.get("services", []) if isinstance(s, dict)}
+    services = {str(s["id"]) for s in raw.get("services", []) if isinstance(s, dict) and "id" in s}
     try:
         return parse_forms(raw.get("forms", []), services)
     except FormDefinitionError as e:

@@ -51,7 +51,7 @@ def bearer(conn: HTTPConnection) -> str | None:
 
 def _session_staff(conn: HTTPConnection) -> Staff | None:
     sessions = getattr(conn.app.state, "sessions", None)
-    return None if sessions is None else sessions.staff_of(conn)  # type: ignore[no-any-return]
+    return None if sessions is None else sessions.staff_of(conn)
 
 
 def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:

@@ -55,6 +55,9 @@ async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
 async def live(websocket: WebSocket) -> None:
     system = system_of(websocket)
     hub = system.hub
+    if hub is None:  # the app has not started (or has stopped): come back shortly
+        await refuse(websocket, protocol.CLOSE_TRY_AGAIN, "starting")
+        return
     try:
         channel = parse_channel(websocket.path_params["channel"], system.office)
     except NotFound as e:

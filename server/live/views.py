@@ -15,6 +15,7 @@ from .channels import Channel
 from .snapshot import Snapshot
 
 RECENT_CALLS = 10
+_CALL_FIELDS: tuple[str, ...] = ("seq", "type", "number", "service", "counter", "at")
 NEXT_UP = 5
 
 
@@ -74,9 +75,7 @@ def _calls(snap: Snapshot, areas: set[str] | None = None) -> list[dict[str, Any]
         counter = snap.office.counters.get(e.get("counter") or "")
         if areas is not None and (counter is None or counter.area not in areas):
             continue
-        out.append(
-            {k: e[k] for k in ("seq", "type", "number", "service", "counter", "at") if k in e}
-        )
+        out.append({k: e[k] for k in _CALL_FIELDS if k in e})
         if len(out) == RECENT_CALLS:
             break
     return out
@@ -261,7 +260,7 @@ def kiosk_view(
     office = snap.office
     kiosk = office.kiosks[kiosk_id]
     lines = _lines(snap)
-    areas = [
+    areas: list[dict[str, Any]] = [
         {
             "id": a,
             "names": office.areas[a].names,

@@ -63,4 +63,4 @@ def lines(conn: Connection) -> Lines:
     found = conn.info.get(_KEY)
     if found is None:
         found = conn.info[_KEY] = Lines()
-    return found  # type: ignore[no-any-return]
+    return found

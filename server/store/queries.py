@@ -163,7 +163,8 @@ def _in_queue_order(table: Any) -> list[Any]:
 def _before_in_queue() -> str:
     """SQL true for a row that comes before the ticket whose columns are bound by name
     (`:priority`, `:queued_at`, …): call_policy.QUEUE_ORDER compared step by step."""
-    steps, ties = [], []
+    steps: list[str] = []
+    ties: list[str] = []
     for o in QUEUE_ORDER:
         ahead = f"{o.attribute} {'>' if o.descending else '<'} :{o.attribute}"
         steps.append(" AND ".join([*ties, ahead]))

@@ -82,4 +82,4 @@ def raw(conn: Connection) -> Raw:
     found = conn.info.get("madoguchi.raw")
     if found is None or found.dbapi is not conn.connection.driver_connection:
         found = conn.info["madoguchi.raw"] = Raw(conn)
-    return found  # type: ignore[no-any-return]
+    return found

@@ -33,6 +33,8 @@ from .raw import DRIVER_ERRORS, raw
 from .tables import EventRow, OfficeRow
 
 log = logging.getLogger(__name__)
+# What a database that is busy or gone raises, through SQLAlchemy or from the driver.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DRIVER_ERRORS)
 R = TypeVar("R")
 MAX_BATCH = 128
 OFFICE = OfficeRow.__table__  # type: ignore[attr-defined]
@@ -226,7 +228,7 @@ class Writer:
                         versions[job.office] = outcome.version
                 for office in {job.office for job, o in outcomes if isinstance(o, Committed)}:
                     store_version(conn, office, versions[office])
-        except (SQLAlchemyError, *DRIVER_ERRORS) as e:
+        except DATABASE_ERRORS as e:
             log.warning("database unavailable, %d command(s) refused: %s", len(batch), e)
             if self._conn is not None and isinstance(e, DBAPIError) and e.connection_invalidated:
                 self._conn = None
@@ -285,8 +287,8 @@ class Writer:
         except DomainError as e:
             self._undo(conn, job.office)
             return e
-        except (SQLAlchemyError, *DRIVER_ERRORS):
-            with contextlib.suppress(SQLAlchemyError, *DRIVER_ERRORS):
+        except DATABASE_ERRORS:
+            with contextlib.suppress(*DATABASE_ERRORS):
                 self._undo(conn, job.office)
             raise
         except Exception as e:  # a bug in one command must not sink the batch

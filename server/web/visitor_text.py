@@ -74,8 +74,8 @@ def choose(request: Request, default: str | None = None) -> tuple[str, bool]:
     if asked in LANGUAGES:
         return asked, True
     if default in LANGUAGES:
-        return default, False  # type: ignore[return-value]
+        return default, False
     kept = request.cookies.get(COOKIE)
     if kept in LANGUAGES:
-        return kept, False  # type: ignore[return-value]
+        return kept, False
     return from_accept_language(request.headers.get("accept-language", "")) or "ja", False

@@ -9,7 +9,9 @@ from sqlmodel import SQLModel
 import server.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
-engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+engine = config.attributes.get("engine") or create_engine(
+    config.get_main_option("sqlalchemy.url") or ""
+)
 
 with engine.connect() as connection:
     context.configure(
