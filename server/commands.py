@@ -90,7 +90,8 @@ class IssueTicket:
         day = calendar.business_day(office, tx.now)
         seq = q.next_number(tx.conn, office.id, service.id, day)
         # A refusal (hours, cut-off, cap) rolls the command back, the number with it.
-        issuing.check(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
+        why = issuing.refusal(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
+        issuing.check(service, why)
         ticket = Ticket(
             id=self.ticket_id,
             office=office.id,

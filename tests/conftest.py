@@ -4,6 +4,8 @@ signed-in clerk, and a real uvicorn server in a subprocess."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import os
 import socket
 import subprocess
@@ -22,7 +24,13 @@ from starlette.testclient import TestClient
 from printer.emulator import PrinterEmulator
 from server import accounts
 from server.app import create_app
+from server.bootstrap import prepare_database
+from server.commands import IssueTicket, TicketInfo
+from server.context import Context
+from server.office_file import load_office
 from server.settings import Settings
+from server.store.engine import Engines, make_engines
+from server.store.unit_of_work import Committed, Writer
 
 PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CLERK = ("clerk1", "clerk-password-1")
@@ -209,3 +217,34 @@ def add_clerk(database_url: str, user: tuple[str, str] = CLERK) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def issue_with(
+    writer: Writer, ctx: Context, n: int, now: datetime, service: str = "moving"
+) -> Committed[TicketInfo]:
+    """Ticket `n` issued online straight through a writer (no HTTP, no hub)."""
+    command = IssueTicket(service, "ja", False, None, "online", f"t{n:04d}", f"token-{n:04d}")
+    return writer.run_sync("nakano", functools.partial(command, ctx), now)
+
+
+@dataclasses.dataclass
+class Store:
+    """The demo office's store on a fresh database, with a writer (not started: run_sync
+    runs commands in the calling thread)."""
+
+    ctx: Context
+    engines: Engines
+    writer: Writer
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    office = load_office()
+    engines = make_engines(database_url)
+    prepare_database(engines, office)
+    writer = Writer(engines)
+    try:
+        yield Store(Context(office, lambda day: False, always_open=True), engines, writer)
+    finally:
+        writer.stop()
+        engines.dispose()

@@ -43,16 +43,8 @@ def refusal(
     return None
 
 
-def check(
-    office: Office,
-    service: Service,
-    now: datetime,
-    issued_today: int,
-    is_holiday: IsHoliday,
-    always_open: bool = False,
-) -> None:
-    """Raise the error of the refusal, if there is one."""
-    why = refusal(office, service, now, issued_today, is_holiday, always_open)
+def check(service: Service, why: Refusal | None) -> None:
+    """Raise the error of a refusal (of `refusal()`), if there is one."""
     name = service.names.get("ja", service.id)
     if why is Refusal.DAILY_CAP_REACHED:
         raise DailyCapReached(

@@ -1,6 +1,6 @@
 """A seeded discrete-event simulation of an office day, driving the real domain.
 
-Tickets are issued through the calendar's issuing check and numbered per service and day;
+Tickets are issued through the issuing rule (domain/issuing.py) and numbered per service and day;
 counters call with `call_policy.pick_next`; every change goes through `lifecycle.apply`,
 whose events make the day's log. When a ticket is issued, the estimator (and the baselines)
 are asked for its wait, seeing only the tickets and events of that moment, as the kiosk
@@ -22,7 +22,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.domain import call_policy, issuing, lifecycle
-from server.domain.errors import DomainError
 from server.domain.estimate import Estimate, estimate
 from server.domain.events import Event, EventType
 from server.domain.office import CounterState, Office
@@ -174,10 +173,8 @@ class Simulation:
     def issue(self, now: datetime, service_id: str) -> None:
         service = self.office.services[service_id]
         issued = self.numbers.get(service_id, 0)
-        try:
-            issuing.check(self.office, service, now, issued, lambda _: False)
-        except DomainError:  # after the cut-off: the visitor is turned away
-            return
+        if issuing.refusal(self.office, service, now, issued, lambda _: False) is not None:
+            return  # after the cut-off: the visitor is turned away
         self.numbers[service_id] = issued + 1
         ticket = Ticket(
             id=f"t{len(self.tickets) + 1:05d}",

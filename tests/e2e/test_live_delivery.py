@@ -9,12 +9,9 @@ compared with the event table itself.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import random
-import socket
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +24,7 @@ import sqlalchemy as sa
 
 from server.domain.events import CALL_EVENT_TYPES
 from tests.conftest import CLERK, LiveServer, add_clerk
+from tests.e2e import raw_websocket
 
 OFFICE = "/api/v1/offices/nakano"
 CHANNELS = ("display:display-2f", "public:nakano")
@@ -79,6 +77,14 @@ async def issue(base: str, count: int, service: str = "moving") -> None:
         for _ in range(count):
             answer = await client.post(f"{OFFICE}/tickets", json={"service": service})
             assert answer.status_code == 201, answer.text
+
+
+async def open_counters(base: str, token: str) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
+        for counter in COUNTERS:
+            opened = await client.post(f"{OFFICE}/counters/{counter}/open")
+            assert opened.status_code == 200, opened.text
 
 
 async def serve_all(base: str, token: str, counter: str) -> int:
@@ -165,12 +171,7 @@ async def reconnecting_floor(server: LiveServer, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     token = await sign_in(server.url)
     await issue(server.url, TICKETS)
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        for counter in COUNTERS:
-            opened = await client.post(
-                f"{OFFICE}/counters/{counter}/open", headers={"Authorization": f"Bearer {token}"}
-            )
-            assert opened.status_code == 200, opened.text
+    await open_counters(server.url, token)
     clients = [Received(channel) for channel in CHANNELS for _ in range(CLIENTS_PER_CHANNEL)]
     stop = asyncio.Event()
     async with aiohttp.ClientSession() as session:
@@ -213,12 +214,17 @@ def check_delivery(clients: list[Received], table: list[dict[str, Any]], final: 
         ]
 
 
+@pytest.fixture
+def server(database_url: str, live_server: Callable[..., LiveServer]) -> LiveServer:
+    """The demo office on a real uvicorn, on each database, with a clerk."""
+    add_clerk(database_url)
+    return live_server(database_url)
+
+
 @pytest.mark.slow
 def test_every_call_reaches_every_reconnecting_screen_exactly_once(
-    database_url: str, live_server: Callable[..., LiveServer]
+    database_url: str, server: LiveServer
 ) -> None:
-    add_clerk(database_url)
-    server = live_server(database_url)
     seed = int(os.environ.get("MADOGUCHI_TEST_SEED", random.randrange(1 << 30)))
     run = asyncio.run(reconnecting_floor(server, seed))
     clients: list[Received] = run["clients"]
@@ -239,42 +245,15 @@ class SlowSocket:
     a time: the server's writes back up and it must coalesce frames for it."""
 
     def __init__(self, port: int, path: str) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-        self.sock.connect(("127.0.0.1", port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-        self.sock.settimeout(10)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)
-        assert head.startswith(b"HTTP/1.1 101"), head
+        self.sock = raw_websocket.connect(port, path)
         self.buffer = b""
 
     def frames(self) -> list[dict[str, Any]]:
         """The whole text frames now in the buffer."""
-        out = []
-        while len(self.buffer) >= 2:
-            opcode, length, at = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if length == 126:
-                at = 4
-            elif length == 127:
-                at = 10
-            if len(self.buffer) < at:
-                break
-            if at > 2:
-                (length,) = struct.unpack("!H" if at == 4 else "!Q", self.buffer[2:at])
-            if len(self.buffer) < at + length:
-                break
-            payload = self.buffer[at : at + length]
-            self.buffer = self.buffer[at + length :]
+        frames, self.buffer = raw_websocket.split_frames(self.buffer)
+        for opcode, payload in frames:
             assert opcode == 1, f"opcode {opcode}: {payload[:40]!r}"
-            out.append(json.loads(payload))
-        return out
+        return [json.loads(payload) for _, payload in frames]
 
     def read_until(
         self, target: list[int], pause_s: float, deadline_s: float
@@ -295,10 +274,8 @@ class SlowSocket:
 
 @pytest.mark.slow
 def test_a_slow_screen_gets_coalesced_frames_with_every_event(
-    database_url: str, live_server: Callable[..., LiveServer]
+    database_url: str, server: LiveServer
 ) -> None:
-    add_clerk(database_url)
-    server = live_server(database_url)
 
     async def scenario() -> tuple[list[dict[str, Any]], int]:
         token = await sign_in(server.url)
@@ -306,12 +283,10 @@ def test_a_slow_screen_gets_coalesced_frames_with_every_event(
         slow = SlowSocket(server.port, f"/ws/v1/display:display-2f?token={token}")
         target: list[int] = []
         reading = asyncio.create_task(asyncio.to_thread(slow.read_until, target, 0.003, 60))
+        await open_counters(server.url, token)
+        await asyncio.gather(*(serve_all(server.url, token, c) for c in COUNTERS))
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=headers) as client:
-            for counter in COUNTERS:
-                opened = await client.post(f"{OFFICE}/counters/{counter}/open")
-                assert opened.status_code == 200, opened.text
-            await asyncio.gather(*(serve_all(server.url, token, c) for c in COUNTERS))
             view = await client.get("/api/v1/views/display:display-2f")
         final = view.json()["version"]
         target.append(final)

@@ -5,11 +5,8 @@ that reconnects with `since` loses no call."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
-import os
-import socket
 import struct
 import time
 from collections.abc import Callable
@@ -21,6 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from server.live.protocol import CLOSE_TRY_AGAIN
 from tests.conftest import CLERK, LiveServer, add_clerk
+from tests.e2e import raw_websocket
 
 OFFICE = "/api/v1/offices/nakano"
 PUBLIC = "public:nakano"
@@ -36,20 +34,7 @@ class StalledSocket:
     receive buffer so that the server's writes back up after a few frames."""
 
     def __init__(self, port: int, channel: str) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-        self.sock.connect(("127.0.0.1", port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(
-            f"GET /ws/v1/{channel} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-        self.sock.settimeout(5)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)
-        assert head.startswith(b"HTTP/1.1 101"), head
+        self.sock = raw_websocket.connect(port, f"/ws/v1/{channel}", timeout_s=5)
 
     def drain(self, timeout: float) -> tuple[list[dict[str, Any]], int | None, bool]:
         """Read whatever is there now: the view frames, the close code if a close frame
@@ -69,18 +54,8 @@ class StalledSocket:
                     break
                 data += chunk
         messages, code = [], None
-        while len(data) >= 2:
-            opcode, length = data[0] & 0x0F, data[1] & 0x7F
-            at = 2
-            if length == 126:
-                (length,) = struct.unpack("!H", data[2:4])
-                at = 4
-            elif length == 127:
-                (length,) = struct.unpack("!Q", data[2:10])
-                at = 10
-            if len(data) < at + length:
-                break  # cut short by the server ending the connection
-            payload, data = data[at : at + length], data[at + length :]
+        frames, _ = raw_websocket.split_frames(data)
+        for opcode, payload in frames:
             if opcode == 1:
                 messages.append(json.loads(payload))
             elif opcode == 8:

@@ -6,7 +6,6 @@ has read from the rebuilds."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -16,14 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from server.bootstrap import prepare_database
-from server.commands import IssueTicket
 from server.context import Context
 from server.live.channels import Channel
 from server.live.hub import Hub
 from server.office_file import load_office
 from server.store.engine import make_engines
-from server.store.unit_of_work import Writer
+from tests.conftest import Store, issue_with
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 PUBLIC = Channel("public", "nakano")
@@ -48,21 +45,13 @@ async def settle(hub: Hub) -> None:
 
 
 def test_a_late_subscriber_takes_no_events_from_those_already_on_its_channel(
-    database_url: str,
+    store: Store,
 ) -> None:
-    office = load_office()
-    ctx = Context(office, lambda day: False, always_open=True)
-    engines = make_engines(database_url)
-    prepare_database(engines, office)
-    writer = Writer(engines)
-
     def issue(n: int) -> int:
-        command = IssueTicket("moving", "ja", False, None, "online", f"t{n:04d}", f"tok-{n:04d}")
-        done = writer.run_sync("nakano", functools.partial(command, ctx), NOW)
-        return done.version
+        return issue_with(store.writer, store.ctx, n, NOW).version
 
     async def scenario() -> tuple[Socket, Socket]:
-        hub = Hub(engines, ctx, lambda: NOW + timedelta(minutes=1))
+        hub = Hub(store.engines, store.ctx, lambda: NOW + timedelta(minutes=1))
         early, late = Socket(), Socket()
         await hub.subscribe(early, PUBLIC, None)
         await settle(hub)
@@ -80,11 +69,7 @@ def test_a_late_subscriber_takes_no_events_from_those_already_on_its_channel(
         await hub.stop()
         return early, late
 
-    try:
-        early, late = asyncio.run(scenario())
-    finally:
-        writer.stop()
-        engines.dispose()
+    early, late = asyncio.run(scenario())
     assert early.seqs() == [1, 2, 3, 4]
     assert [f["version"] for f in late.frames] == [3, 4] and late.seqs() == [4]
 

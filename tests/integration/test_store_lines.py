@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,14 +13,13 @@ from server.domain.errors import InvalidRequest
 from server.office_file import load_office
 from server.store.engine import make_engines
 from server.store.unit_of_work import Tx, Writer
+from tests.conftest import Store, issue_with
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 
 def _issue(writer: Writer, ctx: Context, n: int, service: str = "moving") -> int | None:
-    command = IssueTicket(service, "ja", False, None, "online", f"t{n:04d}", f"token-{n:04d}")
-    done = writer.run_sync("nakano", functools.partial(command, ctx), NOW + timedelta(seconds=n))
-    return done.result.position
+    return issue_with(writer, ctx, n, NOW + timedelta(seconds=n), service).result.position
 
 
 def test_positions_count_tickets_issued_by_another_process(database_url: str) -> None:
@@ -39,22 +37,14 @@ def test_positions_count_tickets_issued_by_another_process(database_url: str) ->
         first.dispose(), second.dispose()
 
 
-def test_a_refused_command_leaves_the_counts_right(database_url: str) -> None:
-    office = load_office()
-    ctx = Context(office, lambda day: False, always_open=True)
-    engines = make_engines(database_url)
-    prepare_database(engines, office)
-    writer = Writer(engines)
+def test_a_refused_command_leaves_the_counts_right(store: Store) -> None:
+    ctx, writer = store.ctx, store.writer
 
     def issue_then_refuse(tx: Tx) -> None:
         IssueTicket("moving", "ja", False, None, "online", "doomed", "token-doomed")(ctx, tx)
         raise InvalidRequest("refused after the insert")
 
-    try:
-        assert _issue(writer, ctx, 1) == 0
-        with pytest.raises(InvalidRequest):
-            writer.run_sync("nakano", issue_then_refuse, NOW)
-        assert _issue(writer, ctx, 2) == 1
-    finally:
-        writer.stop()
-        engines.dispose()
+    assert _issue(writer, ctx, 1) == 0
+    with pytest.raises(InvalidRequest):
+        writer.run_sync("nakano", issue_then_refuse, NOW)
+    assert _issue(writer, ctx, 2) == 1

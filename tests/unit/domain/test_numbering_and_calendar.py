@@ -138,7 +138,7 @@ def test_issuing_within_hours_on_a_business_day_is_allowed():
     now = tokyo(2026, 11, 25, 10)
 
     assert refusal(OFFICE, MOVING, now, 0, is_holiday) is None
-    check(OFFICE, MOVING, now, 0, is_holiday)  # does not raise
+    check(MOVING, refusal(OFFICE, MOVING, now, 0, is_holiday))  # does not raise
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_issuing_within_hours_on_a_business_day_is_allowed():
 def test_issuing_outside_hours_is_refused_with_issuing_closed(now, reason):
     assert refusal(OFFICE, MOVING, now, 0, is_holiday) == reason
     with pytest.raises(IssuingClosed) as caught:
-        check(OFFICE, MOVING, now, 0, is_holiday)
+        check(MOVING, refusal(OFFICE, MOVING, now, 0, is_holiday))
 
     error = caught.value
     assert isinstance(error, DomainError)
@@ -168,7 +168,7 @@ def test_issuing_outside_hours_is_refused_with_issuing_closed(now, reason):
 
 def test_issue_after_cutoff_is_refused_with_issuing_closed():
     with pytest.raises(IssuingClosed):
-        check(OFFICE, MOVING, tokyo(2026, 11, 25, 16, 45), 0, is_holiday)
+        check(MOVING, refusal(OFFICE, MOVING, tokyo(2026, 11, 25, 16, 45), 0, is_holiday))
 
 
 def test_a_service_with_its_own_hours_uses_them():
@@ -184,16 +184,16 @@ def test_a_service_with_its_own_hours_uses_them():
     [tokyo(2026, 11, 25, 7, 0), tokyo(2026, 11, 25, 19, 0), tokyo(2026, 11, 28, 10)],
 )
 def test_always_open_bypasses_the_hours(now):
-    check(OFFICE, MOVING, now, 0, is_holiday, always_open=True)  # does not raise
+    check(MOVING, refusal(OFFICE, MOVING, now, 0, is_holiday, always_open=True))  # does not raise
 
 
 def test_daily_cap_refuses_the_ticket_beyond_the_cap():
     capped = dataclasses.replace(MOVING, daily_cap=30)
     now = tokyo(2026, 11, 25, 10)
-    check(OFFICE, capped, now, 29, is_holiday)  # the 30th ticket is fine
+    check(capped, refusal(OFFICE, capped, now, 29, is_holiday))  # the 30th ticket is fine
 
     with pytest.raises(DailyCapReached) as caught:
-        check(OFFICE, capped, now, 30, is_holiday)
+        check(capped, refusal(OFFICE, capped, now, 30, is_holiday))
 
     assert caught.value.code == "daily_cap_reached"
     assert caught.value.details["cap"] == 30
@@ -215,11 +215,14 @@ def test_always_open_does_not_bypass_the_daily_cap():
     capped = dataclasses.replace(MOVING, daily_cap=5)
 
     with pytest.raises(DailyCapReached):
-        check(OFFICE, capped, tokyo(2026, 11, 28, 20), 5, is_holiday, always_open=True)
+        check(
+            capped,
+            refusal(OFFICE, capped, tokyo(2026, 11, 28, 20), 5, is_holiday, always_open=True),
+        )
 
 
 def test_no_cap_means_no_limit():
-    check(OFFICE, MOVING, tokyo(2026, 11, 25, 10), 10_000, is_holiday)
+    check(MOVING, refusal(OFFICE, MOVING, tokyo(2026, 11, 25, 10), 10_000, is_holiday))
 
 
 # --- properties -------------------------------------------------------------------------
