@@ -25,13 +25,12 @@ from server.forms.crypto import Cipher
 from server.forms.desk import FormDesk
 from server.forms.entries import Entries, data_key
 from server.live.hub import Hub
-from server.live.relay import Relay
 from server.office_file import load_forms, load_office
 from server.printing import PrintService
 from server.settings import Settings
-from server.store import migrate
-from server.store import queries as q
+from server.store import migrate, offices
 from server.store.engine import Engines, make_engines
+from server.store.relay import Relay
 from server.store.unit_of_work import Committed, Tx, Writer
 from server.voice import Voice
 
@@ -193,18 +192,22 @@ class _CommitNotices:
             self.notify(office, version)
 
 
-def prepare_database(engines: Engines, office: Office) -> None:
+def prepare_database(writer: Writer, office: Office) -> None:
     """Migrate to the newest schema and make sure the office and its counters exist."""
-    migrate.upgrade(engines.writer)
-    with engines.writer.begin() as conn:
-        q.ensure_office(conn, office.id, list(office.counters))
+    migrate.upgrade(writer.engines.writer)
+
+    def ensure(tx: Tx) -> None:
+        offices.ensure_office(tx.conn, office.id, list(office.counters))
+
+    writer.run_sync(None, ensure, utc_now())
 
 
 def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) -> System:
     office = load_office(settings.office_file)
     engines = make_engines(settings.database_url)
+    writer = Writer(engines)  # runs on the caller's thread until System.start
     try:
-        prepare_database(engines, office)
+        prepare_database(writer, office)
         ctx = Context(
             office,
             holiday_predicate(office),
@@ -212,14 +215,15 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
             estimates.History(engines.reader),
         )
         # Production refuses to start without MADOGUCHI_DATA_KEY (DataKeyError).
-        key = data_key(engines, settings.data_key, settings.is_production)
-        entries = Entries(engines, Cipher(key), office.id)
+        key = data_key(writer, settings.data_key, settings.is_production)
+        entries = Entries(writer, Cipher(key), office.id)
         forms = FormDesk(load_forms(settings.office_file), entries)
     except Exception:
+        writer.stop()
         engines.dispose()
         raise
-    return System(settings, office, ctx, engines, Writer(engines), clock, forms)
+    return System(settings, office, ctx, engines, writer, clock, forms)
 
 
 def signing_key(system: System) -> str:
-    return accounts.signing_key(system.engines)
+    return accounts.signing_key(system.writer)

@@ -159,20 +159,31 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
-def _engines(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The database, migrated, and a writer (no thread: each write runs on this one)."""
     from server.bootstrap import prepare_database
     from server.office_file import load_office
     from server.store.engine import make_engines
+    from server.store.unit_of_work import Writer
 
     settings = _settings(args)
     office = load_office(settings.office_file)
-    engines = make_engines(settings.database_url)
-    prepare_database(engines, office)
-    return engines
+    writer = Writer(make_engines(settings.database_url))
+    try:
+        prepare_database(writer, office)
+    except BaseException:
+        _close(writer)
+        raise
+    return writer
+
+
+def _close(writer) -> None:  # type: ignore[no-untyped-def]
+    writer.stop()
+    writer.engines.dispose()
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    _engines(args).dispose()
+    _close(_writer(args))
     print("database is up to date")
     return 0
 
@@ -183,14 +194,14 @@ def _user_add(args: argparse.Namespace) -> int:
     password = (
         getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     )
-    engines = _engines(args)
+    writer = _writer(args)
     try:
-        add_user(engines, args.name, password, Role(args.role))
+        add_user(writer, args.name, password, Role(args.role))
     except AccountError as e:
         print(f"madoguchi: {e}", file=sys.stderr)
         return 2
     finally:
-        engines.dispose()
+        _close(writer)
     print(f"user {args.name} ({args.role}) saved")
     return 0
 
@@ -202,13 +213,13 @@ def _purge(args: argparse.Namespace) -> int:
     from server.office_file import load_office
 
     settings = _settings(args)
-    engines = _engines(args)
+    writer = _writer(args)
     try:
-        key = data_key(engines, settings.data_key, settings.is_production)
-        entries = Entries(engines, Cipher(key), load_office(settings.office_file).id)
+        key = data_key(writer, settings.data_key, settings.is_production)
+        entries = Entries(writer, Cipher(key), load_office(settings.office_file).id)
         count = entries.purge(utc_now(), everything=args.all)
     finally:
-        engines.dispose()
+        _close(writer)
     print(f"purged {count} form entries")
     return 0
 
@@ -216,11 +227,11 @@ def _purge(args: argparse.Namespace) -> int:
 def _device_token(args: argparse.Namespace) -> int:
     from server.accounts import device_token
 
-    engines = _engines(args)
+    writer = _writer(args)
     try:
-        print(device_token(engines, args.name, rotate=args.rotate))
+        print(device_token(writer, args.name, rotate=args.rotate))
     finally:
-        engines.dispose()
+        _close(writer)
     return 0
 
 
@@ -287,7 +298,7 @@ def _serve(args: argparse.Namespace) -> int:
     system = app.state.system
     demo = settings.office_file is None
     if demo and not accounts.has_users(system.engines):
-        accounts.add_user(system.engines, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.SUPERVISOR)
+        accounts.add_user(system.writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.SUPERVISOR)
     _print_urls(system, args.host, args.port, demo)
     # What was made to start (modules, the app, the office) lives as long as the process:
     # kept out of the collector's full passes, which otherwise walk it all and stopped
@@ -319,10 +330,10 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
     ]
     lines.append(f"  混雑状況 public page   {base}/   (forecast 混雑予想: {base}/forecast)")
     for kiosk in office.kiosks:
-        token = device_token(system.engines, kiosk)
+        token = device_token(system.writer, kiosk)
         lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}?token={token}")
     for display in office.displays:
-        token = device_token(system.engines, display)
+        token = device_token(system.writer, display)
         lines.append(f"  呼出表示盤 display     {base}/display/{display}?token={token}")
     lines.append(
         f"  窓口端末 counter app   {base}/counter/1  (sign in at {base}/signin; "

@@ -10,8 +10,6 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from server import estimates
 from server.domain import calendar, call_policy, issuing, lifecycle
 from server.domain.errors import CounterBusy, CounterNotOpen, InvalidTransition, NotFound
@@ -19,7 +17,8 @@ from server.domain.estimate import Estimate
 from server.domain.events import Event, EventType
 from server.domain.office import Counter, CounterState, Office, Service
 from server.domain.ticket import Action, Status, Ticket
-from server.store import queries as q
+from server.store import offices, tickets
+from server.store.engine import Connection
 from server.store.unit_of_work import Tx
 
 from .context import Context
@@ -65,9 +64,9 @@ def describe_at(
 ) -> TicketInfo:
     """A ticket with its place in line, estimate and print outcome (status, error), as
     answers carry it; `printed` when the caller knows it (a ticket just issued)."""
-    position = q.ahead_of(conn, ticket) if ticket.status is Status.WAITING else None
+    position = tickets.ahead_of(conn, ticket) if ticket.status is Status.WAITING else None
     estimate = estimates.describe_estimate(conn, ctx.office, ticket, now, position, ctx.history)
-    status, error = printed or q.ticket_print(conn, ticket.id)
+    status, error = printed or tickets.ticket_print(conn, ticket.id)
     return TicketInfo(ticket, position, estimate, status, error)
 
 
@@ -88,7 +87,7 @@ class IssueTicket:
         if self.kiosk is not None and self.kiosk not in office.kiosks:
             raise NotFound(f"発券機 {self.kiosk!r} はありません。", kind="kiosk", id=self.kiosk)
         day = calendar.business_day(office, tx.now)
-        seq = q.next_number(tx.conn, office.id, service.id, day)
+        seq = tickets.next_number(tx.conn, office.id, service.id, day)
         # A refusal (hours, cut-off, cap) rolls the command back, the number with it.
         why = issuing.refusal(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
         issuing.check(service, why)
@@ -108,7 +107,7 @@ class IssueTicket:
             queued_at=tx.now,
             kiosk=self.kiosk,
         )
-        q.insert_ticket(tx.conn, ticket, self.print_status)
+        tickets.insert_ticket(tx.conn, ticket, self.print_status)
         tx.append(
             Event(
                 EventType.ISSUED,
@@ -135,7 +134,7 @@ _COUNTER_JA = {
 
 def refuse_if_held(ctx: Context, tx: Tx, counter: Counter, then: str) -> None:
     """A counter holds at most one ticket: the clerk ends it before anything else."""
-    held = q.ticket_at_counter(
+    held = tickets.ticket_at_counter(
         tx.conn, ctx.office.id, counter.id, calendar.business_day(ctx.office, tx.now)
     )
     if held is not None:
@@ -155,7 +154,9 @@ class SetCounterState:
 
     def __call__(self, ctx: Context, tx: Tx) -> dict[str, Any]:
         counter = counter_of(ctx.office, self.counter)
-        current = q.counter_states(tx.conn, ctx.office.id).get(counter.id, CounterState.CLOSED)
+        current = offices.counter_states(tx.conn, ctx.office.id).get(
+            counter.id, CounterState.CLOSED
+        )
         if current is self.state:
             raise InvalidTransition(
                 f"{counter.id}番窓口はすでに「{_COUNTER_JA[current]}」です。",
@@ -164,7 +165,7 @@ class SetCounterState:
             )
         if self.state is not CounterState.OPEN:
             refuse_if_held(ctx, tx, counter, "操作してください")
-        q.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, self.clerk)
+        offices.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, self.clerk)
         tx.append(
             Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": self.clerk})
         )
@@ -177,7 +178,7 @@ class CallNext:
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo | None:
         counter = counter_of(ctx.office, self.counter)
-        state = q.counter_states(tx.conn, ctx.office.id).get(counter.id, CounterState.CLOSED)
+        state = offices.counter_states(tx.conn, ctx.office.id).get(counter.id, CounterState.CLOSED)
         if state is not CounterState.OPEN:
             raise CounterNotOpen(
                 f"{counter.id}番窓口は「{_COUNTER_JA[state]}」です。開設してから呼び出してください。",
@@ -186,7 +187,7 @@ class CallNext:
         refuse_if_held(ctx, tx, counter, "次を呼び出してください")
         chosen = call_policy.pick_next(
             counter,
-            q.line_heads(
+            tickets.line_heads(
                 tx.conn, ctx.office.id, counter.services, calendar.business_day(ctx.office, tx.now)
             ),
         )
@@ -195,7 +196,7 @@ class CallNext:
         after, event = lifecycle.apply(
             chosen, Action.CALL, tx.now, ctx.office.services[chosen.service], counter=counter.id
         )
-        q.update_ticket(tx.conn, after)
+        tickets.update_ticket(tx.conn, after)
         tx.append(event)
         return describe(ctx, tx, after)
 
@@ -210,7 +211,7 @@ class ActOnTicket:
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         office = ctx.office
-        ticket = q.get_ticket(tx.conn, self.ticket_id)
+        ticket = tickets.get_ticket(tx.conn, self.ticket_id)
         if ticket is None or ticket.office != office.id:
             raise NotFound(f"受付票 {self.ticket_id!r} はありません。", kind="ticket")
         service = office.services[ticket.service]
@@ -222,7 +223,7 @@ class ActOnTicket:
                 office.return_rule,
                 office.return_after,
                 ticket,
-                q.waiting_line(tx.conn, office.id, ticket.service, ticket.day),
+                tickets.waiting_line(tx.conn, office.id, ticket.service, ticket.day),
                 tx.now,
             )
         after, event = lifecycle.apply(
@@ -236,7 +237,7 @@ class ActOnTicket:
         )
         if self.note and self.action is Action.TRANSFER:
             event = dataclasses.replace(event, data={**event.data, "note": self.note})
-        q.update_ticket(tx.conn, after)
+        tickets.update_ticket(tx.conn, after)
         tx.append(event)
         return describe(ctx, tx, after)
 
@@ -279,4 +280,4 @@ class RecordPrint:
     error: str | None
 
     def __call__(self, ctx: Context, tx: Tx) -> None:
-        q.set_print(tx.conn, self.ticket_id, self.status, self.error)
+        tickets.set_print(tx.conn, self.ticket_id, self.status, self.error)

@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
-
 from server.domain import calendar
 from server.domain.estimate import Estimate, Estimator
 from server.domain.office import CounterState, Office
@@ -30,8 +28,8 @@ from server.domain.queue_state import (
     summarise,
 )
 from server.domain.ticket import Ticket
-from server.store import queries as q
-from server.store.convert import utc
+from server.store import event_log, offices, tickets
+from server.store.engine import Connection, Engine
 
 EVENT_TYPES = [
     "ticket.issued",
@@ -52,15 +50,9 @@ log = logging.getLogger(__name__)
 
 def recent_events(conn: Connection, office: str, now: datetime) -> list[LogEvent]:
     since = now - timedelta(minutes=HOLD_WINDOW_MIN)
-    rows = conn.execute(
-        select(q.EV)
-        .where(q.EV.c.office == office, q.EV.c.type.in_(EVENT_TYPES))
-        .order_by(q.EV.c.seq.desc())
-        .limit(MAX_EVENTS)
-    )
     events = []
-    for row in rows:
-        event = LogEvent.from_dict(q.event_from_row(row))
+    for wire in event_log.latest(conn, office, EVENT_TYPES, MAX_EVENTS):
+        event = LogEvent.from_dict(wire)
         if event.at < since:
             break
         events.append(event)
@@ -77,13 +69,8 @@ def issued_at(conn: Connection, events: Iterable[LogEvent]) -> dict[str, datetim
     return issued_at_of(conn, called_tickets(events))
 
 
-def issued_at_of(conn: Connection, tickets: Iterable[str]) -> dict[str, datetime]:
-    ids = sorted(tickets)
-    out: dict[str, datetime] = {}
-    for i in range(0, len(ids), 500):
-        rows = conn.execute(select(q.T.c.id, q.T.c.issued_at).where(q.T.c.id.in_(ids[i : i + 500])))
-        out.update({r[0]: utc(r[1]) for r in rows if r[1] is not None})
-    return out
+def issued_at_of(conn: Connection, ids: Iterable[str]) -> dict[str, datetime]:
+    return tickets.issued_at_of(conn, ids)
 
 
 def state_from(
@@ -121,9 +108,9 @@ def state_from_lines(
 def read_state(conn: Connection, office: Office, now: datetime) -> QueueState:
     """The estimator's view of the office at `now`, read afresh."""
     events = recent_events(conn, office.id, now)
-    tickets = q.day_tickets(conn, office.id, calendar.business_day(office, now))
-    counters = q.counter_states(conn, office.id)
-    return state_from(office, now, tickets, counters, events, issued_at(conn, events))
+    active = tickets.day_tickets(conn, office.id, calendar.business_day(office, now))
+    counters = offices.counter_states(conn, office.id)
+    return state_from(office, now, active, counters, events, issued_at(conn, events))
 
 
 def describe_estimate(
@@ -226,13 +213,15 @@ class History:
         return found[1]
 
     def _build(self, conn: Connection, office: Office, now: datetime) -> tuple[float, Estimator]:
-        version = q.office_version(conn, office.id) or 0
+        version = offices.office_version(conn, office.id) or 0
         events, issued = self.read(conn, office.id, version, now)
         # The lines counted in SQL: loading every ticket of a busy day took long enough
         # to show in the issuing latency.
-        waiting, heads, held = q.line_summary(conn, office.id, calendar.business_day(office, now))
+        waiting, heads, held = tickets.line_summary(
+            conn, office.id, calendar.business_day(office, now)
+        )
         lines = Lines(waiting, heads, {t.counter: t for t in held if t.counter is not None})
-        counters = q.counter_states(conn, office.id)
+        counters = offices.counter_states(conn, office.id)
         state = state_from_lines(office, now, lines, counters, events, issued)
         built = (time.monotonic(), Estimator(state))
         self._recent[office.id] = built
@@ -249,26 +238,15 @@ class History:
             self._busy.discard(office.id)
 
     def _load(self, conn: Connection, office: str, version: int) -> _Log:
-        rows = conn.execute(
-            select(q.EV)
-            .where(q.EV.c.office == office, q.EV.c.type.in_(EVENT_TYPES), q.EV.c.seq <= version)
-            .order_by(q.EV.c.seq.desc())
-            .limit(MAX_EVENTS)
-        )
-        pairs = [(int(r._mapping["seq"]), LogEvent.from_dict(q.event_from_row(r))) for r in rows]
+        found = event_log.latest(conn, office, EVENT_TYPES, MAX_EVENTS, upto=version)
+        pairs = [(int(e["seq"]), LogEvent.from_dict(e)) for e in found]
         pairs.reverse()
         events = [e for _, e in pairs]
         return _Log([s for s, _ in pairs], events, issued_at(conn, events), version)
 
     def _extend(self, conn: Connection, office: str, log: _Log, version: int) -> None:
-        after = log.upto
-        rows = conn.execute(
-            select(q.EV)
-            .where(q.EV.c.office == office, q.EV.c.type.in_(EVENT_TYPES))
-            .where(q.EV.c.seq > after, q.EV.c.seq <= version)
-            .order_by(q.EV.c.seq)
-        )
-        new = [(int(r._mapping["seq"]), LogEvent.from_dict(q.event_from_row(r))) for r in rows]
+        found = event_log.between(conn, office, log.upto, version, EVENT_TYPES)
+        new = [(int(e["seq"]), LogEvent.from_dict(e)) for e in found]
         fresh = [e for _, e in new]
         log.issued.update(issued_at(conn, fresh))
         for seq, event in new:

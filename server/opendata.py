@@ -4,7 +4,7 @@ service it waited for, the log export (`ticket,service,issued_at,...`, the same 
 data: per day, hour and service, tickets issued, served and no-shows, the median and 90th
 percentile wait and the median service time. No personal data: numbers and times only.
 
-Events come as the store gives them (``queries.event_from_row``: ``type``, ``at``,
+Events come as the store gives them (``store.event_log``: ``type``, ``at``,
 ``ticket`` id, ``number``, ``service``, ``counter`` and the event's data flattened in).
 See docs/opendata.md for the columns.
 """

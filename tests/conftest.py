@@ -87,7 +87,7 @@ def make_client(clock: Clock) -> Iterator[Callable[..., TestClient]]:
 
     def make(database_url: str, **settings: object) -> TestClient:
         app = create_app(Settings(database_url=database_url, **settings), clock=clock)  # type: ignore[arg-type]
-        accounts.add_user(app.state.system.engines, CLERK[0], CLERK[1], accounts.Role.CLERK)
+        accounts.add_user(app.state.system.writer, CLERK[0], CLERK[1], accounts.Role.CLERK)
         client = TestClient(app)
         client.__enter__()
         clients.append(client)
@@ -241,8 +241,8 @@ class Store:
 def store(database_url: str) -> Iterator[Store]:
     office = load_office()
     engines = make_engines(database_url)
-    prepare_database(engines, office)
     writer = Writer(engines)
+    prepare_database(writer, office)
     try:
         yield Store(Context(office, lambda day: False, always_open=True), engines, writer)
     finally:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
-import psycopg
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain import errors as de
+from server.store.engine import UNAVAILABLE_ERRORS
 from server.store.unit_of_work import StoreUnavailable
 
 from .responses import JSONResponse
@@ -82,8 +80,6 @@ HANDLERS = {
     de.DomainError: on_domain_error,
     ApiError: on_api_error,
     StoreUnavailable: on_unavailable,
-    OperationalError: on_unavailable,
-    sqlite3.OperationalError: on_unavailable,  # plain SQL reads (server/store/raw.py)
-    psycopg.OperationalError: on_unavailable,
+    **dict.fromkeys(UNAVAILABLE_ERRORS, on_unavailable),
     HTTPException: on_http_error,
 }

@@ -28,7 +28,7 @@ from server.forms.japanese import Problem
 from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
 from server.forms.validation import Outcome, validate, word
-from server.store import queries as q
+from server.store import tickets
 from server.web import render
 
 from .auth import Staff, require_staff
@@ -46,7 +46,9 @@ def _desk(request: Request) -> FormDesk:
 
 def _ticket(system: System, key: str, by_token: bool) -> Ticket:
     with system.engines.reader.connect() as conn:
-        ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
+        ticket = (
+            tickets.get_ticket_by_token(conn, key) if by_token else tickets.get_ticket(conn, key)
+        )
     if ticket is None or ticket.office != system.office.id:
         raise NotFound("受付票が見つかりません。", kind="ticket")
     return ticket

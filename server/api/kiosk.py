@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from kiosk.page import STATIC_DIR, render_page
 from server.domain.errors import NotFound
-from server.store import queries as q
+from server.store import tickets
 
 from .state import system_of
 
@@ -60,7 +60,7 @@ def _exists(system: object, token: str) -> bool:
     engines = system.engines  # type: ignore[attr-defined]
     office = system.office.id  # type: ignore[attr-defined]
     with engines.reader.connect() as conn:
-        ticket = q.get_ticket_by_token(conn, token)
+        ticket = tickets.get_ticket_by_token(conn, token)
     return ticket is not None and ticket.office == office
 
 

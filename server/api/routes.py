@@ -22,7 +22,7 @@ from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
 from server.live.source import read_snapshot
 from server.live.views import build_view
-from server.store import queries as q
+from server.store import offices, tickets
 
 from . import exports
 from .auth import SignInThrottle, bearer, require_staff, too_many_attempts
@@ -53,7 +53,7 @@ async def healthz(request: Request) -> Response:
 
 def _version(system: System) -> int:
     with system.engines.reader.connect() as conn:
-        return q.office_version(conn, system.office.id) or 0
+        return offices.office_version(conn, system.office.id) or 0
 
 
 async def office_status(request: Request) -> Response:
@@ -251,7 +251,9 @@ async def visitor(request: Request) -> Response:
 
 def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
     with system.engines.reader.connect() as conn, conn.begin():
-        ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
+        ticket = (
+            tickets.get_ticket_by_token(conn, key) if by_token else tickets.get_ticket(conn, key)
+        )
         if ticket is None or ticket.office != system.office.id:
             raise NotFound("受付票が見つかりません。", kind="ticket")
         return commands.describe_at(system.ctx, conn, ticket, system.clock())

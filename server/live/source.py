@@ -10,7 +10,7 @@ from server.context import Context
 from server.domain import calendar, issuing
 from server.domain.events import CALL_EVENT_TYPES
 from server.domain.issuing import Refusal
-from server.store import queries as q
+from server.store import event_log, offices, tickets
 from server.store.engine import Engines
 
 from .snapshot import Snapshot
@@ -27,7 +27,9 @@ def issuing_state(ctx: Context, conn: object, now: datetime) -> dict[str, Refusa
             office,
             service,
             now,
-            0 if service.daily_cap is None else q.issued_count(conn, office.id, service.id, day),  # type: ignore[arg-type]
+            0
+            if service.daily_cap is None
+            else tickets.issued_count(conn, office.id, service.id, day),  # type: ignore[arg-type]
             ctx.is_holiday,
             ctx.always_open,
         )
@@ -52,13 +54,13 @@ def read_snapshot(
     office = ctx.office
     day = calendar.business_day(office, now)
     with engines.reader.connect() as conn, conn.begin():
-        version = q.office_version(conn, office.id) or 0
-        tickets = q.day_tickets(conn, office.id, day, engines.ticket_rows)
-        known = {t.token for t in tickets}
+        version = offices.office_version(conn, office.id) or 0
+        active = tickets.day_tickets(conn, office.id, day, engines.ticket_rows)
+        known = {t.token for t in active}
         extra = {}
         for token in tokens:
             if token not in known:
-                found = q.get_ticket_by_token(conn, token)
+                found = tickets.get_ticket_by_token(conn, token)
                 if found is not None and found.office == office.id:
                     extra[token] = found
         if ctx.history is not None:
@@ -69,18 +71,18 @@ def read_snapshot(
         events, events_after = [], version
         if after is not None and after < version:
             events_after = max(after, version - MAX_REPLAY_EVENTS)
-            events = q.events_between(conn, office.id, events_after, version)
+            events = event_log.between(conn, office.id, events_after, version)
         return Snapshot(
             office=office,
             version=version,
             now=now,
-            tickets=tickets,
-            counters=q.counter_states(conn, office.id),
-            recent_calls=q.recent_events(
-                conn, office.id, list(CALL_EVENT_TYPES), day_start_utc(ctx, now), 20
+            tickets=active,
+            counters=offices.counter_states(conn, office.id),
+            recent_calls=event_log.recent_events(
+                conn, office.id, CALL_EVENT_TYPES, day_start_utc(ctx, now), 20
             ),
             issuing=issuing_state(ctx, conn, now),
-            done_today=q.done_today(conn, office.id, day),
+            done_today=tickets.done_today(conn, office.id, day),
             events=events,
             events_after=events_after,
             extra_tickets=extra,
@@ -91,13 +93,5 @@ def read_snapshot(
 
 def first_seq_of_day(engines: Engines, ctx: Context, now: datetime) -> int | None:
     """The first version of the business day: a `since` older than it cannot be replayed."""
-    from sqlalchemy import func, select
-
-    ev = q.EV
     with engines.reader.connect() as conn, conn.begin():
-        value = conn.execute(
-            select(func.min(ev.c.seq)).where(
-                ev.c.office == ctx.office.id, ev.c.at >= day_start_utc(ctx, now)
-            )
-        ).scalar()
-    return None if value is None else int(value)
+        return event_log.first_seq_since(conn, ctx.office.id, day_start_utc(ctx, now))

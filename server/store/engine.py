@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from .convert import TicketRows
 
+__all__ = ["Connection", "Engine", "Engines", "UNAVAILABLE_ERRORS", "make_engines"]
+# What a read raises when the database is busy or gone: through SQLAlchemy, or from the
+# driver itself for the plain SQL of server/store/raw.py.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+)
 BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 5
 PG_LOCK_TIMEOUT_MS = 5000

@@ -70,16 +70,18 @@ def store_version(conn: Connection, office: str, version: int) -> None:
     r = raw(conn)
     r.run("UPDATE office SET seq = :seq WHERE id = :id", {"seq": version, "id": office})
     if not r.is_sqlite:
-        # Delivered at commit to every server process on this database (live/relay.py).
+        # Delivered at commit to every server process on this database (store/relay.py).
         r.run("SELECT pg_notify('madoguchi', :payload)", {"payload": f"{office}:{version}"})
 
 
 class Tx:
     """What a command sees: the connection, inside the office's lock, and the event log.
-    `version` is the office's version when the command starts (lock_office)."""
+    `version` is the office's version when the command starts (lock_office). A write of
+    no office (`office` None: accounts, devices, settings, form entries) takes no lock
+    and appends no event."""
 
     def __init__(
-        self, conn: Connection, office: str, now: datetime, actor: str | None, version: int
+        self, conn: Connection, office: str | None, now: datetime, actor: str | None, version: int
     ) -> None:
         self.conn, self.office, self.now, self.actor = conn, office, now, actor
         self.raw = raw(conn)
@@ -87,6 +89,8 @@ class Tx:
         self.events: list[dict[str, Any]] = []
 
     def append(self, event: Event) -> int:
+        if self.office is None:
+            raise RuntimeError("a write of no office has no event log to append to")
         self.version += 1
         at = self.now.astimezone(UTC)
         r = self.raw
@@ -110,7 +114,8 @@ class Tx:
         return self.version
 
     def flush(self) -> None:
-        lines(self.conn).stamp(self.office, self.version)
+        if self.office is not None:
+            lines(self.conn).stamp(self.office, self.version)
 
 
 Command = Callable[[Tx], R]
@@ -122,7 +127,7 @@ Outcome = Committed[Any] | BaseException
 
 @dataclasses.dataclass
 class _Job:
-    office: str
+    office: str | None
     command: Callable[[Tx], Any]
     now: datetime
     actor: str | None
@@ -170,7 +175,11 @@ class Writer:
             self._conn = None
 
     async def run(
-        self, office: str, command: Callable[[Tx], R], now: datetime, actor: str | None = None
+        self,
+        office: str | None,
+        command: Callable[[Tx], R],
+        now: datetime,
+        actor: str | None = None,
     ) -> Committed[R]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Committed[R]] = loop.create_future()
@@ -178,7 +187,11 @@ class Writer:
         return await future
 
     def run_sync(
-        self, office: str, command: Callable[[Tx], R], now: datetime, actor: str | None = None
+        self,
+        office: str | None,
+        command: Callable[[Tx], R],
+        now: datetime,
+        actor: str | None = None,
     ) -> Committed[R]:
         """From a thread that is not the event loop's (a printer's worker, the CLI, a
         test): through the writer thread when it runs, else right here, one at a time."""
@@ -221,12 +234,14 @@ class Writer:
                 # Each office's version: read (and locked) at its first command, carried
                 # from command to command, written once before the COMMIT.
                 versions: dict[str, int] = {}
+                changed: set[str] = set()
                 for job in batch:
                     outcome = self._run_one(conn, job, versions)
                     outcomes.append((job, outcome))
-                    if isinstance(outcome, Committed):
+                    if isinstance(outcome, Committed) and job.office is not None:
                         versions[job.office] = outcome.version
-                for office in {job.office for job, o in outcomes if isinstance(o, Committed)}:
+                        changed.add(job.office)
+                for office in changed:
                     store_version(conn, office, versions[office])
         except DATABASE_ERRORS as e:
             log.warning("database unavailable, %d command(s) refused: %s", len(batch), e)
@@ -245,7 +260,12 @@ class Writer:
                     self._conn = None
             return
         for job, outcome in outcomes:
-            if isinstance(outcome, Committed) and outcome.events and self.on_commit is not None:
+            if (
+                isinstance(outcome, Committed)
+                and outcome.events
+                and job.office is not None
+                and self.on_commit is not None
+            ):
                 try:
                     self.on_commit(job.office, outcome.version, outcome.events)
                 except Exception:  # the hub must never undo a commit
@@ -271,8 +291,9 @@ class Writer:
     def _run_one(self, conn: Connection, job: _Job, versions: dict[str, int]) -> Outcome:
         # Plain SAVEPOINT statements: SQLAlchemy's nested transactions cost a tenth of a
         # ticket's time here.
-        version = versions.get(job.office)
+        version = 0 if job.office is None else versions.get(job.office)
         if version is None:
+            assert job.office is not None
             # Outside the command's SAVEPOINT: the lock must outlive a refused command.
             try:
                 version = versions[job.office] = lock_office(conn, job.office)
@@ -299,8 +320,9 @@ class Writer:
         return Committed(result, tx.version, tx.events)
 
     @staticmethod
-    def _undo(conn: Connection, office: str) -> None:
-        lines(conn).drop(office)
+    def _undo(conn: Connection, office: str | None) -> None:
+        if office is not None:
+            lines(conn).drop(office)
         r = raw(conn)
         r.run("ROLLBACK TO SAVEPOINT command")
         r.run("RELEASE SAVEPOINT command")

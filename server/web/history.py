@@ -9,13 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from server.domain.office import Office
 from server.forecast import Forecast, build_forecast
 from server.opendata import Stay, settle, stays_from_events
 from server.simulation.log import read_log
-from server.store import queries as q
+from server.store import event_log
 from server.store.engine import Engines
 
 OFFICES_DIR = Path(__file__).resolve().parent.parent / "offices"
@@ -37,20 +35,9 @@ def read_stays(
     """The stays of tickets issued from `first` to `last` (local days), as the log says.
     Today's tickets still in line are left out; past days' are `left`."""
     start, end = day_bounds(office, first, last)
-    ev = q.EV
     with engines.reader.connect() as conn, conn.begin():
-        rows = conn.execute(
-            select(ev)
-            .where(
-                ev.c.office == office.id,
-                ev.c.at >= start,
-                # Events after `last` still finish the tickets issued by then.
-                ev.c.at < end + timedelta(days=1),
-                ev.c.type.like("ticket.%"),
-            )
-            .order_by(ev.c.seq)
-        )
-        events = [q.event_from_row(r) for r in rows]
+        # Events after `last` still finish the tickets issued by then.
+        events = event_log.ticket_events(conn, office.id, start, end + timedelta(days=1))
     stays = [s for s in stays_from_events(events) if s.issued_at < end]
     return settle(stays, today, office.timezone)
 

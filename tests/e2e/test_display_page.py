@@ -15,6 +15,7 @@ import pytest
 
 from server import accounts
 from server.store.engine import make_engines
+from server.store.unit_of_work import Writer
 from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
 
 OFFICE = "/api/v1/offices/nakano"
@@ -72,7 +73,7 @@ def setup(
     server = live_server(sqlite_url)
     engines = make_engines(sqlite_url)
     try:
-        token = accounts.device_token(engines, DISPLAY)
+        token = accounts.device_token(Writer(engines), DISPLAY)
     finally:
         engines.dispose()
     office = Office(server)

@@ -16,7 +16,7 @@ def test_devices_list_displays_online_while_their_page_is_connected(client: Test
     before = client.get(DEVICES, headers=staff).json()
     display = {d["id"]: d for d in before["displays"]}["display-2f"]
     assert (display["state"], display["last_seen"]) == ("never_seen", None)
-    token = device_token(client.app.state.system.engines, "display-2f")  # type: ignore[attr-defined]
+    token = device_token(client.app.state.system.writer, "display-2f")  # type: ignore[attr-defined]
     with client.websocket_connect(f"/ws/v1/display:display-2f?token={token}") as ws:
         ws.receive_json()
         during = {d["id"]: d for d in client.get(DEVICES, headers=staff).json()["displays"]}

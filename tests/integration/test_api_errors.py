@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import func, make_url, select
+from sqlalchemy import make_url
 from starlette.testclient import TestClient
 
 from server import accounts
-from server.store import queries as q
+from server.store import event_log, offices, tickets
 
 OFFICE = "/api/v1/offices/nakano"
 NAKANO = Path(__file__).resolve().parents[2] / "server" / "offices" / "nakano.toml"
@@ -29,8 +29,7 @@ def state(client: TestClient) -> tuple[int, int]:
     """(office version, number of tickets): what a refused request must not move."""
     engines = client.app.state.system.engines  # type: ignore[attr-defined]
     with engines.reader.connect() as conn, conn.begin():
-        tickets = conn.execute(select(func.count()).select_from(q.T)).scalar_one()
-        return q.office_version(conn, "nakano") or 0, int(tickets)
+        return offices.office_version(conn, "nakano") or 0, tickets.count(conn)
 
 
 def assert_error(answer: Any, status: int, code: str) -> dict[str, Any]:
@@ -222,9 +221,9 @@ def test_a_closed_office_issues_only_to_its_kiosks(
 ) -> None:
     path = office_file(tmp_path, "open_issuing = true", "open_issuing = false")
     client = make_client(database_url, office_file=path)
-    engines = client.app.state.system.engines  # type: ignore[attr-defined]
-    kiosk_2f = accounts.device_token(engines, "kiosk-2f")
-    kiosk_3f = accounts.device_token(engines, "kiosk-3f")
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    kiosk_2f = accounts.device_token(writer, "kiosk-2f")
+    kiosk_3f = accounts.device_token(writer, "kiosk-3f")
     assert_error(issue(client), 401, "unauthorized")
     before = state(client)
     answer = client.post(
@@ -248,7 +247,7 @@ def test_a_closed_office_issues_only_to_its_kiosks(
         "unauthorized",
         "forbidden",
     )
-    display = accounts.device_token(engines, "display-2f")
+    display = accounts.device_token(writer, "display-2f")
     answer = client.post(
         f"{OFFICE}/tickets",
         json={"service": "moving"},
@@ -323,7 +322,7 @@ def test_a_database_out_of_reach_gives_503_and_no_half_written_ticket(
     assert state(client) == (before[0] + 1, before[1] + 1)
     engines = client.app.state.system.engines  # type: ignore[attr-defined]
     with engines.reader.connect() as conn, conn.begin():
-        events = q.events_between(conn, "nakano", 0, 10**9)
+        events = event_log.between(conn, "nakano", 0, 10**9)
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert [e["number"] for e in events if e["type"] == "ticket.issued"] == ["A-001", "A-002"]
     assert client.post(f"{OFFICE}/counters/1/open", headers=clerk).status_code == 200

@@ -26,9 +26,9 @@ def _closed_office(tmp_path: Path) -> str:
 
 
 def test_a_stale_kiosk_token_still_issues_where_issuing_is_open(client: TestClient) -> None:
-    engines = client.app.state.system.engines  # type: ignore[attr-defined]
-    old = device_token(engines, "kiosk-2f")
-    device_token(engines, "kiosk-2f", rotate=True)
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    old = device_token(writer, "kiosk-2f")
+    device_token(writer, "kiosk-2f", rotate=True)
     answer = client.post(
         TICKETS, json={"service": "moving"}, headers={"Authorization": f"Bearer {old}"}
     )
@@ -43,7 +43,7 @@ def test_an_unknown_token_is_refused_with_401_where_kiosks_must_be_paired(
         TICKETS, json={"service": "moving"}, headers={"Authorization": "Bearer not-a-token"}
     )
     assert answer.status_code == 401 and answer.json()["code"] == "unauthorized"
-    display = device_token(client.app.state.system.engines, "display-2f")  # type: ignore[attr-defined]
+    display = device_token(client.app.state.system.writer, "display-2f")  # type: ignore[attr-defined]
     answer = client.post(
         TICKETS, json={"service": "moving"}, headers={"Authorization": f"Bearer {display}"}
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from server.store import queries as q
+from server.store import event_log
 
 OFFICE = "/api/v1/offices/nakano"
 ACTIONS = ["recall", "start", "finish", "no-show", "return", "cancel", "transfer", "ready"]
@@ -53,7 +53,7 @@ def version(client: TestClient) -> int:
 def events_after(client: TestClient, after: int) -> list[dict[str, Any]]:
     engines = client.app.state.system.engines  # type: ignore[attr-defined]
     with engines.reader.connect() as conn, conn.begin():
-        return q.events_between(conn, "nakano", after, 10**9)
+        return event_log.between(conn, "nakano", after, 10**9)
 
 
 def act(client: TestClient, clerk: dict[str, str], ticket_id: str, action: str, **body: Any) -> Any:

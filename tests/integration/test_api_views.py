@@ -44,8 +44,8 @@ def post(client: TestClient, clerk: dict[str, str], path: str) -> dict[str, Any]
 
 def device(client: TestClient, name: str) -> dict[str, str]:
     """A display's device token: a display channel is the display's (and staff's) to read."""
-    engines = client.app.state.system.engines  # type: ignore[attr-defined]
-    return {"Authorization": f"Bearer {accounts.device_token(engines, name)}"}
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {accounts.device_token(writer, name)}"}
 
 
 def keys(value: Any) -> set[str]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from server import accounts
+from server.store import accounts as store_accounts
 from server.store.engine import make_engines
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +176,7 @@ def test_the_database_url_comes_from_the_environment(database_url: str) -> None:
         assert accounts.authenticate(engines, "sato", "sato-password-1") is accounts.Role.CLERK
         assert accounts.device_of_token(engines, token) == "display-2f"
         with engines.reader.connect() as conn:
-            devices = conn.execute(select(accounts.DEVICE.c.name)).scalars().all()
+            devices = conn.execute(select(store_accounts.DEVICE.c.name)).scalars().all()
         assert devices == ["display-2f"]
     finally:
         engines.dispose()

@@ -17,7 +17,7 @@ from server.context import Context
 from server.domain.office import CounterState
 from server.domain.ticket import Action
 from server.office_file import load_office
-from server.store import queries as q
+from server.store import offices, tickets
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
 
@@ -32,8 +32,8 @@ class Office:
         self.office = load_office()
         self.ctx = Context(self.office, lambda day: False, always_open=True)
         self.engines = make_engines(database_url)
-        prepare_database(self.engines, self.office)
         self.writer = Writer(self.engines)
+        prepare_database(self.writer, self.office)
 
     def run(self, command: object, minute: int) -> Any:
         now = NOW + timedelta(minutes=minute)
@@ -59,7 +59,7 @@ def test_incremental_history_matches_a_fresh_read_at_each_version(demo: Office) 
     def check(minute: int) -> None:
         now = NOW + timedelta(minutes=minute)
         with engines.reader.connect() as conn, conn.begin():
-            version = q.office_version(conn, "nakano") or 0
+            version = offices.office_version(conn, "nakano") or 0
             kept, issued = history.read(conn, "nakano", version, now)
             fresh = estimates.recent_events(conn, "nakano", now)
             assert kept == fresh
@@ -105,12 +105,12 @@ def test_the_lines_counted_in_sql_give_the_same_state_as_the_days_tickets(demo: 
     run(CallNext("4"), 14)
     now = NOW + timedelta(minutes=15)
     with engines.reader.connect() as conn, conn.begin():
-        version = q.office_version(conn, "nakano") or 0
+        version = offices.office_version(conn, "nakano") or 0
         events, issued = history.read(conn, "nakano", version, now)
-        tickets = q.day_tickets(conn, "nakano", NOW.date())
-        counters = q.counter_states(conn, "nakano")
+        active = tickets.day_tickets(conn, "nakano", NOW.date())
+        counters = offices.counter_states(conn, "nakano")
         _, from_sql = history._build(conn, office, now)
-    from_tickets = estimates.state_from(office, now, tickets, counters, events, issued)
+    from_tickets = estimates.state_from(office, now, active, counters, events, issued)
     assert from_sql.state.lines == from_tickets.lines
     assert from_sql.state.counters == from_tickets.counters
     assert from_sql.state.head_waited_min == from_tickets.head_waited_min
@@ -132,7 +132,7 @@ def test_the_writers_events_handed_over_equal_the_log_read_afresh(demo: Office) 
     def read(minute: int) -> tuple[list[Any], dict[str, Any], list[Any], int]:
         now = NOW + timedelta(minutes=minute)
         with engines.reader.connect() as conn, conn.begin():
-            version = q.office_version(conn, "nakano") or 0
+            version = offices.office_version(conn, "nakano") or 0
             kept, issued = history.read(conn, "nakano", version, now)
             fresh = estimates.recent_events(conn, "nakano", now)
             return kept, dict(issued), fresh, version

@@ -172,9 +172,9 @@ def test_a_visitor_token_reads_only_its_own_ticket(client: TestClient) -> None:
 def test_only_the_clerk_serving_the_ticket_reads_its_form_and_each_view_is_audited(
     client: TestClient,
 ) -> None:
-    engines = client.app.state.system.engines  # type: ignore[attr-defined]
-    accounts.add_user(engines, *CLERK2, accounts.Role.CLERK)
-    accounts.add_user(engines, *SUPERVISOR, accounts.Role.SUPERVISOR)
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    accounts.add_user(writer, *CLERK2, accounts.Role.CLERK)
+    accounts.add_user(writer, *SUPERVISOR, accounts.Role.SUPERVISOR)
     clerk, clerk2, boss = sign_in(client), sign_in(client, CLERK2), sign_in(client, SUPERVISOR)
     ticket = issue(client)
     waiting = issue(client)
@@ -340,8 +340,8 @@ def test_every_staff_form_route_refuses_the_anonymous_and_device_tokens(
 ) -> None:
     ticket = issue(client)
     put(client, ticket["token"], MOVING)
-    engines = client.app.state.system.engines  # type: ignore[attr-defined]
-    kiosk = {"Authorization": f"Bearer {accounts.device_token(engines, 'kiosk-2f')}"}
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    kiosk = {"Authorization": f"Bearer {accounts.device_token(writer, 'kiosk-2f')}"}
     base = f"/api/v1/tickets/{ticket['id']}"
     routes = [
         ("GET", f"{base}/form"),

@@ -47,7 +47,7 @@ def test_the_log_export_is_the_replayable_csv_and_for_supervisors_only(
     assert client.get(url).status_code == 401
     assert client.get(url, headers=clerk).status_code == 403
     system = client.app.state.system  # type: ignore[attr-defined]
-    accounts.add_user(system.engines, *SUPERVISOR, accounts.Role.SUPERVISOR)
+    accounts.add_user(system.writer, *SUPERVISOR, accounts.Role.SUPERVISOR)
     answer = client.get(url, headers=sign_in(client, SUPERVISOR))
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")

@@ -26,8 +26,8 @@ def test_positions_count_tickets_issued_by_another_process(database_url: str) ->
     office = load_office()
     ctx = Context(office, lambda day: False, always_open=True)
     first, second = make_engines(database_url), make_engines(database_url)
-    prepare_database(first, office)
     a, b = Writer(first), Writer(second)
+    prepare_database(a, office)
     try:
         positions = [_issue(w, ctx, n) for n, w in enumerate([a, a, b, a, b, b, a])]
         assert positions == [0, 1, 2, 3, 4, 5, 6]

@@ -11,9 +11,10 @@ from server.bootstrap import prepare_database
 from server.domain import call_policy
 from server.domain.ticket import Status, Ticket
 from server.office_file import load_office
-from server.store import queries as q
+from server.store import tickets
 from server.store.engine import make_engines
 from server.store.lines import lines
+from server.store.unit_of_work import Writer
 
 OFFICE = load_office()
 DAY = date(2026, 11, 25)
@@ -52,26 +53,26 @@ def random_line(rng: random.Random, round_: int) -> list[Ticket]:
 
 def test_sql_and_domain_agree_on_the_queue_order_of_random_lines(database_url: str) -> None:
     engines = make_engines(database_url)
-    prepare_database(engines, OFFICE)
+    prepare_database(Writer(engines), OFFICE)
     rng = random.Random(20261207)
     counter = OFFICE.counters["4"]
     try:
         for round_ in range(LINES):
-            tickets = random_line(rng, round_)
+            line = random_line(rng, round_)
             with engines.writer.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM ticket")
-                for t in tickets:
-                    q.insert_ticket(conn, t)
+                for t in line:
+                    tickets.insert_ticket(conn, t)
                 lines(conn).last_inserted = None  # no shortcut: count in SQL
                 for service in SERVICES:
-                    sql = [t.id for t in q.waiting_line(conn, OFFICE.id, service, DAY)]
-                    assert sql == [t.id for t in call_policy.line(service, tickets)], round_
-                heads = q.line_heads(conn, OFFICE.id, counter.services, DAY)
-                expected = call_policy.pick_next(counter, tickets)
+                    sql = [t.id for t in tickets.waiting_line(conn, OFFICE.id, service, DAY)]
+                    assert sql == [t.id for t in call_policy.line(service, line)], round_
+                heads = tickets.line_heads(conn, OFFICE.id, counter.services, DAY)
+                expected = call_policy.pick_next(counter, line)
                 chosen = call_policy.pick_next(counter, heads)
                 assert (chosen.id if chosen else None) == (expected.id if expected else None)
-                for t in tickets:
+                for t in line:
                     if t.status is Status.WAITING:
-                        assert q.ahead_of(conn, t) == call_policy.position(t, tickets), round_
+                        assert tickets.ahead_of(conn, t) == call_policy.position(t, line), round_
     finally:
         engines.dispose()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.bootstrap import prepare_database
 from server.commands import IssueTicket, SetCounterState
@@ -23,9 +23,12 @@ from server.domain.errors import InvalidTransition, NotFound
 from server.domain.events import Event, EventType
 from server.domain.office import CounterState
 from server.office_file import load_office
-from server.store import queries as q
+from server.store import event_log, offices, tickets
 from server.store.engine import Engines, make_engines
+from server.store.tables import TicketRow
 from server.store.unit_of_work import Committed, Tx, Writer
+
+T = TicketRow.__table__  # type: ignore[attr-defined]
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 10:00 in Tokyo
 OFFICE = load_office()
@@ -40,7 +43,7 @@ class Boom(Exception):
 @pytest.fixture
 def engines(database_url: str) -> Iterator[Engines]:
     engines = make_engines(database_url)
-    prepare_database(engines, OFFICE)
+    prepare_database(Writer(engines), OFFICE)
     yield engines
     engines.dispose()
 
@@ -59,7 +62,7 @@ def set_counter(counter: str, state: CounterState) -> Command:
 
 def refused_after_writing(tx: Tx) -> None:
     """Takes a number and appends an event, then the domain says no."""
-    q.next_number(tx.conn, OFFICE.id, "moving", NOW.date())
+    tickets.next_number(tx.conn, OFFICE.id, "moving", NOW.date())
     tx.append(Event(EventType.COUNTER_OPENED, counter="1"))
     raise InvalidTransition("refused after writing", status="x", action="y")
 
@@ -101,11 +104,11 @@ def log(engines: Engines) -> tuple[int, list[dict[str, Any]], list[str]]:
     with engines.reader.connect() as conn, conn.begin():
         numbers = [
             f"{r.prefix}-{r.seq:03d}"
-            for r in conn.execute(select(q.T.c.prefix, q.T.c.seq).order_by(q.T.c.prefix, q.T.c.seq))
+            for r in conn.execute(select(T.c.prefix, T.c.seq).order_by(T.c.prefix, T.c.seq))
         ]
         return (
-            q.office_version(conn, OFFICE.id) or 0,
-            q.events_between(conn, OFFICE.id, 0, 10**9),
+            offices.office_version(conn, OFFICE.id) or 0,
+            event_log.between(conn, OFFICE.id, 0, 10**9),
             numbers,
         )
 
@@ -150,7 +153,7 @@ def test_a_refusal_in_a_batch_rolls_back_only_its_own_writes(engines: Engines) -
     assert isinstance(outcomes[1], InvalidTransition) and isinstance(outcomes[2], NotFound)
     assert [o.version for o in outcomes if isinstance(o, Committed)] == [1, 2]
     with engines.reader.connect() as conn:
-        states = q.counter_states(conn, OFFICE.id)
+        states = offices.counter_states(conn, OFFICE.id)
     assert states["1"] is CounterState.OPEN and states["2"] is CounterState.OPEN
     assert states["3"] is CounterState.CLOSED
 
@@ -188,7 +191,7 @@ def test_on_commit_hears_each_committed_command_once_and_never_a_refused_one(
     def on_commit(office: str, version: int, events: list[dict[str, Any]]) -> None:
         heard.append((office, version, [e["type"] for e in events]))
         with engines.reader.connect() as conn:
-            seen_versions.append(q.office_version(conn, OFFICE.id) or 0)
+            seen_versions.append(offices.office_version(conn, OFFICE.id) or 0)
 
     writer = Writer(engines, on_commit=on_commit)
     writer.run_sync(OFFICE.id, set_counter("5", CounterState.OPEN), NOW)
@@ -218,8 +221,8 @@ def test_seq_never_has_gaps_whatever_the_mix_of_commands(
     version, events, _ = log(engines)
     assert [e["seq"] for e in events] == list(range(1, version + 1))
     with engines.reader.connect() as conn:
-        tickets = conn.execute(select(func.count()).select_from(q.T)).scalar_one()
-    assert tickets == version
+        stored = tickets.count(conn)
+    assert stored == version
 
 
 def test_an_unknown_office_is_refused_alone_and_the_office_version_is_written_once(

@@ -1,0 +1,67 @@
+"""Staff accounts, device tokens and installation settings, on SQLAlchemy Core (read
+rarely, written by the writer: server/accounts.py says what the rules are)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from .tables import DeviceRow, SettingRow, UserRow
+
+USER = UserRow.__table__  # type: ignore[attr-defined]
+DEVICE = DeviceRow.__table__  # type: ignore[attr-defined]
+SETTING = SettingRow.__table__  # type: ignore[attr-defined]
+
+
+def put_user(conn: Connection, username: str, password_hash: str, role: str, now: datetime) -> None:
+    """Add the user, or give an existing one this password and role."""
+    if conn.execute(select(USER.c.username).where(USER.c.username == username)).first():
+        conn.execute(
+            update(USER)
+            .where(USER.c.username == username)
+            .values(password_hash=password_hash, role=role)
+        )
+    else:
+        conn.execute(
+            insert(USER).values(
+                username=username, password_hash=password_hash, role=role, created_at=now
+            )
+        )
+
+
+def credentials(conn: Connection, username: str) -> tuple[str, str] | None:
+    """(password hash, role) of a user."""
+    row = conn.execute(
+        select(USER.c.password_hash, USER.c.role).where(USER.c.username == username)
+    ).first()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def has_users(conn: Connection) -> bool:
+    return conn.execute(select(USER.c.username).limit(1)).first() is not None
+
+
+def device_token(conn: Connection, name: str) -> str | None:
+    row = conn.execute(select(DEVICE.c.token).where(DEVICE.c.name == name)).first()
+    return None if row is None else str(row[0])
+
+
+def put_device(conn: Connection, name: str, token: str, now: datetime) -> None:
+    """The device with this token from now on (its old token ends)."""
+    conn.execute(delete(DEVICE).where(DEVICE.c.name == name))
+    conn.execute(insert(DEVICE).values(name=name, token=token, created_at=now))
+
+
+def device_of_token(conn: Connection, token: str) -> str | None:
+    row = conn.execute(select(DEVICE.c.name).where(DEVICE.c.token == token)).first()
+    return None if row is None else str(row[0])
+
+
+def setting(conn: Connection, key: str) -> str | None:
+    row = conn.execute(select(SETTING.c.value).where(SETTING.c.key == key)).first()
+    return None if row is None else str(row[0])
+
+
+def put_setting(conn: Connection, key: str, value: str) -> None:
+    conn.execute(insert(SETTING).values(key=key, value=value))
