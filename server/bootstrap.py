@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import jpholiday
 
 from server import accounts, estimates
-from server.commands import RecordPrint
+from server.commands import PrintOutcome, RecordPrint
 from server.context import Context
 from server.domain.office import Office
 from server.forms.crypto import Cipher
@@ -101,9 +101,9 @@ class System:
             self.office.id, functools.partial(command, self.ctx), self.clock(), actor
         )
 
-    def record_print(self, ticket_id: str, status: str, error: str | None) -> None:
+    def record_print(self, ticket_id: str, outcome: PrintOutcome) -> None:
         """A print job's outcome on its ticket, from a printer's worker thread."""
-        command = functools.partial(RecordPrint(ticket_id, status, error), self.ctx)
+        command = functools.partial(RecordPrint(ticket_id, outcome), self.ctx)
         self.writer.run_sync(self.office.id, command, self.clock())
 
     async def start(self) -> None:

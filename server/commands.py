@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from server import estimates
 from server.domain import calendar, call_policy, issuing, lifecycle
@@ -23,16 +23,30 @@ from server.store.unit_of_work import Tx
 
 from .context import Context
 
+PrintStatus = Literal["none", "queued", "printed", "failed"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintOutcome:
+    """A ticket's print state: the print service's (server/printing.py), kept on its row."""
+
+    status: PrintStatus
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"status": self.status, "error": self.error}
+
 
 @dataclasses.dataclass(frozen=True)
 class TicketInfo:
-    """A ticket as answers carry it: with its place in line and estimate."""
+    """A ticket as a command leaves it: with its place in line, its estimate, and its
+    print state as stored (a print job still going may change it; the issuing answer
+    says what the printer answered instead: ticket_json's `printed`)."""
 
     ticket: Ticket
     position: int | None
     estimate: Estimate | None
-    print_status: str = "none"
-    print_error: str | None = None
+    stored_print: PrintOutcome = PrintOutcome("none")
 
 
 def service_of(office: Office, service_id: str) -> Service:
@@ -50,9 +64,9 @@ def counter_of(office: Office, counter_id: str) -> Counter:
 
 
 def describe(
-    ctx: Context, tx: Tx, ticket: Ticket, printed: tuple[str, str | None] | None = None
+    ctx: Context, tx: Tx, ticket: Ticket, stored_print: PrintOutcome | None = None
 ) -> TicketInfo:
-    return describe_at(ctx, tx.conn, ticket, tx.now, printed)
+    return describe_at(ctx, tx.conn, ticket, tx.now, stored_print)
 
 
 def describe_at(
@@ -60,14 +74,16 @@ def describe_at(
     conn: Connection,
     ticket: Ticket,
     now: datetime,
-    printed: tuple[str, str | None] | None = None,
+    stored_print: PrintOutcome | None = None,
 ) -> TicketInfo:
-    """A ticket with its place in line, estimate and print outcome (status, error), as
-    answers carry it; `printed` when the caller knows it (a ticket just issued)."""
+    """A ticket with its place in line, estimate and stored print state (read unless
+    the caller just wrote it)."""
     position = tickets.ahead_of(conn, ticket) if ticket.status is Status.WAITING else None
     estimate = estimates.describe_estimate(conn, ctx.office, ticket, now, position, ctx.history)
-    status, error = printed or tickets.ticket_print(conn, ticket.id)
-    return TicketInfo(ticket, position, estimate, status, error)
+    if stored_print is None:
+        status, error = tickets.ticket_print(conn, ticket.id)
+        stored_print = PrintOutcome(status, error)  # type: ignore[arg-type]
+    return TicketInfo(ticket, position, estimate, stored_print)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +95,7 @@ class IssueTicket:
     channel: str
     ticket_id: str
     token: str
-    print_status: str = "none"
+    print_status: PrintStatus = "none"
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         office = ctx.office
@@ -117,7 +133,7 @@ class IssueTicket:
                 data={"priority": ticket.priority, "lang": ticket.lang, "channel": self.channel},
             )
         )
-        return describe(ctx, tx, ticket, (self.print_status, None))
+        return describe(ctx, tx, ticket, PrintOutcome(self.print_status))
 
 
 _COUNTER_EVENTS = {
@@ -242,7 +258,11 @@ class ActOnTicket:
         return describe(ctx, tx, after)
 
 
-def ticket_json(info: TicketInfo, office: Office, *, token: bool = False) -> dict[str, Any]:
+def ticket_json(
+    info: TicketInfo, office: Office, printed: PrintOutcome, *, token: bool = False
+) -> dict[str, Any]:
+    """A ticket's answer; `printed`: its print state as the answer tells it (what the
+    printer answered for a ticket just printed, else info.stored_print)."""
     t = info.ticket
     service = office.services.get(t.service)
     out: dict[str, Any] = {
@@ -262,7 +282,7 @@ def ticket_json(info: TicketInfo, office: Office, *, token: bool = False) -> dic
         "called_at": t.called_at.isoformat() if t.called_at else None,
         "recalls": t.recalls,
         "transfers": t.transfers,
-        "print": {"status": info.print_status, "error": info.print_error},
+        "print": printed.as_dict(),
     }
     if token:
         out["token"] = t.token
@@ -276,8 +296,7 @@ class RecordPrint:
     service's, shown on the ticket's answer and the admin console, not on screens)."""
 
     ticket_id: str
-    status: str
-    error: str | None
+    outcome: PrintOutcome
 
     def __call__(self, ctx: Context, tx: Tx) -> None:
-        tickets.set_print(tx.conn, self.ticket_id, self.status, self.error)
+        tickets.set_print(tx.conn, self.ticket_id, self.outcome.status, self.outcome.error)

@@ -159,7 +159,9 @@ class History:
         self._busy: set[str] = set()
         self._lock = threading.Lock()
         self._logs: dict[str, _Log] = {}
-        self._recent: dict[str, tuple[float, Estimator]] = {}
+        # Per office: (when built, monotonic; the office version it is of; the estimator).
+        self._recent: dict[str, tuple[float, int, Estimator]] = {}
+        self.builds = 0  # estimators built here rather than taken from the screens
 
     def read(
         self, conn: Connection, office: str, version: int, now: datetime
@@ -196,23 +198,36 @@ class History:
             log.unresolved |= called_tickets(fresh)
             log.upto = events[-1]["seq"]
 
+    def publish(self, office: str, version: int, estimator: Estimator) -> None:
+        """The screens' estimator of `version` (the live hub's snapshot): the commands
+        answer from it while it is the newest, so that a ticket's answer and the screens
+        take their estimates from the same estimator."""
+        with self._lock:
+            found = self._recent.get(office)
+            if found is None or found[1] <= version:
+                self._recent[office] = (time.monotonic(), version, estimator)
+
     def recent_estimator(self, conn: Connection, office: Office, now: datetime) -> Estimator:
-        """An estimator at most about STATE_MAX_AGE_S old. Only the first is built here;
-        after that a stale one is answered while a fresh one is built on a reader thread,
-        so the writer never stops for the day's tickets (that cost issuing its p99)."""
+        """The newest estimator: the screens' (publish), or one built here; at most about
+        STATE_MAX_AGE_S old. Only the first is built on the caller's thread; after that a
+        stale one is answered while a fresh one is built on a reader thread, so the writer
+        never stops for the day's tickets (that cost issuing its p99)."""
         found = self._recent.get(office.id)
         if found is None or self._reader is None:
             if found is None or time.monotonic() - found[0] >= self.STATE_MAX_AGE_S:
                 found = self._build(conn, office, now)
-            return found[1]
+            return found[2]
         if time.monotonic() - found[0] >= self.STATE_MAX_AGE_S and office.id not in self._busy:
             self._busy.add(office.id)
             threading.Thread(
                 target=self._refresh, args=(office, now), name="estimator", daemon=True
             ).start()
-        return found[1]
+        return found[2]
 
-    def _build(self, conn: Connection, office: Office, now: datetime) -> tuple[float, Estimator]:
+    def _build(
+        self, conn: Connection, office: Office, now: datetime
+    ) -> tuple[float, int, Estimator]:
+        self.builds += 1
         version = offices.office_version(conn, office.id) or 0
         events, issued = self.read(conn, office.id, version, now)
         # The lines counted in SQL: loading every ticket of a busy day took long enough
@@ -223,8 +238,8 @@ class History:
         lines = Lines(waiting, heads, {t.counter: t for t in held if t.counter is not None})
         counters = offices.counter_states(conn, office.id)
         state = state_from_lines(office, now, lines, counters, events, issued)
-        built = (time.monotonic(), Estimator(state))
-        self._recent[office.id] = built
+        built = (time.monotonic(), version, Estimator(state))
+        self.publish(office.id, version, built[2])
         return built
 
     def _refresh(self, office: Office, now: datetime) -> None:

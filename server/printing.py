@@ -38,13 +38,12 @@ from printer.profiles import PrinterProfile, get_profile
 from printer.render import render
 from printer.status import PrinterStatus, read_status
 from server.agent_link import AGENT_URI, AgentLink
-from server.commands import TicketInfo
+from server.commands import PrintOutcome, TicketInfo
 from server.domain.office import Office
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PrintStatus = Literal["none", "queued", "printed", "failed"]
 DeviceState = Literal["unknown", "online", "paper_out", "cover_open", "offline"]
 # How long the issuing answer waits for the printer before saying "queued".
 ANSWER_WAIT_S = PRINT_TIMEOUT_S + 0.5
@@ -53,15 +52,6 @@ _STATE_OF_REASON: dict[str, DeviceState] = {
     "paper_out": "paper_out",
     "cover_open": "cover_open",
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class PrintOutcome:
-    status: PrintStatus
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"status": self.status, "error": self.error}
 
 
 @dataclasses.dataclass
@@ -124,7 +114,7 @@ class PrintService:
         self,
         settings: Settings,
         office: Office,
-        record: Callable[[str, str, str | None], None],
+        record: Callable[[str, PrintOutcome], None],
         clock: Callable[[], datetime],
         *,
         timeout: float = PRINT_TIMEOUT_S,
@@ -447,4 +437,4 @@ class PrintService:
     # -- the ticket row -----------------------------------------------------------------------
 
     def _record(self, ticket_id: str, outcome: PrintOutcome) -> None:
-        self.record(ticket_id, outcome.status, outcome.error)
+        self.record(ticket_id, outcome)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 from typing import Any
 
@@ -13,7 +12,14 @@ from starlette.routing import Route
 
 from server import accounts, commands
 from server.bootstrap import System, new_token
-from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState, TicketInfo
+from server.commands import (
+    ActOnTicket,
+    CallNext,
+    IssueTicket,
+    PrintOutcome,
+    SetCounterState,
+    TicketInfo,
+)
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Action
@@ -33,11 +39,17 @@ from .state import office_system, system_of, tokens_of
 
 
 def _ticket_answer(
-    system: System, info: TicketInfo | None, status: int = 200, token: bool = False
+    system: System,
+    info: TicketInfo | None,
+    status: int = 200,
+    token: bool = False,
+    printed: PrintOutcome | None = None,
 ) -> Response:
+    """`printed`: what the printer answered, for a ticket just printed."""
     if info is None:
         return Response(status_code=204)
-    return JSONResponse(commands.ticket_json(info, system.office, token=token), status_code=status)
+    answer = commands.ticket_json(info, system.office, printed or info.stored_print, token=token)
+    return JSONResponse(answer, status_code=status)
 
 
 async def healthz(request: Request) -> Response:
@@ -105,26 +117,13 @@ async def issue_ticket(request: Request) -> Response:
     )
     committed = await system.run(command.__call__, actor=body.kiosk)
     info = committed.result
+    printed = None
     if body.kiosk is not None:
         # The ticket exists now. Wait (briefly) for its printer so that the kiosk knows
         # whether to show the number and QR code on screen; a printer fault never fails
         # the issuing.
-        info = await _printed(request, system, info)
-    return _ticket_answer(system, info, 201, token=True)
-
-
-async def _printed(
-    request: Request,
-    system: System,
-    info: TicketInfo,
-    kiosk: str | None = None,
-    *,
-    reprint: bool = False,
-) -> TicketInfo:
-    outcome = await system.printing.print_ticket(
-        info, str(request.base_url), kiosk=kiosk, reprint=reprint
-    )
-    return dataclasses.replace(info, print_status=outcome.status, print_error=outcome.error)
+        printed = await system.printing.print_ticket(info, str(request.base_url))
+    return _ticket_answer(system, info, 201, token=True, printed=printed)
 
 
 async def reprint_ticket(request: Request) -> Response:
@@ -148,7 +147,10 @@ async def reprint_ticket(request: Request) -> Response:
             status=str(info.ticket.status),
             action="reprint",
         )
-    return _ticket_answer(system, await _printed(request, system, info, kiosk, reprint=True))
+    printed = await system.printing.print_ticket(
+        info, str(request.base_url), kiosk=kiosk, reprint=True
+    )
+    return _ticket_answer(system, info, printed=printed)
 
 
 async def devices(request: Request) -> Response:
@@ -244,7 +246,7 @@ async def get_ticket(request: Request) -> Response:
 async def visitor(request: Request) -> Response:
     system = system_of(request)
     info = await asyncio.to_thread(_describe, system, request.path_params["token"], by_token=True)
-    answer: dict[str, Any] = commands.ticket_json(info, system.office)
+    answer: dict[str, Any] = commands.ticket_json(info, system.office, info.stored_print)
     del answer["id"]  # the visitor's page needs no staff handle
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 

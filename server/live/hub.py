@@ -121,6 +121,7 @@ class Hub:
             ticket = snap.ticket_by_token(channel.key)
             state.ticket_id = ticket.id if ticket else None
         self._learn_langs(snap)
+        self._publish_estimates(snap)
         resync = since is not None and not replayable
         events = [] if since is None or resync else self._events_for(channel, snap.events, state)
         sub.start(snap.version, protocol.dumps(view), events, resync)
@@ -239,6 +240,14 @@ class Hub:
         self._learn_langs(snap)
         for state in list(self._channels.values()):
             self._push(state, snap)
+        self._publish_estimates(snap)
+
+    def _publish_estimates(self, snap: Snapshot) -> None:
+        """The estimator the screens just used answers the commands too (estimates.History),
+        so a ticket's answer and its screens give the same estimate for the same moment.
+        Only when a view built it: a hub serving no estimates builds none for the commands."""
+        if self.ctx.history is not None and snap.has_estimator:
+            self.ctx.history.publish(snap.office.id, snap.version, snap.estimator)
 
     def _push(self, state: _ChannelState, snap: Snapshot) -> None:
         behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]

@@ -50,6 +50,12 @@ class Snapshot:
         """Every estimate of this moment, each line played out once."""
         return Estimator(self.queue_state)
 
+    @property
+    def has_estimator(self) -> bool:
+        """Whether a view has built the estimator already (cached_property keeps it in
+        the instance's dict)."""
+        return "estimator" in self.__dict__
+
     def ticket_by_token(self, token: str) -> Ticket | None:
         for t in self.tickets:
             if t.token == token:

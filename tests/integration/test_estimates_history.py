@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import functools
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,12 +13,14 @@ from typing import Any
 
 import pytest
 
-from server import estimates
+from server import commands, estimates
 from server.bootstrap import prepare_database
 from server.commands import ActOnTicket, CallNext, IssueTicket, SetCounterState
 from server.context import Context
 from server.domain.office import CounterState
 from server.domain.ticket import Action
+from server.live.channels import Channel
+from server.live.hub import Hub
 from server.office_file import load_office
 from server.store import offices, tickets
 from server.store.engine import make_engines
@@ -109,7 +114,7 @@ def test_the_lines_counted_in_sql_give_the_same_state_as_the_days_tickets(demo: 
         events, issued = history.read(conn, "nakano", version, now)
         active = tickets.day_tickets(conn, "nakano", NOW.date())
         counters = offices.counter_states(conn, "nakano")
-        _, from_sql = history._build(conn, office, now)
+        _, _, from_sql = history._build(conn, office, now)
     from_tickets = estimates.state_from(office, now, active, counters, events, issued)
     assert from_sql.state.lines == from_tickets.lines
     assert from_sql.state.counters == from_tickets.counters
@@ -158,3 +163,46 @@ def test_the_writers_events_handed_over_equal_the_log_read_afresh(demo: Office) 
     assert log.upto == upto  # did not follow on: not appended
     kept, _, fresh, version = read(11)
     assert kept == fresh and log.upto == version  # read from the database instead
+
+
+def test_a_tickets_answer_takes_its_estimate_from_the_screens_estimator(demo: Office) -> None:
+    """One estimator per version, the live hub's: the commands answer from it instead of
+    building their own, so the ticket's answer and its page cannot disagree."""
+    moving = next(c for c in demo.office.counters.values() if "moving" in c.services)
+    demo.run(SetCounterState(moving.id, CounterState.OPEN, "sato"), 0)
+    for n in range(6):
+        demo.run(IssueTicket("moving", "ja", False, None, "online", f"t{n}", f"token-{n}"), 1)
+    now = NOW + timedelta(minutes=2)
+    channel = Channel("ticket", "token-4")
+    history = estimates.History(demo.engines.reader)
+    ctx = dataclasses.replace(demo.ctx, history=history)
+
+    async def watch() -> dict[str, Any]:
+        hub = Hub(demo.engines, ctx, lambda: now)
+        socket = Frames()
+        await hub.subscribe(socket, channel, None)
+        await asyncio.wait_for(hub.idle(), 5)
+        await hub.stop()
+        return socket.frames[-1]
+
+    frame = asyncio.run(watch())
+    with demo.engines.reader.connect() as conn, conn.begin():
+        ticket = tickets.get_ticket_by_token(conn, "token-4")
+        assert ticket is not None
+        info = commands.describe_at(ctx, conn, ticket, now)
+    shown = frame["view"]["ticket"]
+    assert info.position == shown["position"] == 4
+    assert info.estimate is not None
+    assert info.estimate.as_dict() == shown["estimate"]
+    assert history.builds == 0  # taken from the screens, not built again
+
+
+class Frames:
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+
+    async def send_text(self, data: str) -> None:
+        self.frames.append(json.loads(data))
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        pass
