@@ -31,7 +31,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.api.state import system_of
-from server.live.protocol import CLOSE_POLICY, CLOSE_REPLACED
+from server.live.protocol import Close
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class AgentLink:
             old.outbox.put_nowait(None)
             with contextlib.suppress(Exception):
                 asyncio.get_running_loop().create_task(
-                    old.websocket.close(CLOSE_REPLACED, "another agent connected")
+                    old.websocket.close(Close.REPLACED, "another agent connected")
                 )
         self.connections[connection.kiosk] = connection
         now = time.monotonic()
@@ -163,10 +163,10 @@ async def agent_endpoint(websocket: WebSocket) -> None:
     device = await asyncio.to_thread(device_of_token, system.engines, token) if token else None
     await websocket.accept()  # accept first, so the agent reads why it is refused
     if kiosk not in system.printing.devices or device != kiosk:
-        await websocket.close(CLOSE_POLICY, "the kiosk's device token is required")
+        await websocket.close(Close.POLICY, "the kiosk's device token is required")
         return
     if not system.printing.devices[kiosk].is_agent:
-        await websocket.close(CLOSE_POLICY, f"{kiosk} prints directly, not through an agent")
+        await websocket.close(Close.POLICY, f"{kiosk} prints directly, not through an agent")
         return
     link: AgentLink = system.printing.agents
     connection = AgentConnection(kiosk, websocket)

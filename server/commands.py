@@ -7,8 +7,9 @@ Each runs on the writer thread inside one transaction that holds the office's lo
 from __future__ import annotations
 
 import dataclasses
+import enum
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from server import estimates
 from server.domain import calendar, call_policy, issuing, lifecycle
@@ -23,7 +24,12 @@ from server.store.unit_of_work import Tx
 
 from .context import Context
 
-PrintStatus = Literal["none", "queued", "printed", "failed"]
+
+class PrintStatus(enum.StrEnum):
+    NONE = "none"  # not printed here (issued online)
+    QUEUED = "queued"  # sent to the printer, no answer yet
+    PRINTED = "printed"
+    FAILED = "failed"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +40,7 @@ class PrintOutcome:
     error: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"status": self.status, "error": self.error}
+        return {"status": str(self.status), "error": self.error}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +52,7 @@ class TicketInfo:
     ticket: Ticket
     position: int | None
     estimate: Estimate | None
-    stored_print: PrintOutcome = PrintOutcome("none")
+    stored_print: PrintOutcome = PrintOutcome(PrintStatus.NONE)
 
 
 def service_of(office: Office, service_id: str) -> Service:
@@ -82,7 +88,7 @@ def describe_at(
     estimate = estimates.describe_estimate(conn, ctx.office, ticket, now, position, ctx.history)
     if stored_print is None:
         status, error = tickets.ticket_print(conn, ticket.id)
-        stored_print = PrintOutcome(status, error)  # type: ignore[arg-type]
+        stored_print = PrintOutcome(PrintStatus(status), error)
     return TicketInfo(ticket, position, estimate, stored_print)
 
 
@@ -95,7 +101,7 @@ class IssueTicket:
     channel: str
     ticket_id: str
     token: str
-    print_status: PrintStatus = "none"
+    print_status: PrintStatus = PrintStatus.NONE
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         office = ctx.office
@@ -123,7 +129,7 @@ class IssueTicket:
             queued_at=tx.now,
             kiosk=self.kiosk,
         )
-        tickets.insert_ticket(tx.conn, ticket, self.print_status)
+        tickets.insert_ticket(tx.conn, ticket, str(self.print_status))
         tx.append(
             Event(
                 EventType.ISSUED,
@@ -299,4 +305,4 @@ class RecordPrint:
     outcome: PrintOutcome
 
     def __call__(self, ctx: Context, tx: Tx) -> None:
-        tickets.set_print(tx.conn, self.ticket_id, self.outcome.status, self.outcome.error)
+        tickets.set_print(tx.conn, self.ticket_id, str(self.outcome.status), self.outcome.error)

@@ -24,11 +24,12 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import enum
 import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from printer.address import parse_uri
@@ -38,19 +39,29 @@ from printer.profiles import PrinterProfile, get_profile
 from printer.render import render
 from printer.status import PrinterStatus, read_status
 from server.agent_link import AGENT_URI, AgentLink
-from server.commands import PrintOutcome, TicketInfo
+from server.commands import PrintOutcome, PrintStatus, TicketInfo
 from server.domain.office import Office
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DeviceState = Literal["unknown", "online", "paper_out", "cover_open", "offline"]
+
+class DeviceState(enum.StrEnum):
+    """A kiosk's printer as this process last saw it."""
+
+    UNKNOWN = "unknown"  # not heard of since the start
+    ONLINE = "online"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+
+
 # How long the issuing answer waits for the printer before saying "queued".
 ANSWER_WAIT_S = PRINT_TIMEOUT_S + 0.5
 # A printer fault reason -> the state the device is shown in.
 _STATE_OF_REASON: dict[str, DeviceState] = {
-    "paper_out": "paper_out",
-    "cover_open": "cover_open",
+    "paper_out": DeviceState.PAPER_OUT,
+    "cover_open": DeviceState.COVER_OPEN,
 }
 
 
@@ -61,7 +72,7 @@ class Device:
     kiosk: str
     uri: str
     profile: str
-    state: DeviceState = "unknown"
+    state: DeviceState = DeviceState.UNKNOWN
     paper_near_end: bool = False
     last_error: str | None = None
     changed_at: datetime | None = None  # when ``state`` last changed
@@ -81,12 +92,12 @@ class Device:
     @property
     def can_print(self) -> bool:
         """False when the last word from the printer was a fault: the kiosk says so first."""
-        return self.state in ("unknown", "online")
+        return self.state in (DeviceState.UNKNOWN, DeviceState.ONLINE)
 
     def brief(self) -> dict[str, Any]:
         """What the kiosk's own screen needs to know about its printer."""
         return {
-            "state": self.state,
+            "state": str(self.state),
             "can_print": self.can_print,
             "paper_near_end": self.paper_near_end,
             "reports_status": self.can_report,
@@ -98,7 +109,7 @@ class Device:
             "kiosk": self.kiosk,
             "printer": self.uri,
             "profile": self.profile,
-            "state": self.state,
+            "state": str(self.state),
             "paper_near_end": self.paper_near_end,
             "last_error": self.last_error,
             "changed_at": self.changed_at.isoformat() if self.changed_at else None,
@@ -217,17 +228,17 @@ class PrintService:
         """
         kiosk = kiosk or info.ticket.kiosk
         if kiosk is None or kiosk not in self.devices:
-            return PrintOutcome("none")
+            return PrintOutcome(PrintStatus.NONE)
         url = f"{(self.settings.public_url or base_url).rstrip('/')}/t/{info.ticket.token}"
         try:
             layout = self.layout(info, url)
         except Exception as e:  # bad data for a ticket (e.g. public_url): fail the print only
             log.exception("could not lay out ticket %s", info.ticket.id)
-            outcome = PrintOutcome("failed", f"layout: {e}"[:200])
+            outcome = PrintOutcome(PrintStatus.FAILED, f"layout: {e}"[:200])
             await asyncio.to_thread(self._record, info.ticket.id, outcome)
             return outcome
         if reprint:
-            await asyncio.to_thread(self._record, info.ticket.id, PrintOutcome("queued"))
+            await asyncio.to_thread(self._record, info.ticket.id, PrintOutcome(PrintStatus.QUEUED))
         if self.devices[kiosk].is_agent:
             return await self._print_by_agent(kiosk, info.ticket.id, layout)
         loop = asyncio.get_running_loop()
@@ -237,7 +248,7 @@ class PrintService:
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.answer_wait)
         except TimeoutError:
-            return PrintOutcome("queued")
+            return PrintOutcome(PrintStatus.QUEUED)
 
     async def _print_by_agent(
         self, kiosk: str, ticket_id: str, layout: TicketLayout
@@ -247,23 +258,27 @@ class PrintService:
             job = await asyncio.to_thread(render, layout, get_profile(self.devices[kiosk].profile))
         except Exception as e:
             log.exception("could not render ticket %s for %s", ticket_id, kiosk)
-            outcome = PrintOutcome("failed", f"render: {e}"[:200])
+            outcome = PrintOutcome(PrintStatus.FAILED, f"render: {e}"[:200])
         else:
             future = self.agents.submit(kiosk, ticket_id, job)
             try:
                 status, error = await asyncio.wait_for(asyncio.shield(future), self.answer_wait)
             except TimeoutError:
-                return PrintOutcome("queued")
-            return PrintOutcome("printed" if status == "printed" else "failed", error)
+                return PrintOutcome(PrintStatus.QUEUED)
+            return PrintOutcome(
+                PrintStatus.PRINTED if status == "printed" else PrintStatus.FAILED, error
+            )
         await asyncio.to_thread(self._record, ticket_id, outcome)
         return outcome
 
     def _agent_outcome(self, kiosk: str, ticket_id: str, result: tuple[str, str | None]) -> None:
         """On the event loop: the agent acknowledged a job (or it was given up)."""
-        outcome = PrintOutcome("printed" if result[0] == "printed" else "failed", result[1])
+        outcome = PrintOutcome(
+            PrintStatus.PRINTED if result[0] == "printed" else PrintStatus.FAILED, result[1]
+        )
         with self._lock:
             device = self.devices[kiosk]
-            if outcome.status == "printed":
+            if outcome.status is PrintStatus.PRINTED:
                 device.jobs += 1
                 device.last_seen = self.clock()
         task = asyncio.get_running_loop().create_task(
@@ -322,17 +337,17 @@ class PrintService:
             job = render(layout, get_profile(device.profile))
         except Exception as e:  # a missing font, a layout bug: the ticket still exists
             log.exception("could not render ticket %s for %s", ticket_id, kiosk)
-            return PrintOutcome("failed", f"render: {e}"[:200])
+            return PrintOutcome(PrintStatus.FAILED, f"render: {e}"[:200])
         try:
-            if device.state == "paper_out" and device.can_report:
+            if device.state is DeviceState.PAPER_OUT and device.can_report:
                 # No job for a printer that said it has no paper until it says otherwise.
                 self._observe(kiosk, self._probe(device.uri))
             after = send_job(device.uri, job, timeout=self.timeout)
         except PrinterUnavailable as e:
             self._fault(kiosk, e, ticket_id)
-            return PrintOutcome("failed", e.reason)
+            return PrintOutcome(PrintStatus.FAILED, e.reason)
         self._observe(kiosk, after, printed=ticket_id)
-        return PrintOutcome("printed")
+        return PrintOutcome(PrintStatus.PRINTED)
 
     def _probe(self, uri: str) -> PrinterStatus:
         with open_connection(uri, self.timeout) as conn:
@@ -366,12 +381,12 @@ class PrintService:
                 near_end = status.paper_near_end
             if near_end is not None:
                 device.paper_near_end = near_end
-            if device.state != "online":
-                if device.state != "unknown":
+            if device.state is not DeviceState.ONLINE:
+                if device.state is not DeviceState.UNKNOWN:
                     log.warning(
                         "printer of %s is back (%s, was %s)", kiosk, device.uri, device.state
                     )
-                device.state, device.changed_at, device.last_error = "online", now, None
+                device.state, device.changed_at, device.last_error = DeviceState.ONLINE, now, None
                 # A printer out of paper keeps the jobs it took and prints them on refill.
                 released, device.held = device.held, []
             changed = self._bump(device, before)
@@ -379,18 +394,18 @@ class PrintService:
             self._announce(kiosk)
         for ticket_id in released:
             with contextlib.suppress(Exception):
-                self._record(ticket_id, PrintOutcome("printed"))
+                self._record(ticket_id, PrintOutcome(PrintStatus.PRINTED))
 
     def _fault(self, kiosk: str, error: PrinterUnavailable, ticket_id: str) -> None:
         now = self.clock()
-        state = _STATE_OF_REASON.get(error.reason, "offline")
+        state = _STATE_OF_REASON.get(error.reason, DeviceState.OFFLINE)
         with self._lock:
             device = self.devices[kiosk]
             before = (device.state, device.paper_near_end)
             if error.sent:
                 device.jobs += 1
                 device.last_seen = now
-                if state == "paper_out":
+                if state is DeviceState.PAPER_OUT:
                     device.held.append(ticket_id)
             if error.reason in ("paper_out", "cover_open", "error") and not error.sent:
                 device.last_seen = now  # it answered the status request

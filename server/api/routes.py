@@ -17,13 +17,14 @@ from server.commands import (
     CallNext,
     IssueTicket,
     PrintOutcome,
+    PrintStatus,
     SetCounterState,
     TicketInfo,
 )
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Action
-from server.live.channels import STAFF_KINDS, parse_channel
+from server.live.channels import STAFF_KINDS, Kind, parse_channel
 from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
 from server.live.source import read_snapshot
@@ -82,11 +83,11 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
     channel = parse_channel(name, system.office)
     if channel.kind in STAFF_KINDS:
         require_staff(request, tokens_of(request))
-    if channel.kind == "display" and not await may_watch_display(request, channel):
+    if channel.kind is Kind.DISPLAY and not await may_watch_display(request, channel):
         raise ApiError(
             401, "unauthorized", "表示盤のトークン（madoguchi device token）が必要です。"
         )
-    tokens = (channel.key,) if channel.kind == "ticket" else ()
+    tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
     snap = await asyncio.to_thread(
         read_snapshot, system.engines, system.ctx, system.clock(), None, tokens
     )
@@ -113,7 +114,7 @@ async def issue_ticket(request: Request) -> Response:
         channel="kiosk" if body.kiosk else "online",
         ticket_id=system.new_ticket_id(),
         token=new_token(),
-        print_status="queued" if body.kiosk else "none",
+        print_status=PrintStatus.QUEUED if body.kiosk else PrintStatus.NONE,
     )
     committed = await system.run(command.__call__, actor=body.kiosk)
     info = committed.result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +13,19 @@ from server.domain.events import CALL_EVENTS
 from server.domain.office import Office
 from server.voice import clip_path
 
-KINDS = ("public", "display", "counter", "ticket", "admin", "kiosk")
-STAFF_KINDS = frozenset({"counter", "admin"})
+
+class Kind(enum.StrEnum):
+    """A channel's kind, the part of its name before the colon."""
+
+    PUBLIC = "public"
+    DISPLAY = "display"
+    COUNTER = "counter"
+    TICKET = "ticket"
+    ADMIN = "admin"
+    KIOSK = "kiosk"
+
+
+STAFF_KINDS = frozenset({Kind.COUNTER, Kind.ADMIN})
 # Fields never sent to screens anyone can see: ticket ids are staff handles, clerks
 # are people.
 _PRIVATE_FIELDS = ("ticket", "clerk", "lang", "note")
@@ -21,8 +33,11 @@ _PRIVATE_FIELDS = ("ticket", "clerk", "lang", "note")
 
 @dataclasses.dataclass(frozen=True)
 class Channel:
-    kind: str
+    kind: Kind
     key: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", Kind(self.kind))  # "public" -> Kind.PUBLIC
 
     @property
     def name(self) -> str:
@@ -30,19 +45,20 @@ class Channel:
 
 
 def parse_channel(name: str, office: Office) -> Channel:
-    kind, _, key = name.partition(":")
-    if kind not in KINDS or not key:
+    prefix, _, key = name.partition(":")
+    if prefix not in Kind.__members__.values() or not key:
         raise NotFound(
-            f"チャンネル {name!r} はありません（{', '.join(k + ':…' for k in KINDS)}）。",
+            f"チャンネル {name!r} はありません（{', '.join(k + ':…' for k in Kind)}）。",
             kind="channel",
         )
+    kind = Kind(prefix)
     known = {
-        "public": office.id == key,
-        "admin": office.id == key,
-        "display": key in office.displays,
-        "counter": key in office.counters,
-        "ticket": True,  # resolved against the store when the view is built
-        "kiosk": key in office.kiosks,
+        Kind.PUBLIC: office.id == key,
+        Kind.ADMIN: office.id == key,
+        Kind.DISPLAY: key in office.displays,
+        Kind.COUNTER: key in office.counters,
+        Kind.TICKET: True,  # resolved against the store when the view is built
+        Kind.KIOSK: key in office.kiosks,
     }[kind]
     if not known:
         raise NotFound(f"チャンネル {name!r} はありません。", kind="channel")
@@ -65,7 +81,7 @@ def events_for(
     display, each call event also carries what to say (`langs`: ticket id -> language;
     `voiced`: the languages the server has a voice for)."""
     if channel.kind in STAFF_KINDS:
-        if channel.kind == "counter":
+        if channel.kind is Kind.COUNTER:
             counter = office.counters[channel.key]
             # A pickup counter (交付窓口) follows the services it hands documents over for.
             services = set(counter.services) | {
@@ -75,11 +91,11 @@ def events_for(
                 e for e in events if e.get("counter") == counter.id or e.get("service") in services
             ]
         return list(events)
-    if channel.kind == "ticket":
+    if channel.kind is Kind.TICKET:
         return [
             _public(e) for e in events if ticket_id is not None and e.get("ticket") == ticket_id
         ]
-    if channel.kind == "display":
+    if channel.kind is Kind.DISPLAY:
         display = office.displays[channel.key]
         areas = set(display.areas)
         return [
@@ -93,7 +109,7 @@ def events_for(
             for e in events
             if _area_of(office, e) in areas
         ]
-    if channel.kind == "kiosk":
+    if channel.kind is Kind.KIOSK:
         return []  # a kiosk shows counts and estimates; it announces nothing
     return [_public(e) for e in events]
 

@@ -12,7 +12,7 @@ from server.api.state import system_of, tokens_of
 from server.domain.errors import NotFound
 
 from . import protocol
-from .channels import STAFF_KINDS, Channel, parse_channel
+from .channels import STAFF_KINDS, Channel, Kind, parse_channel
 from .direct import SCOPE_KEY
 
 MAX_SINCE_DIGITS = 18  # a version fits in 64 bits
@@ -56,12 +56,12 @@ async def live(websocket: WebSocket) -> None:
     system = system_of(websocket)
     hub = system.hub
     if hub is None:  # the app has not started (or has stopped): come back shortly
-        await refuse(websocket, protocol.CLOSE_TRY_AGAIN, "starting")
+        await refuse(websocket, protocol.Close.TRY_AGAIN, "starting")
         return
     try:
         channel = parse_channel(websocket.path_params["channel"], system.office)
     except NotFound as e:
-        await refuse(websocket, protocol.CLOSE_NOT_FOUND, e.message)
+        await refuse(websocket, protocol.Close.NOT_FOUND, e.message)
         return
     since = parse_since(websocket.query_params.get("since"))
     if channel.kind in STAFF_KINDS:
@@ -69,10 +69,10 @@ async def live(websocket: WebSocket) -> None:
 
         # A Bearer token as ?token=, or a signed-in browser's session cookie.
         if staff_of(websocket, tokens_of(websocket)) is None:
-            await refuse(websocket, protocol.CLOSE_UNAUTHORIZED, "staff sign-in required")
+            await refuse(websocket, protocol.Close.UNAUTHORIZED, "staff sign-in required")
             return
-    if channel.kind == "display" and not await may_watch_display(websocket, channel):
-        await refuse(websocket, protocol.CLOSE_POLICY, "display token required")
+    if channel.kind is Kind.DISPLAY and not await may_watch_display(websocket, channel):
+        await refuse(websocket, protocol.Close.POLICY, "display token required")
         return
     await websocket.accept()
     sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY))

@@ -20,7 +20,7 @@ from server.store.engine import Engines
 from server.voice import voiced_languages
 
 from . import protocol
-from .channels import Channel, events_for
+from .channels import Channel, Kind, events_for
 from .direct import DirectWriter
 from .snapshot import Snapshot
 from .source import MAX_REPLAY_EVENTS, first_seq_of_day, read_snapshot
@@ -105,7 +105,7 @@ class Hub:
         sub = Subscriber(socket, channel, state, direct)
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
-        tokens = (channel.key,) if channel.kind == "ticket" else ()
+        tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
         try:
             snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
         except BaseException:
@@ -115,9 +115,9 @@ class Hub:
         view = build_view(channel, snap, self.printers)
         if view is None:
             self.unsubscribe(sub)
-            await socket.close(protocol.CLOSE_NOT_FOUND, "unknown ticket")
+            await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
             return None
-        if channel.kind == "ticket":
+        if channel.kind is Kind.TICKET:
             ticket = snap.ticket_by_token(channel.key)
             state.ticket_id = ticket.id if ticket else None
         self._learn_langs(snap)
@@ -232,7 +232,9 @@ class Hub:
         ]
         if not held:
             return
-        tokens = tuple(s.channel.key for s in self._channels.values() if s.channel.kind == "ticket")
+        tokens = tuple(
+            s.channel.key for s in self._channels.values() if s.channel.kind is Kind.TICKET
+        )
         snap = await asyncio.to_thread(
             read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens
         )

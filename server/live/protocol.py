@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import orjson
 
 from .direct import wire
 
-# Websocket close codes, for every endpoint (live channels and the kiosk agent's link).
-CLOSE_POLICY = 1008  # a device without its token: the page shows how to pair it
-CLOSE_TRY_AGAIN = 1013  # slow client dropped; it reconnects and resyncs
-CLOSE_UNAUTHORIZED = 4401  # staff sign-in required: the counter app goes to sign-in
-CLOSE_NOT_FOUND = 4404  # unknown channel or ticket
-CLOSE_REPLACED = 4409  # another agent connected for the same kiosk
+
+class Close(enum.IntEnum):
+    """Websocket close codes, for every endpoint (live channels and the kiosk agent's link)."""
+
+    POLICY = 1008  # a device without its token: the page shows how to pair it
+    TRY_AGAIN = 1013  # slow client dropped, or the server still starting: reconnect
+    UNAUTHORIZED = 4401  # staff sign-in required: the counter app goes to sign-in
+    NOT_FOUND = 4404  # unknown channel or ticket
+    REPLACED = 4409  # another agent connected for the same kiosk
+
+
 MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
 
 

@@ -206,7 +206,7 @@ class Subscriber:
         self.dropped = True
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1):
-                await self.socket.close(protocol.CLOSE_TRY_AGAIN, "too slow")
+                await self.socket.close(protocol.Close.TRY_AGAIN, "too slow")
         if self.owner is not None and self.owner is not asyncio.current_task():
             self.owner.cancel()
 

@@ -11,7 +11,7 @@ from server.domain import call_policy
 from server.domain.office import CounterState, Office, Service
 from server.domain.ticket import Status, Ticket
 
-from .channels import Channel
+from .channels import Channel, Kind
 from .snapshot import Snapshot
 
 RECENT_CALLS = 10
@@ -297,14 +297,14 @@ def build_view(
 ) -> dict[str, Any] | None:
     """None when the channel's subject does not exist (an unknown ticket token).
     ``printers``: a kiosk's id -> its printer's state, for the kiosk channel."""
-    if channel.kind == "kiosk":
+    if channel.kind is Kind.KIOSK:
         return kiosk_view(snap, channel.key, printers(channel.key) if printers else None)
-    if channel.kind == "public":
+    if channel.kind is Kind.PUBLIC:
         return public_view(snap)
-    if channel.kind == "display":
+    if channel.kind is Kind.DISPLAY:
         return display_view(snap, channel.key)
-    if channel.kind == "counter":
+    if channel.kind is Kind.COUNTER:
         return counter_view(snap, channel.key)
-    if channel.kind == "ticket":
+    if channel.kind is Kind.TICKET:
         return ticket_view(snap, channel.key)
     return admin_view(snap)

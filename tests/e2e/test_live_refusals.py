@@ -45,14 +45,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.mark.parametrize(
     ("path", "code"),
     [
-        ("counter:4", protocol.CLOSE_UNAUTHORIZED),
-        ("counter:4?token=forged.token.value", protocol.CLOSE_UNAUTHORIZED),
-        ("admin:nakano", protocol.CLOSE_UNAUTHORIZED),
-        ("display:display-2f", protocol.CLOSE_POLICY),
-        ("display:display-2f?token=not-a-device", protocol.CLOSE_POLICY),
-        ("nowhere:nakano", protocol.CLOSE_NOT_FOUND),
-        ("counter:99", protocol.CLOSE_NOT_FOUND),
-        ("ticket:no-such-token", protocol.CLOSE_NOT_FOUND),
+        ("counter:4", protocol.Close.UNAUTHORIZED),
+        ("counter:4?token=forged.token.value", protocol.Close.UNAUTHORIZED),
+        ("admin:nakano", protocol.Close.UNAUTHORIZED),
+        ("display:display-2f", protocol.Close.POLICY),
+        ("display:display-2f?token=not-a-device", protocol.Close.POLICY),
+        ("nowhere:nakano", protocol.Close.NOT_FOUND),
+        ("counter:99", protocol.Close.NOT_FOUND),
+        ("ticket:no-such-token", protocol.Close.NOT_FOUND),
     ],
 )
 def test_a_refused_channel_is_accepted_then_closed_with_its_code(

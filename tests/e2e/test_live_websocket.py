@@ -16,7 +16,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.live.protocol import CLOSE_TRY_AGAIN
+from server.live.protocol import Close
 from tests.conftest import CLERK, LiveServer, add_clerk
 from tests.e2e import raw_websocket
 
@@ -218,7 +218,7 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(
     # Once it reads again it must be told (1013, or the connection ended) and reconnect,
     # or else still be served: never left connected and silent, a frozen display.
     more, code_after, ended_after = run["stalled_after"]
-    told = CLOSE_TRY_AGAIN in (code, code_after) or ended or ended_after
+    told = Close.TRY_AGAIN in (code, code_after) or ended or ended_after
     served = any(m["version"] > run["final"] for m in more)
     assert told or served, (
         f"the client that stopped reading was dropped but never told: after reading again "

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from server.live.channels import Channel
 from server.live.hub import _ChannelState
-from server.live.protocol import CLOSE_TRY_AGAIN, Outgoing, frame
+from server.live.protocol import Close, Outgoing, frame
 from server.live.subscriber import MAX_PENDING_EVENTS, Subscriber
 
 
@@ -172,7 +172,7 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
         sub.owner = endpoint
         sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
         await asyncio.sleep(1.3)
-        assert sub.dropped and closed == [CLOSE_TRY_AGAIN] and endpoint.cancelled()
+        assert sub.dropped and closed == [Close.TRY_AGAIN] and endpoint.cancelled()
     finally:
         subscriber.SEND_TIMEOUT_S = bound
 
