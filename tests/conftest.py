@@ -196,7 +196,7 @@ class LiveServer:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
-            time.sleep(0.1)
+            time.sleep(0.1)  # the polling interval
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:

@@ -213,7 +213,7 @@ def test_a_slow_printer_answers_queued_and_the_row_follows_the_printer(
     deadline = time.monotonic() + 5
     while printing_client.get(url, headers=clerk).json()["print"]["status"] == "queued":
         assert time.monotonic() < deadline, "the outcome was never recorded"
-        time.sleep(0.05)
+        time.sleep(0.05)  # the polling interval
     assert printing_client.get(url, headers=clerk).json()["print"] == {
         "status": "printed",
         "error": None,

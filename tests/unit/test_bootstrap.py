@@ -65,6 +65,6 @@ async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
     try:
         async with asyncio.timeout(timeout):
             while not check():
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # one turn of the loop: the polling interval
     except TimeoutError:
         raise AssertionError(f"not within {timeout} s") from None

@@ -54,7 +54,7 @@ async def _settle(*subs: Subscriber, timeout: float = 5.0) -> None:
     try:
         async with asyncio.timeout(timeout):
             while any(sub._pump is not None for sub in subs):
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # one turn of the loop: the polling interval
     except TimeoutError:
         raise AssertionError(f"a subscriber still sending after {timeout} s") from None
 
@@ -178,7 +178,7 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
                 await self.gate.wait()  # a full socket: the close frame cannot go out
 
         sub = _ready(0, Stuck(blocked=True))
-        endpoint = asyncio.create_task(asyncio.sleep(60))
+        endpoint = asyncio.create_task(asyncio.sleep(60))  # an endpoint that would wait on
         sub.owner = endpoint
         sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
         # The send times out, the close frame waits out its own bound in vain, and then
