@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,6 @@ class LosesFirstAck(Agent):
             self.lost += 1
             raise ConnectionResetError("the network dropped before the ack went out")
         return ack
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
-    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
-        yield emu
 
 
 @pytest.fixture
