@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import os
 import socket
 import subprocess
@@ -15,11 +16,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import anyio
 import httpx
 import psycopg
 import pytest
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
 
 from printer.emulator import PrinterEmulator
 from server import accounts
@@ -114,6 +118,22 @@ def clerk(client: TestClient) -> dict[str, str]:
     return sign_in(client)
 
 
+def receive_json(ws: WebSocketTestSession, timeout: float = 5.0) -> dict[str, Any]:
+    """The next message of a test client's websocket, within `timeout` seconds (raises
+    TimeoutError then, and WebSocketDisconnect on a close). The test client's own receive
+    waits for ever, so a push that never comes would hang the run instead of failing."""
+
+    async def next_message() -> Any:
+        with anyio.fail_after(timeout):
+            return await ws._send_rx.receive()
+
+    message = ws.portal.call(next_message)
+    if message["type"] == "websocket.close":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
+    decoded: dict[str, Any] = json.loads(message["text"])
+    return decoded
+
+
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
     """A network ESC/POS printer (the TCP emulator), printing to files under tmp_path."""
@@ -176,7 +196,7 @@ class LiveServer:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
-            time.sleep(0.1)
+            time.sleep(0.1)  # the polling interval
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:

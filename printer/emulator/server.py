@@ -42,6 +42,7 @@ class PrinterEmulator:
         self.jobs: list[Job] = []  # printed, in order
         self.held: list[Job] = []  # received while blocked; printed when it clears
         self.status_requests = 0
+        self.serving = 0  # connections accepted and not yet served to their end
         self._lock = threading.Condition()
         self._stopping = threading.Event()
         self._server: socket.socket | None = None
@@ -134,6 +135,14 @@ class PrinterEmulator:
                 raise TimeoutError(f"{len(self.jobs)} jobs printed, waited for {count}")
             return list(self.jobs)
 
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Return once no connection is being served: all that was received has been
+        printed or held. Raise TimeoutError otherwise. What a test asserts was not printed
+        it asserts after this, not after a sleep."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self.serving == 0, timeout):
+                raise TimeoutError(f"{self.serving} connections still served after {timeout} s")
+
     # -- serving ------------------------------------------------------------------------------
 
     def _spawn(self, target: object, *args: object) -> None:
@@ -152,9 +161,18 @@ class PrinterEmulator:
                 continue
             with self._lock:
                 self._clients.append(client)
+                self.serving += 1
             self._spawn(self._serve, client)
 
     def _serve(self, client: socket.socket) -> None:
+        try:
+            self._serve_until_closed(client)
+        finally:
+            with self._lock:
+                self.serving -= 1
+                self._lock.notify_all()
+
+    def _serve_until_closed(self, client: socket.socket) -> None:
         decoder = Decoder()
         done = received = 0
         with client:

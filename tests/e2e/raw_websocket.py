@@ -24,10 +24,12 @@ def connect(port: int, path: str, timeout_s: float = 10) -> socket.socket:
         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
     )
-    sock.settimeout(timeout_s)
+    sock.settimeout(timeout_s)  # a handshake answer that never comes raises TimeoutError
     head = b""
     while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
+        byte = sock.recv(1)
+        assert byte, f"the server closed the connection during the handshake: {head!r}"
+        head += byte
     assert head.startswith(b"HTTP/1.1 101"), head
     return sock
 

@@ -5,6 +5,7 @@ on without reusing one."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -48,8 +49,10 @@ async def issue_until_the_server_dies(server: LiveServer) -> tuple[list[dict[str
                 received.append(answer.json())
 
     async def killer() -> None:
+        deadline = time.monotonic() + 120
         while len(received) < KILL_AFTER:
-            await asyncio.sleep(0.001)
+            assert time.monotonic() < deadline, f"only {len(received)} answers in 120 s"
+            await asyncio.sleep(0.001)  # the polling interval
         # Blocking the loop for the kill itself keeps the clients mid-request.
         server.kill()
         killed.set()

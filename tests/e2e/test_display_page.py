@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from server import accounts
+from server.live.protocol import Close
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
 from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
@@ -220,8 +221,8 @@ def test_a_display_without_a_token_says_how_to_pair_and_is_refused(
         )
         return code
 
-    assert close_code("") == 1008
-    assert close_code("?token=not-the-token") == 1008
+    assert close_code("") == Close.POLICY
+    assert close_code("?token=not-the-token") == Close.POLICY
     assert httpx.get(f"{server.url}/api/v1/views/display:{DISPLAY}").status_code == 401
     assert httpx.get(f"{server.url}/display/display-9f").status_code == 404
     bearer = {"Authorization": f"Bearer {token}"}

@@ -264,7 +264,7 @@ class SlowSocket:
         end = time.monotonic() + deadline_s
         while not (target and frames and frames[-1]["version"] >= target[0]):
             assert time.monotonic() < end, f"stuck at {frames[-1]['version'] if frames else None}"
-            time.sleep(pause_s)
+            time.sleep(pause_s)  # the subject: a client that reads slowly
             chunk = self.sock.recv(512)
             assert chunk, "the server ended the connection"
             self.buffer += chunk

@@ -17,6 +17,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.live.protocol import Close
+from server.live.subscriber import SEND_TIMEOUT_S
 from tests.conftest import CLERK, LiveServer, add_clerk
 from tests.e2e import raw_websocket
 
@@ -24,7 +25,8 @@ OFFICE = "/api/v1/offices/nakano"
 PUBLIC = "public:nakano"
 BIG = "counter:4"  # the channel with the big view
 ABSENT = 120
-STALL_WAIT_S = 6.5
+# Past the hub's bound on a send, after which it drops the client (and a margin).
+STALL_WAIT_S = SEND_TIMEOUT_S + 1.5
 COMMANDS = 300
 READERS = 5
 
@@ -112,11 +114,14 @@ async def sign_in(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def wait_for_version(readers: list[Reader], version: int, timeout: float) -> None:
+    """Wait until every reader has a message at `version` or newer; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if all(r.messages and r.messages[-1][1]["version"] >= version for r in readers):
             return
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # the polling interval
+    last = [r.messages[-1][1]["version"] if r.messages else None for r in readers]
+    raise AssertionError(f"not at version {version} within {timeout} s: readers at {last}")
 
 
 async def make_absent(base: str, clerk: dict[str, str], count: int) -> None:
@@ -160,8 +165,10 @@ async def stalled_and_readers(server: LiveServer) -> dict[str, Any]:
     last_command = time.monotonic()
     final = httpx.get(f"{server.url}/api/v1/views/{BIG}", headers=clerk).json()["version"]
     await wait_for_version(readers, final, 10)
-    # The hub gives a send 5 s before it drops the client: wait past that, then the client
-    # reads again (a display whose network came back), and one more change happens.
+    # The hub gives a send SEND_TIMEOUT_S before it drops the client: wait past that, then
+    # the client reads again (a display whose network came back), and one more change
+    # happens. This wait is the subject: the server runs in another process, and the
+    # stalled client, reading nothing, cannot see the drop before it reads again.
     await asyncio.sleep(STALL_WAIT_S)
     frames, code, ended = await asyncio.to_thread(stalled.drain, 2.0)
     after = (await issue_many(server.url, 1))[0]

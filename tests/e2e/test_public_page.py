@@ -14,6 +14,7 @@ import httpx
 import pytest
 from axe_playwright_python import sync_playwright as axe_playwright
 
+from server.web.visitor_pages import REFRESH_S
 from tests.conftest import LiveServer
 
 PHONE = {"width": 390, "height": 844}
@@ -93,7 +94,7 @@ def test_the_public_page_renders_without_javascript_and_refreshes_itself(
     assert moving.locator(".issuing-text").inner_text() == "受付中"
     # Without scripts, <noscript> in the head holds a live refresh.
     refresh = page.locator('head noscript meta[http-equiv="refresh"]')
-    assert refresh.get_attribute("content") == "30"
+    assert refresh.get_attribute("content") == str(REFRESH_S)
     assert page.locator("h1").inner_text() == "混雑状況"
     assert page.locator("h2").count() == 3  # one per area
     # What the refresh will show: a reload reads the new state.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from server.accounts import device_token
-from tests.conftest import sign_in
+from tests.conftest import receive_json, sign_in
 
 DEVICES = "/api/v1/offices/nakano/devices"
 
@@ -18,7 +18,7 @@ def test_devices_list_displays_online_while_their_page_is_connected(client: Test
     assert (display["state"], display["last_seen"]) == ("never_seen", None)
     token = device_token(client.app.state.system.writer, "display-2f")  # type: ignore[attr-defined]
     with client.websocket_connect(f"/ws/v1/display:display-2f?token={token}") as ws:
-        ws.receive_json()
+        receive_json(ws)
         during = {d["id"]: d for d in client.get(DEVICES, headers=staff).json()["displays"]}
         assert during["display-2f"]["state"] == "online"
         assert during["display-2f"]["connections"] == 1

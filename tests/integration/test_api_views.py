@@ -8,6 +8,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from server import accounts
+from tests.conftest import receive_json
 
 OFFICE = "/api/v1/offices/nakano"
 API_ROUTES = [
@@ -205,7 +206,7 @@ def test_public_and_display_views_and_events_carry_no_tokens_ids_or_languages(
         assert not keys(view.json()) & {"lang", "token", "ticket", "id_", "clerk"}, channel
         token = headers.get("Authorization", " ").split(" ")[1]
         with client.websocket_connect(f"/ws/v1/{channel}?since=0&token={token}") as ws:
-            message = json.loads(ws.receive_text())
+            message = receive_json(ws)
         assert message["type"] == "view" and message["channel"] == channel
         assert message["view"] == view.json()
         text = json.dumps(message, ensure_ascii=False)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 
 from kiosk.agent import Agent
 from printer.emulator import PrinterEmulator
+from server.live.protocol import Close
 from tests.conftest import ROOT, LiveServer
 
 KIOSK = "kiosk-2f"
@@ -58,12 +59,6 @@ class LosesFirstAck(Agent):
 
 
 @pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
-    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
-        yield emu
-
-
-@pytest.fixture
 def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
     return live_server(sqlite_url, "--printer", f"{KIOSK}=agent:")
 
@@ -81,12 +76,12 @@ def device_token(database_url: str) -> str:
     return done.stdout.strip()
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        time.sleep(0.05)
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.05)  # the polling interval
 
 
 def printer_state(server: LiveServer) -> str:
@@ -100,14 +95,14 @@ def test_a_ticket_prints_through_the_agent_and_its_state_reaches_the_kiosk(
     token = device_token(sqlite_url)
     agent = Agent(server.url, KIOSK, f"tcp:127.0.0.1:{emulator.port}", token, tmp_path / "agent")
     with AgentThread(agent):
-        wait_for(lambda: printer_state(server) == "online")
+        wait_for("the printer online", lambda: printer_state(server) == "online")
         answer = httpx.post(
             f"{server.url}{ISSUE}", json={"service": "certificates", "kiosk": KIOSK}
         )
         assert answer.json()["print"] == {"status": "printed", "error": None}
         [job] = emulator.wait_for_jobs(1)
         assert "B-001" in job.text()
-    wait_for(lambda: printer_state(server) == "offline")  # the agent went away
+    wait_for("the printer offline", lambda: printer_state(server) == "offline")  # agent gone
 
 
 def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_without_a_reprint(
@@ -118,23 +113,32 @@ def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_withou
         server.url, KIOSK, f"tcp:127.0.0.1:{emulator.port}", token, tmp_path / "agent"
     )
     with AgentThread(agent):
-        wait_for(lambda: agent.connections == 1)
+        wait_for("the agent connected", lambda: agent.connections == 1)
         answer = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
         ticket = answer.json()
         # The job printed, but the server never heard: it says "queued" (or failed if the
         # agent's drop was seen first) and sends the job once more after the reconnect.
-        wait_for(lambda: agent.connections >= 2)
+        wait_for("the agent reconnected", lambda: agent.connections >= 2)
         wait_for(
+            "the ticket printed",
             lambda: (
                 httpx.get(f"{server.url}/api/v1/visitor/{ticket['token']}").json()["print"][
                     "status"
                 ]
                 == "printed"
-            )
+            ),
         )
         assert agent.printed == 1
-        time.sleep(0.3)
-        assert [j.text().count("A-001") > 0 for j in emulator.jobs] == [True]
+        # A later ticket prints: a second copy of the first, had it been sent, came before.
+        later = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
+        assert later.json()["print"] == {"status": "printed", "error": None}
+        emulator.wait_for_jobs(2)
+        emulator.wait_idle()
+        assert [("A-001" in j.text(), "A-002" in j.text()) for j in emulator.jobs] == [
+            (True, False),
+            (False, True),
+        ]
+        assert agent.printed == 2
 
 
 def test_without_an_agent_the_ticket_fails_to_print_at_once(server: LiveServer) -> None:
@@ -154,4 +158,4 @@ def test_an_agent_needs_the_kiosks_own_token(server: LiveServer, sqlite_url: str
         pytest.raises(ConnectionClosed) as closed,
     ):
         ws.recv(timeout=5)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == Close.POLICY

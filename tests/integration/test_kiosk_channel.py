@@ -4,7 +4,6 @@ the QR code of a ticket page."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from printer.emulator import PrinterEmulator
-from tests.conftest import Clock
+from tests.conftest import Clock, receive_json
 
 ISSUE = "/api/v1/offices/nakano/tickets"
 KIOSK = "kiosk-2f"
@@ -64,7 +63,7 @@ def test_a_closed_service_is_shown_closed_with_its_reason(
 
 def test_issuing_pushes_a_view_equal_to_a_fresh_one(client: TestClient) -> None:
     with client.websocket_connect(f"/ws/v1/kiosk:{KIOSK}") as ws:
-        first = json.loads(ws.receive_text())
+        first = receive_json(ws)
         assert first["type"] == "view" and first["events"] == []
         ticket = client.post(ISSUE, json={"service": "certificates", "kiosk": KIOSK}).json()
         assert ticket["print"]["status"] == "printed"
@@ -89,7 +88,7 @@ def test_a_printer_running_out_of_paper_is_pushed_to_the_kiosk(
     client: TestClient, emulator: PrinterEmulator
 ) -> None:
     with client.websocket_connect(f"/ws/v1/kiosk:{KIOSK}") as ws:
-        first = json.loads(ws.receive_text())
+        first = receive_json(ws)
         emulator.set_state(paper_out=True)
         ticket = client.post(ISSUE, json={"service": "moving", "kiosk": KIOSK}).json()
         assert ticket["print"] == {"status": "failed", "error": "paper_out"}
@@ -116,7 +115,7 @@ def receive_until(
 ) -> list[dict[str, Any]]:
     frames: list[dict[str, Any]] = []
     while len(frames) < limit:
-        frames.append(json.loads(ws.receive_text()))
+        frames.append(receive_json(ws))
         if done(frames[-1]):
             return frames
     raise AssertionError(f"not seen in {limit} frames: {frames}")

@@ -43,7 +43,7 @@ def test_the_app_puts_the_writer_in_a_websocket_scope(sqlite_url: str) -> None:
 async def _uvicorn(per_message_deflate: bool) -> AsyncIterator[tuple[int, dict[str, Any]]]:
     """A real uvicorn with the options `madoguchi serve` uses, serving one endpoint that
     writes two frames directly (if it can) and then one through ASGI."""
-    seen: dict[str, Any] = {}
+    seen: dict[str, Any] = {"ended": asyncio.Event()}
 
     async def endpoint(websocket: WebSocket) -> None:
         await websocket.accept()
@@ -56,6 +56,7 @@ async def _uvicorn(per_message_deflate: bool) -> AsyncIterator[tuple[int, dict[s
         await websocket.send_text("三")  # the ASGI path, after the direct writes, in order
         await websocket.receive()  # the client's close
         seen["after_close"] = writer is not None and writer.write(wire("四"))
+        seen["ended"].set()
 
     app = Starlette(routes=[WebSocketRoute("/ws", endpoint)], middleware=[Middleware(DirectWrites)])
     port = free_port()
@@ -69,8 +70,10 @@ async def _uvicorn(per_message_deflate: bool) -> AsyncIterator[tuple[int, dict[s
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):  # fails the test if uvicorn never starts
+        while not server.started:
+            assert not task.done(), "uvicorn stopped before it started"
+            await asyncio.sleep(0.01)  # the polling interval
     try:
         yield port, seen
     finally:
@@ -78,17 +81,18 @@ async def _uvicorn(per_message_deflate: bool) -> AsyncIterator[tuple[int, dict[s
         await task
 
 
-async def _receive_three(port: int, compression: str | None) -> list[str]:
+async def _receive_three(port: int, seen: dict[str, Any], compression: str | None) -> list[str]:
     async with connect(f"ws://127.0.0.1:{port}/ws", compression=compression) as ws:
         got = [str(await asyncio.wait_for(ws.recv(), 5)) for _ in range(3)]
-    await asyncio.sleep(0.1)  # the endpoint sees the close and tries once more
+    # The endpoint sees the close and tries once more: wait until it has.
+    await asyncio.wait_for(seen["ended"].wait(), 5)
     return got
 
 
 def test_real_uvicorn_serves_the_frames_written_directly_in_order() -> None:
     async def run() -> tuple[list[str], dict[str, Any]]:
         async with _uvicorn(per_message_deflate=False) as (port, seen):
-            return await _receive_three(port, None), seen
+            return await _receive_three(port, seen, None), seen
 
     got, seen = asyncio.run(run())
     assert got == ["一", "二", "三"]
@@ -99,7 +103,7 @@ def test_real_uvicorn_serves_the_frames_written_directly_in_order() -> None:
 def test_a_connection_with_deflate_is_sent_through_asgi() -> None:
     async def run() -> tuple[list[str], dict[str, Any]]:
         async with _uvicorn(per_message_deflate=True) as (port, seen):
-            return await _receive_three(port, "deflate"), seen
+            return await _receive_three(port, seen, "deflate"), seen
 
     got, seen = asyncio.run(run())
     assert got == ["一", "二", "三"]

@@ -10,31 +10,18 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import anyio
 import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
+
+from server.live.protocol import Close
+from tests.conftest import receive_json
 
 OFFICE = "/api/v1/offices/nakano"
 PUBLIC = "public:nakano"
 DISPLAY = "display:display-2f"
 PRIVATE_KEYS = ("ticket", "lang", "clerk", "token")
 CALLS = {"ticket.called", "ticket.recalled", "ticket.ready"}
-
-
-def receive(ws: WebSocketTestSession, timeout: float = 5.0) -> dict[str, Any]:
-    """The next message, within `timeout` seconds. TestClient's own receive waits forever,
-    so a push that never comes would hang the run instead of failing this test."""
-
-    async def next_message() -> Any:
-        with anyio.fail_after(timeout):
-            return await ws._send_rx.receive()
-
-    message = ws.portal.call(next_message)
-    if message["type"] == "websocket.close":
-        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
-    decoded: dict[str, Any] = json.loads(message["text"])
-    return decoded
 
 
 class Live:
@@ -56,7 +43,7 @@ class Live:
 
     def watch(self, channel: str) -> dict[str, Any]:
         ws = self.stack.enter_context(self.client.websocket_connect(self.url(channel)))
-        first = receive(ws)
+        first = receive_json(ws)
         assert first["type"] == "view" and first["channel"] == channel
         assert first["events"] == [] and "resync" not in first
         assert first["view"] == self.fresh(channel)
@@ -78,7 +65,7 @@ class Live:
         out = {}
         for channel, ws in self.sockets.items():
             before = self.last[channel]
-            message = receive(ws)
+            message = receive_json(ws)
             assert message["type"] == "view" and message["channel"] == channel
             assert "resync" not in message
             assert message["version"] > before["version"], channel
@@ -303,7 +290,7 @@ def test_reconnecting_with_since_gets_the_current_view_and_exactly_the_missed_ev
     first, second, called = commands_while_away(client, clerk)
     assert called == second
     with client.websocket_connect(live.url(PUBLIC, since=before)) as ws:
-        message = receive(ws)
+        message = receive_json(ws)
     assert "resync" not in message
     assert message["view"] == live.fresh(PUBLIC)
     assert message["version"] == before + 5
@@ -328,7 +315,7 @@ def test_reconnecting_a_ticket_channel_replays_only_that_tickets_events(
     live.close()
     commands_while_away(client, clerk)
     with client.websocket_connect(live.url(f"ticket:{ticket['token']}", since=before)) as ws:
-        message = receive(ws)
+        message = receive_json(ws)
     assert [e["type"] for e in message["events"]] == ["ticket.called", "ticket.recalled"]
     assert all(e["number"] == ticket["number"] for e in message["events"])
 
@@ -339,7 +326,7 @@ def test_reconnecting_at_the_current_version_gets_the_view_and_no_events(
     commands_while_away(client, clerk)
     version = live.fresh(PUBLIC)["version"]
     with client.websocket_connect(live.url(PUBLIC, since=version)) as ws:
-        message = receive(ws)
+        message = receive_json(ws)
     assert message["version"] == version and message["events"] == []
     assert "resync" not in message
 
@@ -351,7 +338,7 @@ def test_a_since_newer_than_the_server_gets_a_resync_and_no_events(
     version = live.fresh(PUBLIC)["version"]
     for channel in (PUBLIC, DISPLAY, "counter:4"):
         with client.websocket_connect(live.url(channel, since=version + 100)) as ws:
-            message = receive(ws)
+            message = receive_json(ws)
         assert message["resync"] is True, channel
         assert message["events"] == [] and message["version"] == version
         assert message["view"] == live.fresh(channel)
@@ -362,9 +349,9 @@ def test_after_a_resync_the_next_push_carries_the_next_events(
 ) -> None:
     version = live.fresh(PUBLIC)["version"]
     with client.websocket_connect(live.url(PUBLIC, since=version + 100)) as ws:
-        assert receive(ws)["resync"] is True
+        assert receive_json(ws)["resync"] is True
         ticket = issue(client)
-        message = receive(ws)
+        message = receive_json(ws)
     assert "resync" not in message
     assert [(e["type"], e["number"]) for e in message["events"]] == [
         ("ticket.issued", ticket["number"])
@@ -381,8 +368,8 @@ def test_an_unknown_channel_is_closed_with_4404(
         pytest.raises(WebSocketDisconnect) as closed,
         client.websocket_connect(live.url(channel)) as ws,
     ):
-        receive(ws)  # accepted first, then closed: a browser can read the code
-    assert closed.value.code == 4404
+        receive_json(ws)  # accepted first, then closed: a browser can read the code
+    assert closed.value.code == Close.NOT_FOUND
 
 
 def test_an_unknown_ticket_token_is_closed_with_4404(client: TestClient) -> None:
@@ -390,8 +377,8 @@ def test_an_unknown_ticket_token_is_closed_with_4404(client: TestClient) -> None
         pytest.raises(WebSocketDisconnect) as closed,
         client.websocket_connect("/ws/v1/ticket:no-such-token") as ws,
     ):
-        receive(ws)
-    assert closed.value.code == 4404
+        receive_json(ws)
+    assert closed.value.code == Close.NOT_FOUND
 
 
 @pytest.mark.parametrize("query", ["", "?token=forged.token.value"])
@@ -402,5 +389,5 @@ def test_a_counter_channel_without_a_valid_clerk_token_is_closed_with_4401(
         pytest.raises(WebSocketDisconnect) as closed,
         client.websocket_connect(f"/ws/v1/counter:4{query}") as ws,
     ):
-        receive(ws)
-    assert closed.value.code == 4401
+        receive_json(ws)
+    assert closed.value.code == Close.UNAUTHORIZED

@@ -8,6 +8,9 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from server.forms.entries import NOTE_RETENTION_H
+from tests.conftest import receive_json
+
 OFFICE = "/api/v1/offices/nakano"
 NOTE = "国保の加入は2名分（世帯主と子）"
 
@@ -27,7 +30,7 @@ def test_a_transfer_note_reaches_the_next_counter_and_nobody_else(
     _post(client, clerk, f"{OFFICE}/counters/1/call-next")
     _post(client, clerk, f"/api/v1/tickets/{ticket['id']}/start")
     with client.websocket_connect(f"/ws/v1/ticket:{ticket['token']}") as visitor:
-        visitor.receive_json()
+        receive_json(visitor)
         moved = _post(
             client,
             clerk,
@@ -36,7 +39,7 @@ def test_a_transfer_note_reaches_the_next_counter_and_nobody_else(
             note=NOTE,
         )
         assert moved["number"] == ticket["number"] and moved["service"] == "insurance"
-        pushed = visitor.receive_json()
+        pushed = receive_json(visitor)
         assert NOTE not in str(pushed)
     public = client.get("/api/v1/views/public:nakano").json()
     assert NOTE not in str(public)
@@ -47,7 +50,7 @@ def test_a_transfer_note_reaches_the_next_counter_and_nobody_else(
 
     # Overnight, the note goes; the transfer stays in the log.
     desk = client.app.state.system.forms  # type: ignore[attr-defined]
-    desk.entries.purge(clock.now + timedelta(hours=13))
+    desk.entries.purge(clock.now + timedelta(hours=NOTE_RETENTION_H + 1))
     form = client.get(f"/api/v1/tickets/{ticket['id']}/form", headers=clerk).json()
     assert [(t["to"], t["note"]) for t in form["transfers"]] == [("insurance", None)]
 

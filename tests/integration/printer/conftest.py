@@ -1,22 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from printer.emulator import PrinterEmulator
 from printer.layout import TicketLayout, build_layout
 
 TICKET_URL = "https://madoguchi.example/t/q8Xv2kLmN0"
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
-    with PrinterEmulator(out_dir=tmp_path / "printed") as emu:
-        yield emu
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -40,13 +41,24 @@ def test_a_connection_cut_mid_job_prints_nothing_of_it() -> None:
         emulator.set_state(drop_after=1000)
         with pytest.raises(PrinterUnavailable):
             send_job(f"tcp:127.0.0.1:{emulator.port}", JOB * 50, timeout=2)
-        time.sleep(0.2)
+        emulator.wait_idle()
         assert emulator.jobs == [] and emulator.held == []
 
 
-def test_the_cli_emulator_switched_off_refuses_connections(tmp_path: Path) -> None:
-    import socket
+def test_wait_idle_returns_once_every_connection_is_served_to_its_end() -> None:
+    with PrinterEmulator() as emulator:
+        conn = socket.create_connection(("127.0.0.1", emulator.port), timeout=3)
+        conn.sendall(b"\x10\x04\x04")  # a status request: the connection is being served
+        assert conn.recv(1)
+        conn.sendall(JOB)
+        with pytest.raises(TimeoutError, match="1 connections still served"):
+            emulator.wait_idle(timeout=0.1)
+        conn.close()
+        emulator.wait_idle()
+        assert len(emulator.jobs) == 1  # the job is in by the time it returns
 
+
+def test_the_cli_emulator_switched_off_refuses_connections(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -84,7 +84,7 @@ def test_a_blocked_printer_is_refused_before_anything_is_sent(
     with pytest.raises(PrinterUnavailable) as caught:
         send_job(uri(emulator), render(ticket))
     assert caught.value.reason == reason and not caught.value.sent
-    time.sleep(0.2)
+    emulator.wait_idle()  # the connection is over: what it carried is printed or held
     assert emulator.jobs == [] and emulator.held == []
 
 
@@ -98,7 +98,7 @@ def test_paper_running_out_during_a_job_is_reported_as_sent_and_it_prints_on_ref
         emulator.set_state(paper_out=True)  # runs out as the job arrives
         conn.sendall(job + b"\x10\x04\x04")
         assert conn.recv(1) == b"\x7e"  # paper end (the near-end sensor sees none either)
-    time.sleep(0.2)
+    emulator.wait_idle()
     assert emulator.jobs == [] and len(emulator.held) == 1
     emulator.refill()
     (printed,) = emulator.wait_for_jobs(1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Callable
 
 from server.bootstrap import TicketIds, _CommitNotices
 
@@ -46,15 +47,24 @@ def test_commit_notices_reach_the_hub_once_per_hand_over_with_the_newest_version
                 notices("nakano", version)
 
         # The writer thread commits 500 times while the loop is busy (blocked here on
-        # purpose), then once more after the loop has told the hub.
+        # purpose), then once more after the loop has told the hub. The second notice is
+        # also the marker: hand-overs run in order, so any stray one came before it.
         thread = threading.Thread(target=writer)
         thread.start()
         thread.join()
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await until(lambda: bool(heard))
         notices("nakano", 501)
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await until(lambda: ("nakano", 501) in heard)
 
     asyncio.run(main())
     assert heard == [("nakano", 500), ("nakano", 501)]
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the loop run until `check` holds; fail after `timeout` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not check():
+                await asyncio.sleep(0)  # one turn of the loop: the polling interval
+    except TimeoutError:
+        raise AssertionError(f"not within {timeout} s") from None

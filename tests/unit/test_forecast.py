@@ -4,7 +4,6 @@ and the best and worst half hours, on hand-made histories; the shipped demo hist
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,13 +16,13 @@ from server.forecast import (
     simulated_history,
     slots_of,
 )
-from server.office_file import load_office
+from server.office_file import demo_office_path, load_office
 from server.simulation.log import read_log
 from server.simulation.simulator import Visit
 
 TZ = ZoneInfo("Asia/Tokyo")
 MONDAY = date(2025, 6, 2)
-HISTORY = Path(__file__).resolve().parents[3] / "server" / "offices" / "nakano-history.csv"
+HISTORY = demo_office_path().parent / "nakano-history.csv"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Small offices and queue states for the estimator's tests."""
+"""Small offices and queue states for the wait estimator's tests (test_estimate*.py)."""
 
 from __future__ import annotations
 

@@ -48,10 +48,15 @@ def _ready(version: int, socket: _Socket, state: _ChannelState | None = None) ->
     return sub
 
 
-async def _settle() -> None:
-    """Let the subscribers' send tasks run (each send is a few steps of the loop)."""
-    for _ in range(5):
-        await asyncio.sleep(0)
+async def _settle(*subs: Subscriber, timeout: float = 5.0) -> None:
+    """Wait until no send of `subs` is in flight (a subscriber has a send task only while
+    a send waits): all they had queued is on their sockets. Fails after `timeout`."""
+    try:
+        async with asyncio.timeout(timeout):
+            while any(sub._pump is not None for sub in subs):
+                await asyncio.sleep(0)  # one turn of the loop: the polling interval
+    except TimeoutError:
+        raise AssertionError(f"a subscriber still sending after {timeout} s") from None
 
 
 def _events(*seqs: int) -> list[dict[str, object]]:
@@ -64,7 +69,7 @@ async def test_an_up_to_date_subscriber_without_direct_writes_is_sent_the_shared
     sub = _ready(5, socket)
     shared = Outgoing(frame("public:nakano", 6, '{"v":6}', _events(6)))
     assert sub.offer(6, '{"v":6}', _events(6), shared)
-    await _settle()
+    await _settle(sub)
     assert socket.sent == [shared.text]  # the very frame shared with the channel
     assert sub.take() is None
 
@@ -77,7 +82,7 @@ async def test_versions_offered_while_a_send_waits_are_merged_with_all_their_eve
     sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
     sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     socket.release()
-    await _settle()
+    await _settle(sub)
     assert socket.sent[0] == "frame6"
     merged = json.loads(socket.sent[1])
     assert merged["version"] == 8 and merged["view"] == {"v": 8}
@@ -93,7 +98,7 @@ async def test_a_first_frame_still_waiting_keeps_its_replayed_events_when_merged
     sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     sub.offer(9, '{"v":9}', _events(9), Outgoing("frame9"))
     socket.release()
-    await _settle()
+    await _settle(sub)
     first, merged = (json.loads(text) for text in socket.sent)
     assert [e["seq"] for e in first["events"]] == [5, 6, 7]
     assert merged["version"] == 9 and [e["seq"] for e in merged["events"]] == [8, 9]
@@ -104,7 +109,9 @@ async def test_an_older_or_equal_version_is_ignored() -> None:
     socket = _Socket()
     sub = _ready(9, socket)
     assert sub.offer(9, '{"v":9}', _events(8, 9), Outgoing("x"))
-    assert socket.sent == []
+    sub.offer(10, '{"v":10}', _events(10), Outgoing("frame10"))  # the next one is sent...
+    await _settle(sub)
+    assert socket.sent == ["frame10"]  # ...and alone
 
 
 @_in_loop
@@ -112,7 +119,10 @@ async def test_offers_before_the_first_view_are_ignored() -> None:
     socket = _Socket()
     sub = Subscriber(socket, Channel("public", "nakano"))
     assert sub.offer(2, '{"v":2}', _events(2), Outgoing("x"))
-    assert socket.sent == [] and sub.take() is None
+    assert sub.take() is None
+    sub.start(2, '{"v":2}', [], resync=False)  # the first view is sent, and alone
+    await _settle(sub)
+    assert len(socket.sent) == 1 and json.loads(socket.sent[0])["version"] == 2
 
 
 @_in_loop
@@ -137,7 +147,7 @@ async def test_subscribers_that_skipped_the_same_versions_share_one_merged_frame
         sub.offer(8, '{"v":8}', _events(8), Outgoing("frame8"))
     for socket in sockets:
         socket.release()
-    await _settle()
+    await _settle(*subs)
     first, second = (socket.sent[1] for socket in sockets)
     assert first is second
     assert [e["seq"] for e in json.loads(first)["events"]] == [7, 8]
@@ -150,7 +160,7 @@ async def test_a_send_that_waits_completes_once_the_socket_takes_it() -> None:
     sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
     assert socket.sent == [] and not sub.dropped
     socket.release()
-    await _settle()
+    await _settle(sub)
     assert socket.sent == ["frame1"] and not sub.dropped
 
 
@@ -168,10 +178,13 @@ async def test_a_send_slower_than_the_bound_drops_the_client_and_ends_its_endpoi
                 await self.gate.wait()  # a full socket: the close frame cannot go out
 
         sub = _ready(0, Stuck(blocked=True))
-        endpoint = asyncio.create_task(asyncio.sleep(60))
+        endpoint = asyncio.create_task(asyncio.sleep(60))  # an endpoint that would wait on
         sub.owner = endpoint
         sub.offer(1, '{"v":1}', _events(1), Outgoing("frame1"))
-        await asyncio.sleep(1.3)
+        # The send times out, the close frame waits out its own bound in vain, and then
+        # the endpoint is ended: wait for that, not for a guess at how long it takes.
+        ended, _ = await asyncio.wait({endpoint}, timeout=5)
+        assert ended, "the endpoint of a dropped client was not ended within 5 s"
         assert sub.dropped and closed == [Close.TRY_AGAIN] and endpoint.cancelled()
     finally:
         subscriber.SEND_TIMEOUT_S = bound
@@ -219,7 +232,7 @@ async def test_a_socket_that_stops_taking_writes_falls_back_to_asgi_in_order() -
     sub.offer(6, '{"v":6}', _events(6), Outgoing("frame6"))  # waits in the ASGI send
     sub.offer(7, '{"v":7}', _events(7), Outgoing("frame7"))
     socket.release()
-    await _settle()
+    await _settle(sub)
     assert direct.written == []
     assert socket.sent == ["frame6", "frame7"]
 
@@ -242,6 +255,6 @@ async def test_first_frames_at_the_channels_version_carry_each_clients_own_repla
     first, second = (Subscriber(s, Channel("public", "nakano"), state) for s in sockets)
     first.start(9, '{"v":9}', _events(7, 8, 9), resync=False)  # reconnected with since=6
     second.start(9, '{"v":9}', [], resync=False)  # a new screen: no replay
-    await _settle()
+    await _settle(first, second)
     assert [e["seq"] for e in json.loads(sockets[0].sent[0])["events"]] == [7, 8, 9]
     assert json.loads(sockets[1].sent[0])["events"] == []
