@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from server import estimates
 from server.domain import calendar, call_policy, issuing, lifecycle
@@ -168,13 +168,21 @@ def refuse_if_held(ctx: Context, tx: Tx, counter: Counter, then: str) -> None:
         )
 
 
+class CounterChange(TypedDict):
+    """The answer of SetCounterState."""
+
+    counter: str
+    state: str
+    clerk: str | None
+
+
 @dataclasses.dataclass(frozen=True)
 class SetCounterState:
     counter: str
     state: CounterState
     clerk: str | None
 
-    def __call__(self, ctx: Context, tx: Tx) -> dict[str, Any]:
+    def __call__(self, ctx: Context, tx: Tx) -> CounterChange:
         counter = counter_of(ctx.office, self.counter)
         current = offices.counter_states(tx.conn, ctx.office.id).get(
             counter.id, CounterState.CLOSED
@@ -191,7 +199,7 @@ class SetCounterState:
         tx.append(
             Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": self.clerk})
         )
-        return {"counter": counter.id, "state": str(self.state), "clerk": self.clerk}
+        return CounterChange(counter=counter.id, state=str(self.state), clerk=self.clerk)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from server.accounts import setting
@@ -20,6 +20,13 @@ from .crypto import Cipher, DataKeyError, new_key, parse_key
 log = logging.getLogger(__name__)
 DEV_KEY_SETTING = "dev_data_key"
 NOTE_RETENTION_H = 12  # a transfer note outlives its business day by a night at most
+
+
+# One service a ticket was sent through ("from" is a keyword, hence the call form).
+Transfer = TypedDict(
+    "Transfer",
+    {"from": str | None, "to": str | None, "note": str | None, "counter": str | None, "at": str},
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,15 +89,15 @@ class Entries:
     def load(self, ticket: str) -> Entry | None:
         with self.engines.reader.connect() as conn:
             row = rows.load(conn, ticket)
-        if row is None or row["office"] != self.office:
+        if row is None or row.office != self.office:
             return None
         return Entry(
             ticket,
-            row["form"],
-            self.cipher.open(row["data"], self._context(ticket)),
-            row["updated_at"] or datetime.now(UTC),
-            row["confirmed_at"],
-            row["confirmed_by"],
+            row.form,
+            self.cipher.open(row.data, self._context(ticket)),
+            row.updated_at,
+            row.confirmed_at,
+            row.confirmed_by,
         )
 
     def save(
@@ -131,7 +138,7 @@ class Entries:
     def audit_log(self, ticket: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         with self.engines.reader.connect() as conn:
             found = rows.audit_log(conn, self.office, ticket, limit)
-        return [{**r, "at": (r["at"] or datetime.now(UTC)).isoformat()} for r in found]
+        return [{**r, "at": r["at"].isoformat()} for r in found]
 
     def purge(self, now: datetime, everything: bool = False) -> int:
         """Erase the entries whose retention has passed (or all of them), and the notes of
@@ -153,17 +160,19 @@ class Entries:
         with self.engines.reader.connect() as conn:
             return offices.counter_clerk(conn, self.office, counter)
 
-    def transfers(self, ticket: str) -> list[dict[str, Any]]:
+    def transfers(self, ticket: str) -> list[Transfer]:
         """The services a ticket was sent through, oldest first (from the event log)."""
         with self.engines.reader.connect() as conn:
             moves = event_log.transfers(conn, self.office, ticket)
         return [
-            {
-                "from": m.get("from"),
-                "to": m.get("to"),
-                "note": m.get("note"),
-                "counter": m.get("counter"),
-                "at": m["at"],
-            }
+            Transfer(
+                {
+                    "from": m.get("from"),
+                    "to": m.get("to"),
+                    "note": m.get("note"),
+                    "counter": m.get("counter"),
+                    "at": m["at"],
+                }
+            )
             for m in moves
         ]

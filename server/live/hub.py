@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from server.context import Context
 from server.store.engine import Engines
@@ -29,6 +29,14 @@ from .views import build_view
 
 log = logging.getLogger(__name__)
 MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
+
+
+class Screen(TypedDict):
+    """A device's page as the hub sees it (the admin console's device list)."""
+
+    state: Literal["online", "offline", "never_seen"]
+    connections: int
+    last_seen: str | None  # ISO time
 
 
 class _ChannelState:
@@ -161,15 +169,15 @@ class Hub:
             count = self._seen.get(channel, (0, self.clock()))[0]
             self._seen[channel] = (max(count + change, 0), self.clock())
 
-    def screen(self, channel: str) -> dict[str, Any]:
+    def screen(self, channel: str) -> Screen:
         """A device's screen: online while its page is connected, and when it was last seen
         (now, for one that is connected)."""
         count, seen = self._seen.get(channel, (0, None))
-        return {
-            "state": "online" if count else ("offline" if seen else "never_seen"),
-            "connections": count,
-            "last_seen": (self.clock() if count else seen).isoformat() if seen else None,
-        }
+        return Screen(
+            state="online" if count else ("offline" if seen else "never_seen"),
+            connections=count,
+            last_seen=(self.clock() if count else seen).isoformat() if seen else None,
+        )
 
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())

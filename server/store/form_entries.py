@@ -3,8 +3,9 @@ audit log of staff's looks at them, on SQLAlchemy Core (one row at a time, never
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -15,15 +16,36 @@ ENTRY = FormEntryRow.__table__  # type: ignore[attr-defined]
 AUDIT = FormAuditRow.__table__  # type: ignore[attr-defined]
 
 
-def load(conn: Connection, ticket: str) -> dict[str, Any] | None:
-    """The entry's row: office, form, data (sealed), updated_at, confirmed_at, confirmed_by."""
+@dataclasses.dataclass(frozen=True)
+class StoredEntry:
+    office: str
+    form: str
+    data: str  # sealed
+    updated_at: datetime
+    confirmed_at: datetime | None
+    confirmed_by: str | None
+
+
+class AuditRecord(TypedDict):
+    ticket: str
+    actor: str
+    action: str
+    counter: str | None
+    at: datetime
+
+
+def load(conn: Connection, ticket: str) -> StoredEntry | None:
     row = conn.execute(select(ENTRY).where(ENTRY.c.ticket == ticket)).mappings().first()
     if row is None:
         return None
-    out = dict(row)
-    for key in ("updated_at", "confirmed_at", "purge_after"):
-        out[key] = utc(out[key])
-    return out
+    return StoredEntry(
+        row["office"],
+        row["form"],
+        row["data"],
+        utc(row["updated_at"]),  # type: ignore[arg-type]  # never null
+        utc(row["confirmed_at"]),
+        row["confirmed_by"],
+    )
 
 
 def save(
@@ -62,13 +84,19 @@ def add_audit(
     )
 
 
-def audit_log(
-    conn: Connection, office: str, ticket: str | None, limit: int
-) -> list[dict[str, Any]]:
-    """The newest first: ticket, actor, action, counter, at."""
+def audit_log(conn: Connection, office: str, ticket: str | None, limit: int) -> list[AuditRecord]:
+    """The newest first."""
     query = select(AUDIT).where(AUDIT.c.office == office)
     if ticket is not None:
         query = query.where(AUDIT.c.ticket == ticket)
     rows = conn.execute(query.order_by(AUDIT.c.id.desc()).limit(limit)).mappings().all()
-    keys = ("ticket", "actor", "action", "counter")
-    return [{**{k: r[k] for k in keys}, "at": utc(r["at"])} for r in rows]
+    return [
+        AuditRecord(
+            ticket=r["ticket"],
+            actor=r["actor"],
+            action=r["action"],
+            counter=r["counter"],
+            at=utc(r["at"]),  # type: ignore[typeddict-item]  # never null
+        )
+        for r in rows
+    ]
