@@ -247,6 +247,22 @@ def issue_with(
     return writer.run_sync("nakano", functools.partial(command, ctx), now)
 
 
+class Socket:
+    """A websocket for the hub without a network: it keeps every frame sent to it."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+
+    async def send_text(self, data: str) -> None:
+        self.frames.append(json.loads(data))
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        pass
+
+    def seqs(self) -> list[int]:
+        return [e["seq"] for f in self.frames for e in f["events"]]
+
+
 @dataclasses.dataclass
 class Store:
     """The demo office's store on a fresh database, with a writer (not started: run_sync

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from server.office_file import load_office
 from server.store import offices, tickets
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
+from tests.conftest import Socket
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
@@ -179,7 +179,7 @@ def test_a_tickets_answer_takes_its_estimate_from_the_screens_estimator(demo: Of
 
     async def watch() -> dict[str, Any]:
         hub = Hub(demo.engines, ctx, lambda: now)
-        socket = Frames()
+        socket = Socket()
         await hub.subscribe(socket, channel, None)
         await asyncio.wait_for(hub.idle(), 5)
         await hub.stop()
@@ -195,14 +195,3 @@ def test_a_tickets_answer_takes_its_estimate_from_the_screens_estimator(demo: Of
     assert info.estimate is not None
     assert info.estimate.as_dict() == shown["estimate"]
     assert history.builds == 0  # taken from the screens, not built again
-
-
-class Frames:
-    def __init__(self) -> None:
-        self.frames: list[dict[str, Any]] = []
-
-    async def send_text(self, data: str) -> None:
-        self.frames.append(json.loads(data))
-
-    async def close(self, code: int = 1000, reason: str | None = None) -> None:
-        pass

@@ -6,11 +6,9 @@ has read from the rebuilds."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -20,24 +18,10 @@ from server.live.channels import Channel
 from server.live.hub import Hub
 from server.office_file import load_office
 from server.store.engine import make_engines
-from tests.conftest import Store, issue_with
+from tests.conftest import Socket, Store, issue_with
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 PUBLIC = Channel("public", "nakano")
-
-
-class Socket:
-    def __init__(self) -> None:
-        self.frames: list[dict[str, Any]] = []
-
-    async def send_text(self, data: str) -> None:
-        self.frames.append(json.loads(data))
-
-    async def close(self, code: int = 1000, reason: str | None = None) -> None:
-        pass
-
-    def seqs(self) -> list[int]:
-        return [e["seq"] for f in self.frames for e in f["events"]]
 
 
 async def settle(hub: Hub) -> None:
