@@ -32,7 +32,7 @@ class TicketRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("office", "prefix", "day", "seq", name="uq_ticket_number"),
         # Every query on waiting or held tickets names the day: this one index serves
-        # them all, and the day's lines (queries.line_summary) from the index alone
+        # them all, and the day's lines (tickets.line_summary) from the index alone
         # (migrations 0003 and 0004).
         Index("ix_ticket_line", "office", "day", "status", "service", "queued_at"),
     )

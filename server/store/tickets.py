@@ -146,7 +146,7 @@ def update_ticket(conn: Connection, ticket: Ticket) -> None:
 
 
 # The queue order's SQL, both made from call_policy.QUEUE_ORDER (and held to it by
-# tests/integration/test_store_queue_order.py).
+# tests/integration/store/test_tickets.py).
 IN_QUEUE_ORDER = "ORDER BY " + ", ".join(
     f"{o.attribute} DESC" if o.descending else o.attribute for o in QUEUE_ORDER
 )
