@@ -28,28 +28,19 @@ from server.forms.japanese import Problem
 from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
 from server.forms.validation import Outcome, validate, word
-from server.store import queries as q
 from server.web import render
 
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
 from .session import page_headers
-from .state import system_of, tokens_of
+from .state import read_ticket, system_of, tokens_of
 
 MAX_BODY_BYTES = 64 * 1024
 
 
 def _desk(request: Request) -> FormDesk:
     return system_of(request).forms
-
-
-def _ticket(system: System, key: str, by_token: bool) -> Ticket:
-    with system.engines.reader.connect() as conn:
-        ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
-    if ticket is None or ticket.office != system.office.id:
-        raise NotFound("受付票が見つかりません。", kind="ticket")
-    return ticket
 
 
 def _form_of(desk: FormDesk, ticket: Ticket, entry: Entry | None) -> Form | None:
@@ -144,7 +135,7 @@ def _visitor_answer(ticket: Ticket, form: Form, entry: Entry | None) -> dict[str
 async def visitor_form(request: Request) -> Response:
     system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
-    ticket = await asyncio.to_thread(_ticket, system, token, True)
+    ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
     entry = await asyncio.to_thread(desk.entries.load, ticket.id)
     form = _form_of(desk, ticket, entry)
     if form is None:
@@ -197,7 +188,7 @@ async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
     it (called or serving); 401 without sign-in, 403 otherwise."""
     system, desk = system_of(request), _desk(request)
     staff = require_staff(request, tokens_of(request))
-    ticket = await asyncio.to_thread(_ticket, system, request.path_params["id"], False)
+    ticket = await asyncio.to_thread(read_ticket, system, request.path_params["id"], by_token=False)
     clerk = (
         await asyncio.to_thread(desk.entries.counter_clerk, ticket.counter)
         if ticket.counter and ticket.status in AT_COUNTER
@@ -359,7 +350,7 @@ async def form_page(request: Request) -> Response:
     system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
     try:
-        ticket = await asyncio.to_thread(_ticket, system, token, True)
+        ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
     except NotFound:
         return HTMLResponse("受付票が見つかりません / Ticket not found", status_code=404)
     form = desk.forms.get(ticket.service)

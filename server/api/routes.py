@@ -29,7 +29,7 @@ from .auth import SignInThrottle, bearer, require_staff, too_many_attempts
 from .errors import ApiError
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
-from .state import office_system, system_of, tokens_of
+from .state import find_ticket, office_system, system_of, tokens_of
 
 
 def _ticket_answer(
@@ -251,9 +251,7 @@ async def visitor(request: Request) -> Response:
 
 def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
     with system.engines.reader.connect() as conn, conn.begin():
-        ticket = q.get_ticket_by_token(conn, key) if by_token else q.get_ticket(conn, key)
-        if ticket is None or ticket.office != system.office.id:
-            raise NotFound("受付票が見つかりません。", kind="ticket")
+        ticket = find_ticket(conn, system, key, by_token=by_token)
         return commands.describe_at(system.ctx, conn, ticket, system.clock())
 
 

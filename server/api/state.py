@@ -1,5 +1,6 @@
-"""What every route reads of the app: the System and the token signer, and the office
-named in its path. The one place route modules take them from."""
+"""What every route reads of the app: the System and the token signer, the office named in
+its path, and the ticket it names (by id or token). The one place route modules take them
+from."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 
 from server.domain.errors import NotFound
+from server.domain.ticket import Ticket
+from server.store import queries as q
 
 if TYPE_CHECKING:  # the root imports the routes' modules, not the other way round
+    from sqlalchemy import Connection
+
     from server.bootstrap import System
 
     from .auth import Tokens
@@ -32,3 +37,18 @@ def office_system(conn: HTTPConnection) -> System:
     if office != system.office.id:
         raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
     return system
+
+
+def find_ticket(db: Connection, system: System, key: str, *, by_token: bool) -> Ticket:
+    """The ticket with this id (or, ``by_token``, this token) in the System's office, read
+    on the caller's connection; 404 for none, or one of another office."""
+    ticket = q.get_ticket_by_token(db, key) if by_token else q.get_ticket(db, key)
+    if ticket is None or ticket.office != system.office.id:
+        raise NotFound("受付票が見つかりません。", kind="ticket")
+    return ticket
+
+
+def read_ticket(system: System, key: str, *, by_token: bool) -> Ticket:
+    """find_ticket on a connection of its own (blocking: call it in a thread)."""
+    with system.engines.reader.connect() as db:
+        return find_ticket(db, system, key, by_token=by_token)
