@@ -21,7 +21,7 @@ from server.bootstrap import System, build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import visitor_pages
+from server.web import form_pages, visitor_pages
 
 
 def create_app(
@@ -50,6 +50,7 @@ def create_app(
         *kiosk_pages.routes(),
         *voice.routes(),
         *visitor_pages.routes(),
+        *form_pages.routes(),
         *pages.routes(),
     ]
     app = Starlette(

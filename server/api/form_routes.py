@@ -1,4 +1,5 @@
-"""The pre-entry form API (書かない窓口) and the visitor's form page /t/{token}/form.
+"""The pre-entry form API (書かない窓口). The visitor's form page, /t/{token}/form, that
+uses it is in ``server.web.form_pages``.
 
 Who sees what: a form's definition and the postal lookup are public; a visitor's entries
 only with the ticket's token (the visitor) or as the clerk at the counter that is serving the
@@ -12,28 +13,24 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from printer.catalog import load
-from printer.languages import html_lang
 from server.accounts import Role
 from server.bootstrap import System
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
-from server.forms.definitions import Form, localized
+from server.forms.definitions import Form
 from server.forms.desk import FormDesk
 from server.forms.entries import Entry, end_of_day
 from server.forms.japanese import Problem
 from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
 from server.forms.validation import Outcome, validate, word
-from server.web import render
 
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
-from .session import page_headers
 from .state import read_ticket, system_of, tokens_of
 
 MAX_BODY_BYTES = 64 * 1024
@@ -343,31 +340,6 @@ async def audit_log(request: Request) -> Response:
     return JSONResponse({"office": system.office.id, "audit": rows})
 
 
-# -- the visitor's page -------------------------------------------------------------------------
-
-
-async def form_page(request: Request) -> Response:
-    system, desk = system_of(request), _desk(request)
-    token = request.path_params["token"]
-    try:
-        ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
-    except NotFound:
-        return HTMLResponse("受付票が見つかりません / Ticket not found", status_code=404)
-    form = desk.forms.get(ticket.service)
-    lang = ticket.lang
-    config = {
-        "token": token,
-        "lang": lang,
-        "messages": load("server.web", "form").messages(lang),  # as form.js reads them
-        "service_names": system.office.services[ticket.service].names,
-        "has_form": form is not None,
-    }
-    title = localized(form.titles, lang) if form else "madoguchi"
-    page = render("form.html", config, title=title, lang=html_lang(lang))
-    headers = {**page_headers(), "Referrer-Policy": "no-referrer"}  # the token is in the path
-    return HTMLResponse(page, headers=headers)
-
-
 def routes() -> list[BaseRoute]:
     api = "/api/v1"
     return [
@@ -379,5 +351,4 @@ def routes() -> list[BaseRoute]:
         Route(f"{api}/tickets/{{id}}/form.pdf", form_pdf),
         Route(f"{api}/tickets/{{id}}/form.json", form_export),
         Route(f"{api}/postal/{{code}}", postal),
-        Route("/t/{token}/form", form_page),
     ]
