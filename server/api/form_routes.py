@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.accounts import Role
 from server.bootstrap import System
+from server.domain import calendar
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
 from server.forms.definitions import Form
@@ -31,7 +32,7 @@ from server.forms.validation import Outcome, validate, word
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
-from .state import read_ticket, system_of, tokens_of
+from .state import office_system, read_ticket, system_of, tokens_of
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -87,9 +88,7 @@ def _invalid(outcome: Outcome, lang: str) -> JSONResponse:
 
 
 async def service_form(request: Request) -> Response:
-    system = system_of(request)
-    if request.path_params["office"] != system.office.id:
-        raise NotFound("庁舎が見つかりません。", kind="office")
+    system = office_system(request)
     service = request.path_params["service"]
     if service not in system.office.services:
         raise NotFound(f"手続き {service!r} はありません。", kind="service", id=service)
@@ -152,9 +151,8 @@ async def visitor_form(request: Request) -> Response:
     body = await _body(request)
     values = _values(body) or {}
     now = system.clock()
-    outcome = validate(
-        form, values, ticket.lang, _today(system), complete=bool(body.get("complete", False))
-    )
+    today = calendar.business_day(system.office, now)
+    outcome = validate(form, values, ticket.lang, today, complete=bool(body.get("complete", False)))
     saved = await asyncio.to_thread(
         desk.entries.save,
         ticket.id,
@@ -169,12 +167,6 @@ async def visitor_form(request: Request) -> Response:
         {"values": saved.values, "missing": outcome.missing, "saved_at": now.isoformat()},
         headers={"Cache-Control": "no-store"},
     )
-
-
-def _today(system: System) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return system.clock().astimezone(ZoneInfo(system.office.timezone)).date()
 
 
 # -- staff at the serving counter ---------------------------------------------------------------
@@ -250,7 +242,9 @@ async def confirm_form(request: Request) -> Response:
     values = _values(await _body(request))
     if values is None:
         values = entry.values if entry else {}
-    outcome = validate(form, values, "ja", _today(system), complete=True)
+    outcome = validate(
+        form, values, "ja", calendar.business_day(system.office, system.clock()), complete=True
+    )
     if not outcome.ok:
         return _invalid(outcome, "ja")  # the clerk's corrections: nothing is saved
     now = system.clock()
@@ -330,9 +324,7 @@ async def form_export(request: Request) -> Response:
 
 async def audit_log(request: Request) -> Response:
     """Who viewed which pre-entry when: for supervisors and admins."""
-    system, desk = system_of(request), _desk(request)
-    if request.path_params["office"] != system.office.id:
-        raise NotFound("庁舎が見つかりません。", kind="office")
+    system, desk = office_system(request), _desk(request)
     require_staff(request, tokens_of(request), Role.SUPERVISOR)
     rows = await asyncio.to_thread(
         desk.entries.audit_log, request.query_params.get("ticket") or None
