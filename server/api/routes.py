@@ -25,7 +25,7 @@ from server.live.views import build_view
 from server.store import queries as q
 
 from . import exports
-from .auth import SignInThrottle, bearer, require_staff, too_many_attempts
+from .auth import bearer, require_staff, sign_in
 from .errors import ApiError
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
@@ -256,20 +256,8 @@ def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
 
 
 async def auth_token(request: Request) -> Response:
-    system = system_of(request)
     body = await parse(request, TokenBody)
-    throttle: SignInThrottle = request.app.state.signin_throttle
-    address = request.client.host if request.client else "?"
-    wait = throttle.retry_after(body.username, address)
-    if wait is not None:
-        raise too_many_attempts(wait)
-    role = await asyncio.to_thread(
-        accounts.authenticate, system.engines, body.username, body.password
-    )
-    if role is None:
-        throttle.failed(body.username, address)
-        raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
-    throttle.succeeded(body.username)
+    role = (await sign_in(request, body.username, body.password)).role
     token = tokens_of(request).issue(body.username, role)
     return JSONResponse(
         {"token": token, "username": body.username, "role": str(role), "expires_in": 12 * 3600}

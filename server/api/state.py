@@ -1,6 +1,6 @@
-"""What every route reads of the app: the System and the token signer, the office named in
-its path, and the ticket it names (by id or token). The one place route modules take them
-from."""
+"""What every route reads of the app: the System, the token signer, the browser sessions and
+the sign-in throttle; the office named in its path, and the ticket it names (by id or
+token). The one place route modules take them from."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # the root imports the routes' modules, not the other way rou
 
     from server.bootstrap import System
 
-    from .auth import Tokens
+    from .auth import SignInThrottle, Tokens
+    from .session import Sessions
 
 
 def system_of(conn: HTTPConnection) -> System:
@@ -28,6 +29,16 @@ def system_of(conn: HTTPConnection) -> System:
 def tokens_of(conn: HTTPConnection) -> Tokens:
     tokens: Tokens = conn.app.state.tokens
     return tokens
+
+
+def sessions_of(conn: HTTPConnection) -> Sessions:
+    sessions: Sessions = conn.app.state.sessions
+    return sessions
+
+
+def signin_throttle_of(conn: HTTPConnection) -> SignInThrottle:
+    throttle: SignInThrottle = conn.app.state.signin_throttle
+    return throttle
 
 
 def office_system(conn: HTTPConnection) -> System:
