@@ -17,11 +17,11 @@ from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
-from server.bootstrap import System, build_system, signing_key, utc_now
+from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import visitor_pages
+from server.web import form_pages, visitor_pages
 
 
 def create_app(
@@ -50,6 +50,7 @@ def create_app(
         *kiosk_pages.routes(),
         *voice.routes(),
         *visitor_pages.routes(),
+        *form_pages.routes(),
         *pages.routes(),
     ]
     app = Starlette(
@@ -68,8 +69,3 @@ def create_app(
     app.state.signin_throttle = SignInThrottle()
     app.state.sessions = session.Sessions(key, secure=settings.is_production)
     return app
-
-
-def system_of(app: Starlette) -> System:
-    system: System = app.state.system
-    return system

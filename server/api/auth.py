@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import math
@@ -13,9 +14,11 @@ from collections.abc import Callable
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 
+from server import accounts
 from server.accounts import Role
 
 from .errors import ApiError
+from .state import sessions_of, signin_throttle_of, system_of
 
 TOKEN_MAX_AGE_S = 12 * 3600  # one working day
 
@@ -50,8 +53,7 @@ def bearer(conn: HTTPConnection) -> str | None:
 
 
 def _session_staff(conn: HTTPConnection) -> Staff | None:
-    sessions = getattr(conn.app.state, "sessions", None)
-    return None if sessions is None else sessions.staff_of(conn)
+    return sessions_of(conn).staff_of(conn)
 
 
 def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:
@@ -61,6 +63,28 @@ def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:
     if token is not None:
         return tokens.verify(token)
     return _session_staff(conn)
+
+
+async def sign_in(conn: HTTPConnection, username: str, password: str) -> Staff:
+    """A staff member signing in with a password (a Bearer token or a browser session is
+    made of the answer): 429 while the app's SignInThrottle holds the name or the address,
+    401 for a wrong user name or password."""
+    throttle = signin_throttle_of(conn)
+    address = conn.client.host if conn.client else "?"
+    wait = throttle.retry_after(username, address)
+    if wait is not None:
+        raise too_many_attempts(wait)
+    engines = system_of(conn).engines
+    role = (
+        await asyncio.to_thread(accounts.authenticate, engines, username, password)
+        if username and password
+        else None
+    )
+    if role is None:
+        throttle.failed(username, address)
+        raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
+    throttle.succeeded(username)
+    return Staff(username, role)
 
 
 def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK) -> Staff:

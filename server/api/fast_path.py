@@ -4,6 +4,12 @@ middleware, before the rest of Starlette's layers.
 The same handler (routes.issue_ticket) and the same error answers (errors.HANDLERS); what
 it skips is what a request otherwise walks before and after it: the other middleware,
 the router's matching, the endpoint wrapper.
+
+Measured against the plain route (bench/README.md, 2026-12-07: both servers up at once,
+16 kiosks alternating between them in 2-second phases, 20 rounds, twice): 10-17 % more
+tickets a second, p50 and p99 8-14 % lower, 34-48 µs less of the server's core per ticket
+(259 against 293, 255 against 303 µs). Worth its 50 lines while the server's core is the
+limit; when other work crowds the machine the difference is within noise.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The pre-entry form API (書かない窓口) and the visitor's form page /t/{token}/form.
+"""The pre-entry form API (書かない窓口). The visitor's form page, /t/{token}/form, that
+uses it is in ``server.web.form_pages``.
 
 Who sees what: a form's definition and the postal lookup are public; a visitor's entries
 only with the ticket's token (the visitor) or as the clerk at the counter that is serving the
@@ -12,46 +13,32 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from printer.catalog import load
-from printer.languages import html_lang
 from server.accounts import Role
 from server.bootstrap import System
+from server.domain import calendar
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
-from server.forms.definitions import Form, localized
+from server.forms.definitions import Form
 from server.forms.desk import FormDesk
 from server.forms.entries import Entry, end_of_day
 from server.forms.japanese import Problem
 from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
 from server.forms.validation import Outcome, validate, word
-from server.store import tickets
-from server.web import render
 
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
-from .session import page_headers
-from .state import system_of, tokens_of
+from .state import office_system, read_ticket, system_of, tokens_of
 
 MAX_BODY_BYTES = 64 * 1024
 
 
 def _desk(request: Request) -> FormDesk:
     return system_of(request).forms
-
-
-def _ticket(system: System, key: str, by_token: bool) -> Ticket:
-    with system.engines.reader.connect() as conn:
-        ticket = (
-            tickets.get_ticket_by_token(conn, key) if by_token else tickets.get_ticket(conn, key)
-        )
-    if ticket is None or ticket.office != system.office.id:
-        raise NotFound("受付票が見つかりません。", kind="ticket")
-    return ticket
 
 
 def _form_of(desk: FormDesk, ticket: Ticket, entry: Entry | None) -> Form | None:
@@ -101,9 +88,7 @@ def _invalid(outcome: Outcome, lang: str) -> JSONResponse:
 
 
 async def service_form(request: Request) -> Response:
-    system = system_of(request)
-    if request.path_params["office"] != system.office.id:
-        raise NotFound("庁舎が見つかりません。", kind="office")
+    system = office_system(request)
     service = request.path_params["service"]
     if service not in system.office.services:
         raise NotFound(f"手続き {service!r} はありません。", kind="service", id=service)
@@ -146,7 +131,7 @@ def _visitor_answer(ticket: Ticket, form: Form, entry: Entry | None) -> dict[str
 async def visitor_form(request: Request) -> Response:
     system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
-    ticket = await asyncio.to_thread(_ticket, system, token, True)
+    ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
     entry = await asyncio.to_thread(desk.entries.load, ticket.id)
     form = _form_of(desk, ticket, entry)
     if form is None:
@@ -166,9 +151,8 @@ async def visitor_form(request: Request) -> Response:
     body = await _body(request)
     values = _values(body) or {}
     now = system.clock()
-    outcome = validate(
-        form, values, ticket.lang, _today(system), complete=bool(body.get("complete", False))
-    )
+    today = calendar.business_day(system.office, now)
+    outcome = validate(form, values, ticket.lang, today, complete=bool(body.get("complete", False)))
     saved = await asyncio.to_thread(
         desk.entries.save,
         ticket.id,
@@ -185,12 +169,6 @@ async def visitor_form(request: Request) -> Response:
     )
 
 
-def _today(system: System) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return system.clock().astimezone(ZoneInfo(system.office.timezone)).date()
-
-
 # -- staff at the serving counter ---------------------------------------------------------------
 
 
@@ -199,7 +177,7 @@ async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
     it (called or serving); 401 without sign-in, 403 otherwise."""
     system, desk = system_of(request), _desk(request)
     staff = require_staff(request, tokens_of(request))
-    ticket = await asyncio.to_thread(_ticket, system, request.path_params["id"], False)
+    ticket = await asyncio.to_thread(read_ticket, system, request.path_params["id"], by_token=False)
     clerk = (
         await asyncio.to_thread(desk.entries.counter_clerk, ticket.counter)
         if ticket.counter and ticket.status in AT_COUNTER
@@ -264,7 +242,9 @@ async def confirm_form(request: Request) -> Response:
     values = _values(await _body(request))
     if values is None:
         values = entry.values if entry else {}
-    outcome = validate(form, values, "ja", _today(system), complete=True)
+    outcome = validate(
+        form, values, "ja", calendar.business_day(system.office, system.clock()), complete=True
+    )
     if not outcome.ok:
         return _invalid(outcome, "ja")  # the clerk's corrections: nothing is saved
     now = system.clock()
@@ -344,39 +324,12 @@ async def form_export(request: Request) -> Response:
 
 async def audit_log(request: Request) -> Response:
     """Who viewed which pre-entry when: for supervisors and admins."""
-    system, desk = system_of(request), _desk(request)
-    if request.path_params["office"] != system.office.id:
-        raise NotFound("庁舎が見つかりません。", kind="office")
+    system, desk = office_system(request), _desk(request)
     require_staff(request, tokens_of(request), Role.SUPERVISOR)
     rows = await asyncio.to_thread(
         desk.entries.audit_log, request.query_params.get("ticket") or None
     )
     return JSONResponse({"office": system.office.id, "audit": rows})
-
-
-# -- the visitor's page -------------------------------------------------------------------------
-
-
-async def form_page(request: Request) -> Response:
-    system, desk = system_of(request), _desk(request)
-    token = request.path_params["token"]
-    try:
-        ticket = await asyncio.to_thread(_ticket, system, token, True)
-    except NotFound:
-        return HTMLResponse("受付票が見つかりません / Ticket not found", status_code=404)
-    form = desk.forms.get(ticket.service)
-    lang = ticket.lang
-    config = {
-        "token": token,
-        "lang": lang,
-        "messages": load("server.web", "form").messages(lang),  # as form.js reads them
-        "service_names": system.office.services[ticket.service].names,
-        "has_form": form is not None,
-    }
-    title = localized(form.titles, lang) if form else "madoguchi"
-    page = render("form.html", config, title=title, lang=html_lang(lang))
-    headers = {**page_headers(), "Referrer-Policy": "no-referrer"}  # the token is in the path
-    return HTMLResponse(page, headers=headers)
 
 
 def routes() -> list[BaseRoute]:
@@ -390,5 +343,4 @@ def routes() -> list[BaseRoute]:
         Route(f"{api}/tickets/{{id}}/form.pdf", form_pdf),
         Route(f"{api}/tickets/{{id}}/form.json", form_export),
         Route(f"{api}/postal/{{code}}", postal),
-        Route("/t/{token}/form", form_page),
     ]

@@ -12,9 +12,8 @@ from starlette.staticfiles import StaticFiles
 
 from kiosk.page import STATIC_DIR, render_page
 from server.domain.errors import NotFound
-from server.store import tickets
 
-from .state import system_of
+from .state import read_ticket, system_of
 
 STATIC_URL = "/static/kiosk"
 _CSP = (
@@ -49,19 +48,10 @@ async def ticket_qr(request: Request) -> Response:
     be printed, for the visitor to scan or photograph."""
     system = system_of(request)
     token = request.path_params["token"]
-    if not await asyncio.to_thread(_exists, system, token):
-        raise NotFound("受付票が見つかりません。", kind="ticket")
+    await asyncio.to_thread(read_ticket, system, token, by_token=True)  # else 404
     base = (system.settings.public_url or str(request.base_url)).rstrip("/")
     svg = await asyncio.to_thread(qr_svg, f"{base}/t/{token}")
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
-
-
-def _exists(system: object, token: str) -> bool:
-    engines = system.engines  # type: ignore[attr-defined]
-    office = system.office.id  # type: ignore[attr-defined]
-    with engines.reader.connect() as conn:
-        ticket = tickets.get_ticket_by_token(conn, token)
-    return ticket is not None and ticket.office == office
 
 
 def qr_svg(url: str) -> bytes:

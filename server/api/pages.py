@@ -1,6 +1,7 @@
 """The screens' addresses. Each is a placeholder until its own issue lands; the live
 data behind it is already served at /api/v1/views/{channel}. (The kiosk's page is in
-``server.api.kiosk``; the public page, the forecast and the ticket page in ``server.web``.)"""
+``server.api.kiosk``; the public page, the forecast, the ticket page and its form page in
+``server.web``.)"""
 
 from __future__ import annotations
 

@@ -29,14 +29,14 @@ from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
 from server.live.source import read_snapshot
 from server.live.views import build_view
-from server.store import offices, tickets
+from server.store import offices
 
 from . import exports
-from .auth import SignInThrottle, bearer, require_staff, too_many_attempts
+from .auth import bearer, require_staff, sign_in
 from .errors import ApiError
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
-from .state import office_system, system_of, tokens_of
+from .state import find_ticket, office_system, system_of, tokens_of
 
 
 def _ticket_answer(
@@ -254,29 +254,13 @@ async def visitor(request: Request) -> Response:
 
 def _describe(system: System, key: str, by_token: bool) -> TicketInfo:
     with system.engines.reader.connect() as conn, conn.begin():
-        ticket = (
-            tickets.get_ticket_by_token(conn, key) if by_token else tickets.get_ticket(conn, key)
-        )
-        if ticket is None or ticket.office != system.office.id:
-            raise NotFound("受付票が見つかりません。", kind="ticket")
+        ticket = find_ticket(conn, system, key, by_token=by_token)
         return commands.describe_at(system.ctx, conn, ticket, system.clock())
 
 
 async def auth_token(request: Request) -> Response:
-    system = system_of(request)
     body = await parse(request, TokenBody)
-    throttle: SignInThrottle = request.app.state.signin_throttle
-    address = request.client.host if request.client else "?"
-    wait = throttle.retry_after(body.username, address)
-    if wait is not None:
-        raise too_many_attempts(wait)
-    role = await asyncio.to_thread(
-        accounts.authenticate, system.engines, body.username, body.password
-    )
-    if role is None:
-        throttle.failed(body.username, address)
-        raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
-    throttle.succeeded(body.username)
+    role = (await sign_in(request, body.username, body.password)).role
     token = tokens_of(request).issue(body.username, role)
     return JSONResponse(
         {"token": token, "username": body.username, "role": str(role), "expires_in": 12 * 3600}

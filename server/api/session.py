@@ -14,7 +14,6 @@ sign-in form itself is protected by a double-submit token (a cookie and a hidden
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hmac
 import secrets
@@ -28,14 +27,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import accounts
 from server.accounts import Role
 from server.web import render
 
-from .auth import Staff
+from .auth import Staff, sign_in
 from .errors import ApiError
 from .responses import JSONResponse
-from .state import system_of
+from .state import sessions_of
 
 SESSION_COOKIE = "madoguchi_session"
 SIGNIN_COOKIE = "madoguchi_signin"
@@ -163,11 +161,6 @@ class SessionRefresh:
         await self.app(scope, receive, send_refreshed)
 
 
-def _sessions(request: HTTPConnection) -> Sessions:
-    sessions: Sessions = request.app.state.sessions
-    return sessions
-
-
 def safe_next(value: str | None, default: str = "/counter") -> str:
     """Only a path on this site: never an address elsewhere (open redirect)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -200,15 +193,21 @@ def page_headers() -> dict[str, str]:
     }
 
 
+async def _posted(request: Request) -> dict[str, str]:
+    """A posted form's fields (URL-encoded), the first value of each."""
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+    return {name: values[0] for name, values in fields.items()}
+
+
 async def signin_form(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
-    if _sessions(request).of(request) is not None and "again" not in request.query_params:
+    if sessions_of(request).of(request) is not None and "again" not in request.query_params:
         return RedirectResponse(next_path, status_code=303)
     return _signin_page(next_path)
 
 
 async def signin(request: Request) -> Response:
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    form = await _posted(request)
     next_path = safe_next(form.get("next"))
     sent, expected = form.get("csrf", ""), request.cookies.get(SIGNIN_COOKIE, "")
     if not sent or not expected or not hmac.compare_digest(sent, expected):
@@ -216,27 +215,16 @@ async def signin(request: Request) -> Response:
             next_path, "画面の有効期限が切れました。もう一度サインインしてください。", 403
         )
     username, password = form.get("username", "").strip(), form.get("password", "")
-    system = system_of(request)
-    throttle = request.app.state.signin_throttle
-    address = request.client.host if request.client else "?"
-    wait = throttle.retry_after(username, address)
-    if wait is not None:
-        page = _signin_page(
-            next_path, f"サインインの失敗が続いたため、{wait}秒後にもう一度お試しください。", 429
-        )
-        page.headers["Retry-After"] = str(wait)
+    try:
+        staff = await sign_in(request, username, password)
+    except ApiError as refused:  # the API's words, on the page
+        page = _signin_page(next_path, refused.message, refused.status)
+        if "retry_after" in refused.details:
+            page.headers["Retry-After"] = str(refused.details["retry_after"])
         return page
-    role = (
-        await asyncio.to_thread(accounts.authenticate, system.engines, username, password)
-        if username and password
-        else None
-    )
-    if role is None:
-        throttle.failed(username, address)
-        return _signin_page(next_path, "ユーザー名またはパスワードが違います。", 401)
-    throttle.succeeded(username)
+    sessions = sessions_of(request)
     response = RedirectResponse(next_path, status_code=303)
-    _sessions(request).set_cookie(response, _sessions(request).issue(Staff(username, role)))
+    sessions.set_cookie(response, sessions.issue(staff))
     response.delete_cookie(SIGNIN_COOKIE, path="/signin")
     return response
 
@@ -244,11 +232,11 @@ async def signin(request: Request) -> Response:
 async def signout(request: Request) -> Response:
     """Needs the session's CSRF token (form field or header): another site cannot sign a
     clerk out."""
-    sessions = _sessions(request)
+    sessions = sessions_of(request)
     session = sessions.of(request)
     if session is not None:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        sent = request.headers.get(CSRF_HEADER) or (form.get("csrf") or [""])[0]
+        form = await _posted(request)
+        sent = request.headers.get(CSRF_HEADER) or form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent, session.csrf):
             raise ApiError(403, "csrf_failed", "画面を読み込み直してからサインアウトしてください。")
     response = RedirectResponse("/signin?again=1", status_code=303)
@@ -257,7 +245,7 @@ async def signout(request: Request) -> Response:
 
 
 async def session_info(request: Request) -> Response:
-    session = _sessions(request).of(request)
+    session = sessions_of(request).of(request)
     if session is None:
         raise ApiError(401, "unauthorized", "職員のサインインが必要です。")
     return JSONResponse(session_json(session), headers={"Cache-Control": "no-store"})
@@ -276,7 +264,7 @@ def session_json(session: Session) -> dict[str, Any]:
 def page_session(request: Request, role: Role = Role.CLERK) -> Session | Response:
     """For a staff page: the session, or the answer to send instead (the sign-in page, or
     403 for a role too low)."""
-    session = _sessions(request).of(request)
+    session = sessions_of(request).of(request)
     if session is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/signin?next={quote(path, safe='/?=&')}", status_code=303)
