@@ -50,11 +50,12 @@ def holiday_predicate(office: Office) -> Callable[[date], bool]:
 
 class TicketIds:
     """Ticket ids (16 hex digits, staff's key to a ticket; the visitor's secret is the
-    token) that grow with time: milliseconds then 20 random bits, and always above the
-    last one this process made. New rows then go to the right-hand end of the ticket and
+    token) that grow with time: milliseconds, then 20 bits that start at random in each
+    millisecond and count on within it, always above the last id this process made. New rows then go to the right-hand end of the ticket and
     event indexes instead of a random page each (a tenth of the writer's time on SQLite),
     and no system call is made for randomness. Unique within a process by construction,
-    and between processes sharing a PostgreSQL database by the random bits."""
+    and between processes sharing a PostgreSQL database by their random starts (two bursts
+    of a hundred ids in one millisecond overlap about once in 5,000)."""
 
     def __init__(self) -> None:
         self._last = 0
