@@ -17,6 +17,7 @@ from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
+from server.api.limits import BodyLimit
 from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
@@ -58,6 +59,7 @@ def create_app(
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         middleware=[
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(IssuingFastPath),
             Middleware(DirectWrites),
             Middleware(session.SessionRefresh),

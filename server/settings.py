@@ -25,6 +25,8 @@ class Settings:
     # Development without one: a key is made and kept in the database, with a warning.
     data_key: str = ""
     purge_interval_s: float = 300.0  # how often expired form entries are looked for
+    # The largest request body taken (413 above it, before it is read or parsed).
+    max_body_bytes: int = 1024 * 1024
 
     @property
     def is_production(self) -> bool:
@@ -41,6 +43,7 @@ class Settings:
             "printer_probe_s": float(env.get("MADOGUCHI_PRINTER_PROBE_S", "5")),
             "env": env.get("MADOGUCHI_ENV", "development"),
             "data_key": env.get("MADOGUCHI_DATA_KEY", ""),
+            "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
