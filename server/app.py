@@ -68,6 +68,6 @@ def create_app(
     app.state.system = system
     key = signing_key(system)
     app.state.tokens = Tokens(key)
-    app.state.signin_throttle = SignInThrottle()
+    app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
     app.state.sessions = session.Sessions(key, secure=settings.is_production)
     return app
