@@ -17,7 +17,7 @@ from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
-from server.api.limits import BodyLimit
+from server.api.limits import BodyLimit, IssueLimiter
 from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
@@ -69,5 +69,6 @@ def create_app(
     key = signing_key(system)
     app.state.tokens = Tokens(key)
     app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
+    app.state.issue_limiter = IssueLimiter(settings.issue_per_minute, settings.issue_per_day)
     app.state.sessions = session.Sessions(key, secure=settings.is_production)
     return app
