@@ -161,7 +161,15 @@ def tap_to_last_byte(profile: str, tickets: int, tmp: Path) -> dict[str, Any]:
         try:
             c.wait_healthy(f"http://127.0.0.1:{port}", proc, log)
             times, statuses = [], []
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            token = subprocess.run(  # printing at a kiosk needs its device token
+                [sys.executable, "-m", "server.cli", "device", "token", "kiosk-2f",
+                 "--office", str(office)],
+                env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+            ).stdout.strip()  # fmt: skip
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}", timeout=30, headers=headers
+            ) as client:
                 for i in range(tickets):
                     service = ("certificates", "moving", "insurance")[i % 3]
                     lang = ("ja", "en", "zh", "vi")[i % 4]

@@ -17,6 +17,7 @@ from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
+from server.api.limits import BodyLimit, IssueLimiter
 from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
@@ -58,6 +59,7 @@ def create_app(
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         middleware=[
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(IssuingFastPath),
             Middleware(DirectWrites),
             Middleware(session.SessionRefresh),
@@ -66,6 +68,7 @@ def create_app(
     app.state.system = system
     key = signing_key(system)
     app.state.tokens = Tokens(key)
-    app.state.signin_throttle = SignInThrottle()
+    app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
+    app.state.issue_limiter = IssueLimiter(settings.issue_per_minute, settings.issue_per_day)
     app.state.sessions = session.Sessions(key, secure=settings.is_production)
     return app

@@ -313,6 +313,11 @@ def _serve(args: argparse.Namespace) -> int:
         ws="websockets-sansio",  # backpressure: a client that stops reading blocks only its own send
         ws_per_message_deflate=False,  # views are sent to many; deflating each costs CPU
         log_level=log_level,
+        # The client's address (sign-in and issuing limits count by it) comes from
+        # X-Forwarded-For only when the peer is a proxy named in MADOGUCHI_TRUSTED_PROXIES;
+        # uvicorn would otherwise believe any local process (127.0.0.1, its default).
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         # Above info the access log writes nothing, but uvicorn would still work out each
         # request's client address and quoted path for it.
         access_log=log_level.lower() in ("trace", "debug", "info"),

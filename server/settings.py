@@ -25,6 +25,15 @@ class Settings:
     # Development without one: a key is made and kept in the database, with a warning.
     data_key: str = ""
     purge_interval_s: float = 300.0  # how often expired form entries are looked for
+    # The largest request body taken (413 above it, before it is read or parsed).
+    max_body_bytes: int = 1024 * 1024
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+    # comma-separated, as uvicorn's forwarded_allow_ips). "": none, the peer is the client.
+    trusted_proxies: str = ""
+    # Tickets one address may take without a kiosk's or staff token (offices with open
+    # issuing): per minute and per business day; 0 = no limit.
+    issue_per_minute: int = 3
+    issue_per_day: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -41,6 +50,10 @@ class Settings:
             "printer_probe_s": float(env.get("MADOGUCHI_PRINTER_PROBE_S", "5")),
             "env": env.get("MADOGUCHI_ENV", "development"),
             "data_key": env.get("MADOGUCHI_DATA_KEY", ""),
+            "trusted_proxies": env.get("MADOGUCHI_TRUSTED_PROXIES", ""),
+            "issue_per_minute": int(env.get("MADOGUCHI_ISSUE_PER_MINUTE", "3")),
+            "issue_per_day": int(env.get("MADOGUCHI_ISSUE_PER_DAY", "10")),
+            "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -39,6 +39,9 @@ from server.store.unit_of_work import Committed, Writer
 PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CLERK = ("clerk1", "clerk-password-1")
 ROOT = Path(__file__).resolve().parent.parent
+# Tests issue many tickets from one address without a kiosk: the per-address limits of
+# open issuing are off unless a test turns them on (tests/integration/test_issuing_abuse.py).
+UNLIMITED_ISSUING = {"issue_per_minute": 0, "issue_per_day": 0}
 
 
 @contextlib.contextmanager
@@ -90,6 +93,7 @@ def make_client(clock: Clock) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(database_url: str, **settings: object) -> TestClient:
+        settings = {**UNLIMITED_ISSUING, **settings}
         app = create_app(Settings(database_url=database_url, **settings), clock=clock)  # type: ignore[arg-type]
         accounts.add_user(app.state.system.writer, CLERK[0], CLERK[1], accounts.Role.CLERK)
         client = TestClient(app)
@@ -111,6 +115,12 @@ def sign_in(client: TestClient | httpx.Client, user: tuple[str, str] = CLERK) ->
     answer = client.post("/api/v1/auth/token", json={"username": user[0], "password": user[1]})
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def kiosk_headers(client: TestClient, kiosk: str = "kiosk-2f") -> dict[str, str]:
+    """The kiosk's device token, as the kiosk sends it (printing at a kiosk needs it)."""
+    token = accounts.device_token(client.app.state.system.writer, kiosk)  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -166,6 +176,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.extra = extra
+        self.env: dict[str, str] = {}  # set before start(): the server's own environment
         self.log = tmp / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -174,6 +185,9 @@ class LiveServer:
             **os.environ,
             "MADOGUCHI_DATABASE_URL": self.database_url,
             "MADOGUCHI_LOG_LEVEL": "warning",
+            "MADOGUCHI_ISSUE_PER_MINUTE": "0",
+            "MADOGUCHI_ISSUE_PER_DAY": "0",
+            **self.env,
         }
         cmd = [
             sys.executable,

@@ -10,8 +10,10 @@ const SHOWN_ONLY_MS = 1500; // a sentence without a voice stays in the caption t
 const CLIP_TIMEOUT_MS = 30000;
 
 export class Announcer {
-  constructor({ storageKey, chime, volume, player, onStart, onSay, onDone, onSoundBlocked }) {
-    Object.assign(this, { storageKey, chime, volume, player, onStart, onSay, onDone, onSoundBlocked });
+  // `clipHeaders()`: headers for fetching a clip ahead (the display's token: the server makes
+  // displays' clips first).
+  constructor({ storageKey, chime, volume, player, onStart, onSay, onDone, onSoundBlocked, clipHeaders }) {
+    Object.assign(this, { storageKey, chime, volume, player, onStart, onSay, onDone, onSoundBlocked, clipHeaders });
     const saved = JSON.parse(sessionStorage.getItem(storageKey) || "{}");
     this.lastSeq = saved.lastSeq ?? null; // the newest call event taken (queued or played)
     this.version = saved.version ?? null; // the newest view seen: `since` on reconnect
@@ -81,7 +83,8 @@ export class Announcer {
       started: Date.now(), parts: [] };
     this.log.push(entry);
     this.onStart?.(item);
-    for (const said of item.announce) if (said.audio) fetch(said.audio).catch(() => {}); // warm
+    const headers = this.clipHeaders?.() ?? {};
+    for (const said of item.announce) if (said.audio) fetch(said.audio, { headers }).catch(() => {}); // warm
     entry.chime = await this.clip(this.chime);
     for (const said of item.announce) {
       this.onSay?.(said);

@@ -150,6 +150,10 @@ const announcer = new Announcer({
   chime: cfg.chime,
   volume: cfg.volume,
   player: $("player"),
+  clipHeaders() {
+    const token = localStorage.getItem(TOKEN_KEY);
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  },
   onStart(item) {
     state.newest = item.number;
     state.newestUntil = Date.now() + HIGHLIGHT_MS;

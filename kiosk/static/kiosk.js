@@ -233,7 +233,13 @@ function post(service) {
   return fetch(`/api/v1/offices/${encodeURIComponent(config.office)}/tickets`, {
     method: "POST",
     headers,
-    body: JSON.stringify({ service, kiosk: config.kiosk, lang: state.lang, priority: state.priority }),
+    // Printing here and the priority button need the kiosk's token: an unpaired kiosk of an
+    // office that issues openly gets the visitor a ticket on the screen.
+    body: JSON.stringify(
+      token
+        ? { service, kiosk: config.kiosk, lang: state.lang, priority: state.priority }
+        : { service, lang: state.lang },
+    ),
   });
 }
 

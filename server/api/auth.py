@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 import asyncio
-import collections
 import dataclasses
 import math
-import threading
-import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 
 from server import accounts
 from server.accounts import Role
+from server.store import signin
+from server.store.engine import Engines
+from server.store.unit_of_work import Tx, Writer
 
 from .errors import ApiError
 from .state import sessions_of, signin_throttle_of, system_of
@@ -67,11 +68,12 @@ def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:
 
 async def sign_in(conn: HTTPConnection, username: str, password: str) -> Staff:
     """A staff member signing in with a password (a Bearer token or a browser session is
-    made of the answer): 429 while the app's SignInThrottle holds the name or the address,
+    made of the answer): 429 while the app's SignInThrottle holds the pair, name or address,
     401 for a wrong user name or password."""
     throttle = signin_throttle_of(conn)
+    # The peer, or the client a trusted proxy names (uvicorn's proxy headers, cli.py serve).
     address = conn.client.host if conn.client else "?"
-    wait = throttle.retry_after(username, address)
+    wait, pair_failed = await asyncio.to_thread(throttle.check, username, address)
     if wait is not None:
         raise too_many_attempts(wait)
     engines = system_of(conn).engines
@@ -81,9 +83,10 @@ async def sign_in(conn: HTTPConnection, username: str, password: str) -> Staff:
         else None
     )
     if role is None:
-        throttle.failed(username, address)
+        await throttle.failed(username, address)
         raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
-    throttle.succeeded(username)
+    if pair_failed:
+        await throttle.succeeded(username, address)
     return Staff(username, role)
 
 
@@ -105,51 +108,70 @@ def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK)
 
 
 class SignInThrottle:
-    """Online password guessing is slowed to a crawl: after MAX_FAILURES wrong passwords for
-    one user name (or MAX_FAILURES_PER_ADDRESS from one address) within WINDOW_S, sign-in
-    for it is refused (429) until the oldest failure leaves the window. Per process."""
+    """Online password guessing is slowed to a crawl, without handing an attacker the power
+    to lock a clerk out. Counted over the last WINDOW_S, sign-in is refused (429) for
+
+    - a (name, address) pair after MAX_FAILURES wrong passwords from that address;
+    - an address after MAX_FAILURES_PER_ADDRESS wrong passwords for any names;
+    - a name under attack from many addresses (MAX_FAILURES_PER_NAME from anywhere): then
+      every address that has failed for it is held after one failure. An address that
+      has not failed for the name is never held by it: the real clerk at her own counter
+      still signs in with her password.
+
+    A right password forgets its pair's failures. The failures are rows in the database
+    (store/signin.py, written by the writer), so every process counts the same ones; each
+    new failure deletes those older than the window, and at most MAX_ROWS are kept (the
+    oldest go first), so neither memory nor the table grows without bound."""
 
     MAX_FAILURES = 5
     MAX_FAILURES_PER_ADDRESS = 20
+    MAX_FAILURES_PER_NAME = 10
     WINDOW_S = 300.0
+    MAX_ROWS = 100_000
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._failures: dict[str, collections.deque[float]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, engines: Engines, writer: Writer, clock: Callable[[], datetime]) -> None:
+        self.engines, self.writer, self.clock = engines, writer, clock
 
-    def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
-        return [
-            (f"user:{username.casefold()}", self.MAX_FAILURES),
-            (f"addr:{address}", self.MAX_FAILURES_PER_ADDRESS),
-        ]
+    @staticmethod
+    def _keys(username: str, address: str) -> tuple[str, str]:
+        return username.casefold()[:80], address[:64]
 
-    def retry_after(self, username: str, address: str) -> int | None:
-        """Seconds until sign-in may be tried again, or None when it may be tried now."""
+    def check(self, username: str, address: str) -> tuple[int | None, bool]:
+        """(seconds until sign-in may be tried again or None when it may be tried now,
+        whether this pair has failed lately). Blocking: call it in a thread."""
+        name, where = self._keys(username, address)
         now = self.clock()
-        with self._lock:
-            waits = []
-            for key, limit in self._keys(username, address):
-                recent = self._recent(key, now)
-                if len(recent) >= limit:
-                    waits.append(recent[0] + self.WINDOW_S - now)
-            return max(1, math.ceil(max(waits))) if waits else None
+        window = timedelta(seconds=self.WINDOW_S)
+        with self.engines.reader.connect() as conn:
+            pair, by_name, by_address = signin.recent_failures(conn, name, where, now - window)
+        lifts = []
+        if len(pair) >= self.MAX_FAILURES:
+            lifts.append(pair[-self.MAX_FAILURES] + window)
+        if len(by_address) >= self.MAX_FAILURES_PER_ADDRESS:
+            lifts.append(by_address[-self.MAX_FAILURES_PER_ADDRESS] + window)
+        if pair and len(by_name) >= self.MAX_FAILURES_PER_NAME:
+            lifts.append(min(pair[-1], by_name[-self.MAX_FAILURES_PER_NAME]) + window)
+        if not lifts:
+            return None, bool(pair)
+        return max(1, math.ceil((max(lifts) - now).total_seconds())), bool(pair)
 
-    def failed(self, username: str, address: str) -> None:
+    async def failed(self, username: str, address: str) -> None:
+        name, where = self._keys(username, address)
         now = self.clock()
-        with self._lock:
-            for key, _ in self._keys(username, address):
-                self._recent(key, now).append(now)
+        before = now - timedelta(seconds=self.WINDOW_S)
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.casefold()}", None)
+        def add(tx: Tx) -> None:
+            signin.add_failure(tx.conn, name, where, tx.now, before, self.MAX_ROWS)
 
-    def _recent(self, key: str, now: float) -> collections.deque[float]:
-        times = self._failures.setdefault(key, collections.deque())
-        while times and times[0] <= now - self.WINDOW_S:
-            times.popleft()
-        return times
+        await self.writer.run(None, add, now)
+
+    async def succeeded(self, username: str, address: str) -> None:
+        name, where = self._keys(username, address)
+
+        def clear(tx: Tx) -> None:
+            signin.clear_pair(tx.conn, name, where)
+
+        await self.writer.run(None, clear, self.clock())
 
 
 def too_many_attempts(seconds: int) -> ApiError:

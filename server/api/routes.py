@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from starlette.requests import Request
@@ -21,6 +23,7 @@ from server.commands import (
     SetCounterState,
     TicketInfo,
 )
+from server.domain.calendar import local_time
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, Action
@@ -32,11 +35,11 @@ from server.live.views import build_view
 from server.store import offices
 
 from . import exports
-from .auth import bearer, require_staff, sign_in
+from .auth import bearer, require_staff, sign_in, staff_of
 from .errors import ApiError
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
-from .state import find_ticket, office_system, system_of, tokens_of
+from .state import find_ticket, issue_limiter_of, office_system, system_of, tokens_of
 
 
 def _ticket_answer(
@@ -105,7 +108,7 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
 async def issue_ticket(request: Request) -> Response:
     system = office_system(request)
     body = await parse(request, IssueTicketBody)
-    await _check_kiosk(request, system, body.kiosk)
+    await _check_issuer(request, system, body)
     command = IssueTicket(
         service=body.service,
         lang=body.lang,
@@ -168,30 +171,66 @@ async def devices(request: Request) -> Response:
     return JSONResponse({"office": system.office.id, "kiosks": kiosks, "displays": displays})
 
 
-async def _check_kiosk(request: Request, system: System, kiosk: str | None) -> None:
-    """Issuing needs a kiosk's device token unless the office allows open issuing."""
+async def _check_issuer(request: Request, system: System, body: IssueTicketBody) -> None:
+    """Who may issue what. A kiosk's device token: issuing at that kiosk (printing there),
+    priority included. A staff member: issuing, priority included, not printing (that
+    is a reprint at a kiosk). Anyone else, only where the office issues openly: no
+    kiosk, no priority (the visitor's own button is on the kiosk), and a few tickets per
+    address (IssueLimiter)."""
     token = bearer(request)
-    if token is None:
-        if system.office.open_issuing:
-            return
-        raise ApiError(401, "unauthorized", "発券には発券機のデバイストークンが必要です。")
-    device = await asyncio.to_thread(accounts.device_of_token, system.engines, token)
-    if device is None:
-        # An office that issues openly takes a stale kiosk token (rotated since the kiosk
-        # was paired) or a clerk's token like none at all: the visitor gets a ticket.
-        if system.office.open_issuing or tokens_of(request).verify(token):
-            return
+    device = (
+        await asyncio.to_thread(accounts.device_of_token, system.engines, token)
+        if token is not None
+        else None
+    )
+    if device is not None:
+        if device not in system.office.kiosks:
+            raise ApiError(403, "forbidden", "このトークンは発券機のものではありません。")
+        if body.kiosk is not None and body.kiosk != device:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"このトークンは {device} のものです（{body.kiosk} ではありません）。",
+            )
+        return
+    staff = staff_of(request, tokens_of(request))
+    if staff is None and not system.office.open_issuing:
+        if token is None:
+            raise ApiError(401, "unauthorized", "発券には発券機のデバイストークンが必要です。")
         raise ApiError(
             401,
             "unauthorized",
             "デバイストークンが正しくありません。発券機をペアリングし直してください。",
         )
-    if device not in system.office.kiosks:
-        raise ApiError(403, "forbidden", "このトークンは発券機のものではありません。")
-    if kiosk is not None and kiosk != device:
+    # An office that issues openly takes a stale kiosk token (rotated since the kiosk was
+    # paired) like none at all: the visitor gets a ticket, shown on the screen.
+    if body.kiosk is not None:
+        if body.kiosk not in system.office.kiosks:
+            raise NotFound(f"発券機 {body.kiosk!r} はありません。", kind="kiosk", id=body.kiosk)
         raise ApiError(
-            403, "forbidden", f"このトークンは {device} のものです（{kiosk} ではありません）。"
+            401,
+            "unauthorized",
+            f"発券機 {body.kiosk} で印刷するには、その発券機のデバイストークンが必要です。",
+            field="kiosk",
         )
+    if staff is not None:
+        return
+    if body.priority:
+        raise ApiError(
+            403,
+            "forbidden",
+            "配慮が必要な方の発券は、発券機のボタンか職員が行います。",
+            field="priority",
+        )
+    now = system.clock()
+    local = local_time(system.office, now)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
+    issue_limiter_of(request).check(
+        request.client.host if request.client else "?",
+        monotonic(),
+        local.date(),
+        (midnight - local).total_seconds(),
+    )
 
 
 _COUNTER_STATES = {

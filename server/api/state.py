@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the root imports the routes' modules, not the other way rou
     from server.store.engine import Connection
 
     from .auth import SignInThrottle, Tokens
+    from .limits import IssueLimiter
     from .session import Sessions
 
 
@@ -38,6 +39,11 @@ def sessions_of(conn: HTTPConnection) -> Sessions:
 def signin_throttle_of(conn: HTTPConnection) -> SignInThrottle:
     throttle: SignInThrottle = conn.app.state.signin_throttle
     return throttle
+
+
+def issue_limiter_of(conn: HTTPConnection) -> IssueLimiter:
+    limiter: IssueLimiter = conn.app.state.issue_limiter
+    return limiter
 
 
 def office_system(conn: HTTPConnection) -> System:

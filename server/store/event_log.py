@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
 
-from server.domain.events import Event, EventType, wire_form
+from server.domain.events import CALL_EVENT_TYPES, Event, EventType, wire_form
 
 from .convert import utc
 from .raw import Raw, raw
@@ -134,3 +134,21 @@ def erase_transfer_notes(conn: Connection, office: str, written_before: datetime
             {"office": office, "seq": seq, "data": json.dumps(kept, ensure_ascii=False)},
         )
     return len(found)
+
+
+def was_called(
+    conn: Connection, office: str, prefix: str, seq: int, day: date, counter: str
+) -> bool:
+    """Whether the day's ticket `prefix`-`seq` has been called (or recalled, or called for
+    pickup) at `counter`: the only calls the displays' voice makes (server/voice.py). Two
+    index lookups: the ticket by its number, its events by ticket."""
+    r = raw(conn)
+    of_types, kinds = _types(CALL_EVENT_TYPES)
+    row = r.one(
+        "SELECT 1 FROM ticket JOIN event ON event.ticket = ticket.id AND event.office = ticket.office"
+        " WHERE ticket.office = :office AND ticket.prefix = :prefix AND ticket.day = :day"
+        f" AND ticket.seq = :seq AND event.counter = :counter AND event.{of_types} LIMIT 1",
+        {"office": office, "prefix": prefix, "seq": seq, "day": r.day(day), "counter": counter}
+        | kinds,
+    )
+    return row is not None

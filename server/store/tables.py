@@ -135,3 +135,20 @@ class FormAuditRow(SQLModel, table=True):
     action: str = Field(max_length=16)
     counter: str | None = Field(default=None, max_length=40)
     at: datetime = Field(sa_type=UTC_DT)
+
+
+class SignInFailureRow(SQLModel, table=True):
+    """A wrong password: the name tried, from where, when (server/api/auth.py's
+    SignInThrottle counts them; rows older than its window are deleted). Shared by every
+    process on the database."""
+
+    __tablename__ = "signin_failure"
+    __table_args__ = (
+        Index("ix_signin_failure_name", "username", "at"),
+        Index("ix_signin_failure_address", "address", "at"),
+        Index("ix_signin_failure_at", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80)  # casefolded
+    address: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UTC_DT)

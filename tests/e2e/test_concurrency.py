@@ -5,6 +5,9 @@ once never get the same ticket."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -12,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import CLERK, LiveServer, add_clerk
+from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
 
 OFFICE = "/api/v1/offices/nakano"
 KIOSKS = 4
@@ -30,13 +33,30 @@ def number_of(ticket: dict[str, Any]) -> int:
 
 # The bodies name no kiosk: a named kiosk also prints (a PNG preview in the demo office),
 # which is the printer's business, not numbering's, and would take most of the time here.
-async def kiosk(base: str, jobs: list[dict[str, Any]], answers: list[httpx.Response]) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+# Each sends its kiosk's device token: the priority button is a kiosk's (issue 14).
+async def kiosk(
+    base: str, token: str, jobs: list[dict[str, Any]], answers: list[httpx.Response]
+) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
         for body in jobs:
             answers.append(await client.post(f"{OFFICE}/tickets", json=body))
 
 
-async def issue_all(base: str) -> tuple[list[dict[str, Any]], float]:
+def device_token(database_url: str, kiosk: str) -> str:
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "device", "token", kiosk],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+async def issue_all(base: str, tokens: list[str]) -> tuple[list[dict[str, Any]], float]:
     bodies = []
     for i in range(TICKETS):
         service = SERVICES[i % len(SERVICES)]
@@ -46,7 +66,7 @@ async def issue_all(base: str) -> tuple[list[dict[str, Any]], float]:
     answers: list[httpx.Response] = []
     started = time.perf_counter()
     await asyncio.gather(
-        *(kiosk(base, bodies[k::KIOSKS], answers) for k in range(KIOSKS)),
+        *(kiosk(base, tokens[k % len(tokens)], bodies[k::KIOSKS], answers) for k in range(KIOSKS)),
     )
     elapsed = time.perf_counter() - started
     assert [a.status_code for a in answers] == [201] * TICKETS, {
@@ -99,7 +119,8 @@ def test_four_kiosks_and_ten_counters_at_once_share_no_number_and_no_ticket(
     add_clerk(database_url)
     server = live_server(database_url)
 
-    tickets, issue_s = asyncio.run(issue_all(server.url))
+    tokens = [device_token(database_url, k) for k in ("kiosk-2f", "kiosk-3f")]
+    tickets, issue_s = asyncio.run(issue_all(server.url, tokens))
     print(
         f"\nissued {TICKETS} tickets from {KIOSKS} kiosks in {issue_s:.2f} s: "
         f"{TICKETS / issue_s:.0f} tickets/s"

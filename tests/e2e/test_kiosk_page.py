@@ -83,8 +83,10 @@ def test_one_tap_prints_a_ticket_whose_qr_code_leads_to_the_waiting_ticket(
     lang: str,
     heading: str,
     printed: str,
+    sqlite_url: str,
 ) -> None:
-    page.goto(f"{server.url}/kiosk/{KIOSK}")
+    # Paired: printing at a kiosk needs its device token.
+    page.goto(f"{server.url}/kiosk/{KIOSK}?token={device_token(sqlite_url)}")
     if lang != "ja":
         page.locator(f'#languages button[data-lang="{lang}"]').click()
     assert page.locator("h1.heading").inner_text() == heading
@@ -115,9 +117,9 @@ def test_one_tap_prints_a_ticket_whose_qr_code_leads_to_the_waiting_ticket(
 
 
 def test_a_printer_out_of_paper_is_announced_first_and_the_ticket_is_shown_on_screen(
-    server: LiveServer, emulator: PrinterEmulator, page: Any
+    server: LiveServer, emulator: PrinterEmulator, page: Any, sqlite_url: str
 ) -> None:
-    page.goto(f"{server.url}/kiosk/{KIOSK}")
+    page.goto(f"{server.url}/kiosk/{KIOSK}?token={device_token(sqlite_url)}")
     page.locator("button.service").first.wait_for()
     emulator.set_state(paper_out=True)
     banner = page.locator("#banner")
@@ -173,10 +175,11 @@ def test_an_unpaired_kiosk_says_how_to_pair_and_pairing_drops_the_token_from_the
     assert page.locator("#ticket-number").inner_text() == "E-002"
 
 
-def device_token(database_url: str, office: str) -> str:
+def device_token(database_url: str, office: str | None = None) -> str:
     env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
+    where = ["--office", office] if office else []
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "device", "token", KIOSK, "--office", office],
+        [sys.executable, "-m", "server.cli", "device", "token", KIOSK, *where],
         env=env,
         cwd=ROOT,
         check=True,

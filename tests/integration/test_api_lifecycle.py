@@ -10,6 +10,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from server.store import event_log
+from tests.conftest import kiosk_headers
 
 OFFICE = "/api/v1/offices/nakano"
 ACTIONS = ["recall", "start", "finish", "no-show", "return", "cancel", "transfer", "ready"]
@@ -38,7 +39,9 @@ TOKYO_10 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # the clock fixture's Wedne
 
 
 def issue(client: TestClient, service: str = "moving", **fields: Any) -> dict[str, Any]:
-    answer = client.post(f"{OFFICE}/tickets", json={"service": service, **fields})
+    # Priority comes from a kiosk's button (or staff), never from anyone.
+    headers = kiosk_headers(client) if fields.get("priority") else None
+    answer = client.post(f"{OFFICE}/tickets", json={"service": service, **fields}, headers=headers)
     assert answer.status_code == 201, answer.text
     ticket: dict[str, Any] = answer.json()
     return ticket

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from server import accounts
-from tests.conftest import receive_json
+from tests.conftest import kiosk_headers, receive_json
 
 OFFICE = "/api/v1/offices/nakano"
 API_ROUTES = [
@@ -30,7 +30,9 @@ API_ROUTES = [
 
 
 def issue(client: TestClient, service: str = "moving", **fields: Any) -> dict[str, Any]:
-    answer = client.post(f"{OFFICE}/tickets", json={"service": service, **fields})
+    # Priority comes from a kiosk's button (or staff), never from anyone.
+    headers = kiosk_headers(client) if fields.get("priority") else None
+    answer = client.post(f"{OFFICE}/tickets", json={"service": service, **fields}, headers=headers)
     assert answer.status_code == 201, answer.text
     ticket: dict[str, Any] = answer.json()
     return ticket

@@ -97,7 +97,9 @@ def test_a_ticket_prints_through_the_agent_and_its_state_reaches_the_kiosk(
     with AgentThread(agent):
         wait_for("the printer online", lambda: printer_state(server) == "online")
         answer = httpx.post(
-            f"{server.url}{ISSUE}", json={"service": "certificates", "kiosk": KIOSK}
+            f"{server.url}{ISSUE}",
+            json={"service": "certificates", "kiosk": KIOSK},
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert answer.json()["print"] == {"status": "printed", "error": None}
         [job] = emulator.wait_for_jobs(1)
@@ -114,7 +116,11 @@ def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_withou
     )
     with AgentThread(agent):
         wait_for("the agent connected", lambda: agent.connections == 1)
-        answer = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
+        answer = httpx.post(
+            f"{server.url}{ISSUE}",
+            json={"service": "moving", "kiosk": KIOSK},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         ticket = answer.json()
         # The job printed, but the server never heard: it says "queued" (or failed if the
         # agent's drop was seen first) and sends the job once more after the reconnect.
@@ -130,7 +136,11 @@ def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_withou
         )
         assert agent.printed == 1
         # A later ticket prints: a second copy of the first, had it been sent, came before.
-        later = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
+        later = httpx.post(
+            f"{server.url}{ISSUE}",
+            json={"service": "moving", "kiosk": KIOSK},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert later.json()["print"] == {"status": "printed", "error": None}
         emulator.wait_for_jobs(2)
         emulator.wait_idle()
@@ -141,9 +151,16 @@ def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_withou
         assert agent.printed == 2
 
 
-def test_without_an_agent_the_ticket_fails_to_print_at_once(server: LiveServer) -> None:
+def test_without_an_agent_the_ticket_fails_to_print_at_once(
+    server: LiveServer, sqlite_url: str
+) -> None:
+    token = device_token(sqlite_url)
     started = time.monotonic()
-    answer = httpx.post(f"{server.url}{ISSUE}", json={"service": "moving", "kiosk": KIOSK})
+    answer = httpx.post(
+        f"{server.url}{ISSUE}",
+        json={"service": "moving", "kiosk": KIOSK},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert answer.status_code == 201
     assert answer.json()["print"] == {"status": "failed", "error": "offline"}
     assert time.monotonic() - started < 1.0

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from printer.emulator import PrinterEmulator
-from tests.conftest import Clock, receive_json
+from tests.conftest import Clock, kiosk_headers, receive_json
 
 ISSUE = "/api/v1/offices/nakano/tickets"
 KIOSK = "kiosk-2f"
@@ -65,7 +65,9 @@ def test_issuing_pushes_a_view_equal_to_a_fresh_one(client: TestClient) -> None:
     with client.websocket_connect(f"/ws/v1/kiosk:{KIOSK}") as ws:
         first = receive_json(ws)
         assert first["type"] == "view" and first["events"] == []
-        ticket = client.post(ISSUE, json={"service": "certificates", "kiosk": KIOSK}).json()
+        ticket = client.post(
+            ISSUE, json={"service": "certificates", "kiosk": KIOSK}, headers=kiosk_headers(client)
+        ).json()
         assert ticket["print"]["status"] == "printed"
         # The view follows the commit; the printer's state follows the print, in its own frame
         # when it changed after the view was built. The screen shows the newest of each.
@@ -90,14 +92,18 @@ def test_a_printer_running_out_of_paper_is_pushed_to_the_kiosk(
     with client.websocket_connect(f"/ws/v1/kiosk:{KIOSK}") as ws:
         first = receive_json(ws)
         emulator.set_state(paper_out=True)
-        ticket = client.post(ISSUE, json={"service": "moving", "kiosk": KIOSK}).json()
+        ticket = client.post(
+            ISSUE, json={"service": "moving", "kiosk": KIOSK}, headers=kiosk_headers(client)
+        ).json()
         assert ticket["print"] == {"status": "failed", "error": "paper_out"}
         frames = receive_until(ws, lambda f: printer_of(f)["state"] == "paper_out")
         down = printer_of(frames[-1])
         assert down["can_print"] is False
         assert down["revision"] > first["view"]["printer"]["revision"]
         emulator.refill()
-        client.post(ISSUE, json={"service": "moving", "kiosk": KIOSK})
+        client.post(
+            ISSUE, json={"service": "moving", "kiosk": KIOSK}, headers=kiosk_headers(client)
+        )
         frames = receive_until(ws, lambda f: printer_of(f)["state"] == "online")
         assert printer_of(frames[-1])["revision"] > down["revision"]
     assert view(client)["printer"]["state"] == "online"

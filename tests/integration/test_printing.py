@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from printer.connections import PrinterUnavailable
 from printer.emulator import PrinterEmulator
 from printer.emulator.decode import Job, QRCode
-from tests.conftest import free_port, sign_in
+from tests.conftest import free_port, kiosk_headers, sign_in
 
 ISSUE = "/api/v1/offices/nakano/tickets"
 KIOSK = "kiosk-2f"
@@ -22,7 +22,7 @@ KIOSK = "kiosk-2f"
 
 def issue(client: TestClient, **extra: Any) -> dict[str, Any]:
     body = {"service": "certificates", "kiosk": KIOSK, **extra}
-    answer = client.post(ISSUE, json=body)
+    answer = client.post(ISSUE, json=body, headers=kiosk_headers(client, body["kiosk"]))
     assert answer.status_code == 201, answer.text
     result: dict[str, Any] = answer.json()
     return result
