@@ -11,7 +11,9 @@ import sys
 
 from server.settings import Settings
 
+# The demo office's accounts (made when its database has none); never in production.
 DEMO_CLERK = ("demo-clerk", "madoguchi-demo")
+DEMO_SUPERVISOR = ("demo-supervisor", "madoguchi-demo-sv")
 
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
@@ -100,7 +102,8 @@ def parser() -> argparse.ArgumentParser:
         "--live",
         metavar="URL",
         help="instead, drive a running demo (make run) gently through its HTTP API, e.g. "
-        "http://localhost:8000, so its screens move; signs in as the demo clerk",
+        "http://localhost:8000, so its screens move; signs in as the demo supervisor "
+        "(it works several counters)",
     )
     simulate.add_argument(
         "--speed", type=float, default=30.0, help="--live: simulated minutes per real minute"
@@ -242,7 +245,7 @@ def _simulate(args: argparse.Namespace) -> int:
         from server.demo_driver import run
 
         try:
-            issued = run(args.live, DEMO_CLERK, speed=args.speed, duration_s=args.duration)
+            issued = run(args.live, DEMO_SUPERVISOR, speed=args.speed, duration_s=args.duration)
         except KeyboardInterrupt:
             return 0
         print(f"{issued} tickets issued at {args.live}")
@@ -294,11 +297,22 @@ def _serve(args: argparse.Namespace) -> int:
             )
         printers[kiosk] = uri
     settings = _settings(args, always_open=args.always_open or None, printers=printers or None)
+    demo = settings.office_file is None
+    if demo and settings.is_production:
+        print(
+            "madoguchi: MADOGUCHI_ENV=production needs an office file (--office FILE or "
+            "MADOGUCHI_OFFICE): the demo office and its well-known accounts are for trying "
+            "madoguchi out, never for serving visitors",
+            file=sys.stderr,
+        )
+        return 2
     app = create_app(settings)
     system = app.state.system
-    demo = settings.office_file is None
     if demo and not accounts.has_users(system.engines):
-        accounts.add_user(system.writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.SUPERVISOR)
+        accounts.add_user(system.writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.CLERK)
+        accounts.add_user(
+            system.writer, DEMO_SUPERVISOR[0], DEMO_SUPERVISOR[1], accounts.Role.SUPERVISOR
+        )
     _print_urls(system, args.host, args.port, demo)
     # What was made to start (modules, the app, the office) lives as long as the process:
     # kept out of the collector's full passes, which otherwise walk it all and stopped
@@ -342,7 +356,11 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
     lines.append(f"  管理画面 admin         {base}/admin")
     lines.append(f"  API                    {base}/api/v1/openapi.json")
     if demo:
-        lines.append(f"  demo clerk: user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
+        lines.append(f"  demo clerk:      user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
+        lines.append(
+            f"  demo supervisor: user {DEMO_SUPERVISOR[0]}  password {DEMO_SUPERVISOR[1]}"
+            "  (log.csv, form audit, other clerks' counters)"
+        )
     print("\n".join(lines), flush=True)
 
 

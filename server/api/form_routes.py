@@ -152,7 +152,10 @@ async def visitor_form(request: Request) -> Response:
     values = _values(body) or {}
     now = system.clock()
     today = calendar.business_day(system.office, now)
-    outcome = validate(form, values, ticket.lang, today, complete=bool(body.get("complete", False)))
+    complete = body.get("complete", False)
+    if not isinstance(complete, bool):
+        raise ApiError(422, "invalid_request", "complete は true か false です。", field="complete")
+    outcome = validate(form, values, ticket.lang, today, complete=complete)
     saved = await asyncio.to_thread(
         desk.entries.save,
         ticket.id,

@@ -355,3 +355,15 @@ def test_every_staff_form_route_refuses_the_anonymous_and_device_tokens(
             answer = client.request(method, path, headers=headers)
             assert answer.status_code == 401, (method, path, headers)
             assert "太郎" not in answer.text
+
+
+def test_complete_is_a_boolean_not_a_word(client: TestClient) -> None:
+    ticket = issue(client)
+    for word_ in ["yes", "true", 1, None]:
+        answer = client.put(
+            f"/api/v1/visitor/{ticket['token']}/form",
+            json={"values": {"name": "Nakano Taro"}, "complete": word_},
+        )
+        assert answer.status_code == 422, (word_, answer.text)
+        assert answer.json()["code"] == "invalid_request"
+        assert answer.json()["field"] == "complete"
