@@ -28,6 +28,11 @@ class Staff:
     username: str
     role: Role
 
+    @property
+    def supervises(self) -> bool:
+        """A supervisor (or admin) may work any counter and its tickets (commands.may_work)."""
+        return self.role.rank >= Role.SUPERVISOR.rank
+
 
 class Tokens:
     def __init__(self, key: str) -> None:

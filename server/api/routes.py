@@ -205,7 +205,9 @@ async def counter_state(request: Request) -> Response:
     system = office_system(request)
     staff = require_staff(request, tokens_of(request))
     state = _COUNTER_STATES[request.path_params["action"]]
-    command = SetCounterState(request.path_params["counter"], state, staff.username)
+    command = SetCounterState(
+        request.path_params["counter"], state, staff.username, staff.supervises
+    )
     committed = await system.run(command.__call__, actor=staff.username)
     return JSONResponse(committed.result)
 
@@ -214,7 +216,8 @@ async def call_next(request: Request) -> Response:
     system = office_system(request)
     staff = require_staff(request, tokens_of(request))
     committed = await system.run(
-        CallNext(request.path_params["counter"]).__call__, actor=staff.username
+        CallNext(request.path_params["counter"], staff.username, staff.supervises).__call__,
+        actor=staff.username,
     )
     return _ticket_answer(system, committed.result)
 
@@ -232,7 +235,15 @@ async def ticket_action(request: Request) -> Response:
         to_service, note = body.service, body.note or None
     elif action is Action.READY:
         counter = (await parse(request, ReadyBody, optional=True)).counter
-    command = ActOnTicket(request.path_params["id"], action, to_service, counter, note)
+    command = ActOnTicket(
+        request.path_params["id"],
+        action,
+        to_service,
+        counter,
+        note,
+        clerk=staff.username,
+        supervisor=staff.supervises,
+    )
     committed = await system.run(command.__call__, actor=staff.username)
     return _ticket_answer(system, committed.result)
 

@@ -96,7 +96,7 @@ async def call_all(base: str) -> tuple[list[tuple[str, str]], float]:
 def test_four_kiosks_and_ten_counters_at_once_share_no_number_and_no_ticket(
     database_url: str, live_server: Callable[..., LiveServer]
 ) -> None:
-    add_clerk(database_url)
+    add_clerk(database_url, role="supervisor")  # works several counters
     server = live_server(database_url)
 
     tickets, issue_s = asyncio.run(issue_all(server.url))
