@@ -1,4 +1,4 @@
-"""The `madoguchi` command: serve, migrate, user add, device token, purge, simulate,
+"""The `madoguchi` command: serve, migrate, user add/remove, device token, purge, simulate,
 estimator-eval."""
 
 from __future__ import annotations
@@ -60,11 +60,18 @@ def parser() -> argparse.ArgumentParser:
         dest="user_command", required=True
     )
     add = user.add_parser(
-        "add", help="create or update an account; the password is read from stdin"
+        "add",
+        help="create an account, or change its password and role (which ends its sessions "
+        "and tokens); the password is read from stdin",
     )
     _common(add)
     add.add_argument("name")
     add.add_argument("--role", choices=["clerk", "supervisor", "admin"], default="clerk")
+    remove = user.add_parser(
+        "remove", help="delete an account; its sessions and tokens end at once"
+    )
+    _common(remove)
+    remove.add_argument("name")
     device = sub.add_parser("device", help="kiosks and displays").add_subparsers(
         dest="device_command", required=True
     )
@@ -145,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate(args)
         if args.command == "user":
-            return _user_add(args)
+            return _user_remove(args) if args.user_command == "remove" else _user_add(args)
         if args.command == "purge":
             return _purge(args)
         if args.command == "simulate":
@@ -206,6 +213,21 @@ def _user_add(args: argparse.Namespace) -> int:
     finally:
         _close(writer)
     print(f"user {args.name} ({args.role}) saved")
+    return 0
+
+
+def _user_remove(args: argparse.Namespace) -> int:
+    from server.accounts import remove_user
+
+    writer = _writer(args)
+    try:
+        removed = remove_user(writer, args.name)
+    finally:
+        _close(writer)
+    if not removed:
+        print(f"madoguchi: no user {args.name!r}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} removed (their sessions and tokens have ended)")
     return 0
 
 

@@ -278,12 +278,25 @@ async def auth_token(request: Request) -> Response:
     )
 
 
+async def revoke_token(request: Request) -> Response:
+    """Sign a Bearer token out: it ends now, in every process (204)."""
+    require_staff(request, tokens_of(request))
+    token = bearer(request)
+    if token is None:  # a browser session signs out at POST /signout
+        raise ApiError(
+            401, "unauthorized", "取り消すトークン（Authorization: Bearer）がありません。"
+        )
+    await asyncio.to_thread(tokens_of(request).revoke, token)
+    return Response(status_code=204)
+
+
 def routes() -> list[Route]:
     api = "/api/v1"
     office = f"{api}/offices/{{office}}"
     return [
         Route("/healthz", healthz),
         Route(f"{api}/auth/token", auth_token, methods=["POST"]),
+        Route(f"{api}/auth/token", revoke_token, methods=["DELETE"]),
         Route(f"{office}/status", office_status),
         Route(f"{office}/tickets", issue_ticket, methods=["POST"]),
         Route(f"{office}/counters/{{counter}}/{{action:str}}", counter_route, methods=["POST"]),
