@@ -6,6 +6,8 @@ from __future__ import annotations
 import enum
 import re
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -38,7 +40,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_changes = 0  # account changes made by this process (Standing forgets what it cached)
+
+
+def _changed() -> None:
+    global _changes
+    _changes += 1
+
+
 def add_user(writer: Writer, username: str, password: str, role: Role) -> None:
+    """Add the user, or change an existing one's password and role: either way every token
+    and session the user had ends."""
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,80}", username):
         raise AccountError(f"bad user name {username!r}: use letters, digits and . _ @ -")
     if len(password) < MIN_PASSWORD_CHARS:
@@ -46,9 +58,100 @@ def add_user(writer: Writer, username: str, password: str, role: Role) -> None:
     hashed = _hasher.hash(password)
 
     def put(tx: Tx) -> None:
-        rows.put_user(tx.conn, username, hashed, str(role), tx.now)
+        rows.put_user(tx.conn, username, hashed, str(role), tx.now, time.time())
 
     writer.run_sync(None, put, _now())
+    _changed()
+
+
+def remove_user(writer: Writer, username: str) -> bool:
+    """Delete the account (its tokens and sessions end); False when there was none."""
+
+    def delete(tx: Tx) -> bool:
+        return rows.delete_user(tx.conn, username)
+
+    removed = writer.run_sync(None, delete, _now()).result
+    _changed()
+    return removed
+
+
+class Standing:
+    """Whether a signed staff token or browser session still stands: its user exists, with
+    the role it was signed with, it was signed after the user's last password or role
+    change, and it was not signed out. Asked on every request; the answer comes from the
+    database (shared by every process), remembered for at most `cache_s` seconds. A sign-out
+    or account change made by this process takes effect in it at once; one made by another
+    process (`madoguchi user add/remove`), within `cache_s`."""
+
+    MAX_CACHED = 10_000
+
+    def __init__(
+        self,
+        engines: Engines,
+        writer: Writer,
+        cache_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engines, self.writer, self.cache_s, self.clock = engines, writer, cache_s, clock
+        self._users: dict[str, tuple[float, tuple[str, float] | None]] = {}
+        self._revoked: dict[str, tuple[float, bool]] = {}
+        self._signed_out: dict[str, float] = {}  # by this process: id -> expiry (unix time)
+        self._seen_changes = _changes
+        self._lock = threading.Lock()
+
+    def stands(self, username: str, role: Role, signed_at: float, session_id: str) -> bool:
+        user = self._user(username)
+        if user is None or user[0] != str(role) or signed_at <= user[1]:
+            return False
+        return not self._is_revoked(session_id)
+
+    def sign_out(self, session_id: str, expires_at: float) -> None:
+        """End one session or token now (in every process: it is written down)."""
+        with self._lock:
+            now = time.time()
+            self._signed_out = {k: v for k, v in self._signed_out.items() if v > now}
+            self._signed_out[session_id] = expires_at
+
+        def write(tx: Tx) -> None:
+            rows.revoke_session(tx.conn, session_id, expires_at, now)
+
+        self.writer.run_sync(None, write, _now())
+
+    def _fresh(self, entry: tuple[float, object] | None, now: float) -> bool:
+        return entry is not None and now - entry[0] < self.cache_s
+
+    def _user(self, username: str) -> tuple[str, float] | None:
+        now = self.clock()
+        with self._lock:
+            if self._seen_changes != _changes:
+                self._users.clear()
+                self._seen_changes = _changes
+            cached = self._users.get(username)
+            if cached is not None and self._fresh(cached, now):
+                return cached[1]
+        with self.engines.reader.connect() as conn:
+            found = rows.standing(conn, username)
+        with self._lock:
+            if len(self._users) >= self.MAX_CACHED:
+                self._users.clear()
+            self._users[username] = (now, found)
+        return found
+
+    def _is_revoked(self, session_id: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            if session_id in self._signed_out:
+                return True
+            cached = self._revoked.get(session_id)
+            if cached is not None and self._fresh(cached, now):
+                return cached[1]
+        with self.engines.reader.connect() as conn:
+            revoked = rows.is_revoked(conn, session_id)
+        with self._lock:
+            if len(self._revoked) >= self.MAX_CACHED:
+                self._revoked.clear()
+            self._revoked[session_id] = (now, revoked)
+        return revoked
 
 
 def authenticate(engines: Engines, username: str, password: str) -> Role | None:

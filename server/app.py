@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from server import agent_link, voice
+from server.accounts import Standing
 from server.api import counter_app, form_routes, openapi, pages, session
 from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
@@ -67,8 +68,9 @@ def create_app(
     )
     app.state.system = system
     key = signing_key(system)
-    app.state.tokens = Tokens(key)
+    standing = Standing(system.engines, system.writer)  # sessions and tokens end on the server
+    app.state.tokens = Tokens(key, standing)
     app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
     app.state.issue_limiter = IssueLimiter(settings.issue_per_minute, settings.issue_per_day)
-    app.state.sessions = session.Sessions(key, secure=settings.is_production)
+    app.state.sessions = session.Sessions(key, standing, secure=settings.is_production)
     return app

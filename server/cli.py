@@ -1,4 +1,4 @@
-"""The `madoguchi` command: serve, migrate, user add, device token, purge, simulate,
+"""The `madoguchi` command: serve, migrate, user add/remove, device token, purge, simulate,
 estimator-eval."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import sys
 
 from server.settings import Settings
 
+# The demo office's accounts (made when its database has none); never in production.
 DEMO_CLERK = ("demo-clerk", "madoguchi-demo")
+DEMO_SUPERVISOR = ("demo-supervisor", "madoguchi-demo-sv")
 
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
@@ -58,11 +60,18 @@ def parser() -> argparse.ArgumentParser:
         dest="user_command", required=True
     )
     add = user.add_parser(
-        "add", help="create or update an account; the password is read from stdin"
+        "add",
+        help="create an account, or change its password and role (which ends its sessions "
+        "and tokens); the password is read from stdin",
     )
     _common(add)
     add.add_argument("name")
     add.add_argument("--role", choices=["clerk", "supervisor", "admin"], default="clerk")
+    remove = user.add_parser(
+        "remove", help="delete an account; its sessions and tokens end at once"
+    )
+    _common(remove)
+    remove.add_argument("name")
     device = sub.add_parser("device", help="kiosks and displays").add_subparsers(
         dest="device_command", required=True
     )
@@ -100,7 +109,8 @@ def parser() -> argparse.ArgumentParser:
         "--live",
         metavar="URL",
         help="instead, drive a running demo (make run) gently through its HTTP API, e.g. "
-        "http://localhost:8000, so its screens move; signs in as the demo clerk",
+        "http://localhost:8000, so its screens move; signs in as the demo supervisor "
+        "(it works several counters)",
     )
     simulate.add_argument(
         "--speed", type=float, default=30.0, help="--live: simulated minutes per real minute"
@@ -142,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate(args)
         if args.command == "user":
-            return _user_add(args)
+            return _user_remove(args) if args.user_command == "remove" else _user_add(args)
         if args.command == "purge":
             return _purge(args)
         if args.command == "simulate":
@@ -206,6 +216,21 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_remove(args: argparse.Namespace) -> int:
+    from server.accounts import remove_user
+
+    writer = _writer(args)
+    try:
+        removed = remove_user(writer, args.name)
+    finally:
+        _close(writer)
+    if not removed:
+        print(f"madoguchi: no user {args.name!r}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} removed (their sessions and tokens have ended)")
+    return 0
+
+
 def _purge(args: argparse.Namespace) -> int:
     from server.bootstrap import utc_now
     from server.forms.crypto import Cipher
@@ -242,7 +267,7 @@ def _simulate(args: argparse.Namespace) -> int:
         from server.demo_driver import run
 
         try:
-            issued = run(args.live, DEMO_CLERK, speed=args.speed, duration_s=args.duration)
+            issued = run(args.live, DEMO_SUPERVISOR, speed=args.speed, duration_s=args.duration)
         except KeyboardInterrupt:
             return 0
         print(f"{issued} tickets issued at {args.live}")
@@ -294,11 +319,22 @@ def _serve(args: argparse.Namespace) -> int:
             )
         printers[kiosk] = uri
     settings = _settings(args, always_open=args.always_open or None, printers=printers or None)
+    demo = settings.office_file is None
+    if demo and settings.is_production:
+        print(
+            "madoguchi: MADOGUCHI_ENV=production needs an office file (--office FILE or "
+            "MADOGUCHI_OFFICE): the demo office and its well-known accounts are for trying "
+            "madoguchi out, never for serving visitors",
+            file=sys.stderr,
+        )
+        return 2
     app = create_app(settings)
     system = app.state.system
-    demo = settings.office_file is None
     if demo and not accounts.has_users(system.engines):
-        accounts.add_user(system.writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.SUPERVISOR)
+        accounts.add_user(system.writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.CLERK)
+        accounts.add_user(
+            system.writer, DEMO_SUPERVISOR[0], DEMO_SUPERVISOR[1], accounts.Role.SUPERVISOR
+        )
     _print_urls(system, args.host, args.port, demo)
     # What was made to start (modules, the app, the office) lives as long as the process:
     # kept out of the collector's full passes, which otherwise walk it all and stopped
@@ -347,7 +383,11 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
     lines.append(f"  管理画面 admin         {base}/admin")
     lines.append(f"  API                    {base}/api/v1/openapi.json")
     if demo:
-        lines.append(f"  demo clerk: user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
+        lines.append(f"  demo clerk:      user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
+        lines.append(
+            f"  demo supervisor: user {DEMO_SUPERVISOR[0]}  password {DEMO_SUPERVISOR[1]}"
+            "  (log.csv, form audit, other clerks' counters)"
+        )
     print("\n".join(lines), flush=True)
 
 

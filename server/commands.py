@@ -13,11 +13,18 @@ from typing import Any, TypedDict
 
 from server import estimates
 from server.domain import calendar, call_policy, issuing, lifecycle
-from server.domain.errors import CounterBusy, CounterNotOpen, InvalidTransition, NotFound
+from server.domain.errors import (
+    CounterBusy,
+    CounterNotOpen,
+    HoldsAnotherCounter,
+    InvalidTransition,
+    NotFound,
+    NotYours,
+)
 from server.domain.estimate import Estimate
 from server.domain.events import Event, EventType
 from server.domain.office import Counter, CounterState, Office, Service
-from server.domain.ticket import Action, Status, Ticket
+from server.domain.ticket import AT_COUNTER, Action, Status, Ticket
 from server.store import offices, tickets
 from server.store.engine import Connection
 from server.store.unit_of_work import Tx
@@ -168,6 +175,33 @@ def refuse_if_held(ctx: Context, tx: Tx, counter: Counter, then: str) -> None:
         )
 
 
+def may_work(holder: str | None, clerk: str | None, supervisor: bool) -> bool:
+    """Who may work a counter, and the ticket it has called or is serving (its form too):
+    the clerk who holds the counter (opened it and has not closed it), or a supervisor.
+    `clerk` None is the system itself (tests, the simulator), which is not a staff member."""
+    return clerk is None or supervisor or holder == clerk
+
+
+def refuse_unless_holder(
+    ctx: Context, tx: Tx, counter: str, clerk: str | None, supervisor: bool
+) -> None:
+    """NotYours (403) unless `clerk` may work this counter (may_work)."""
+    if clerk is None or supervisor:
+        return
+    holder = offices.counter_holders(tx.conn, ctx.office.id).get(counter)
+    if not may_work(holder, clerk, supervisor):
+        raise NotYours(
+            (
+                f"{counter}番窓口は{holder}さんが担当しています。"
+                if holder
+                else f"{counter}番窓口には担当の職員がいません。"
+            )
+            + "担当の職員か監督者（supervisor）だけが操作できます。",
+            counter=counter,
+            holder=holder,
+        )
+
+
 class CounterChange(TypedDict):
     """The answer of SetCounterState."""
 
@@ -178,33 +212,55 @@ class CounterChange(TypedDict):
 
 @dataclasses.dataclass(frozen=True)
 class SetCounterState:
+    """Open, pause or close a counter. A clerk works one counter at a time, and only the
+    clerk who holds a counter (or a supervisor) pauses, reopens or closes it; opening it
+    makes `clerk` its holder (a supervisor pausing a colleague's counter leaves it theirs)."""
+
     counter: str
     state: CounterState
     clerk: str | None
+    supervisor: bool = False
 
     def __call__(self, ctx: Context, tx: Tx) -> CounterChange:
         counter = counter_of(ctx.office, self.counter)
         current = offices.counter_states(tx.conn, ctx.office.id).get(
             counter.id, CounterState.CLOSED
         )
+        holders = offices.counter_holders(tx.conn, ctx.office.id)
+        holder = holders.get(counter.id)
+        if current is not CounterState.CLOSED:
+            refuse_unless_holder(ctx, tx, counter.id, self.clerk, self.supervisor)
         if current is self.state:
             raise InvalidTransition(
                 f"{counter.id}番窓口はすでに「{_COUNTER_JA[current]}」です。",
                 status=str(current),
                 action=str(self.state),
             )
+        if self.state is CounterState.OPEN and self.clerk is not None and not self.supervisor:
+            other = sorted(c for c, who in holders.items() if who == self.clerk and c != counter.id)
+            if other:
+                raise HoldsAnotherCounter(
+                    f"{other[0]}番窓口を担当中です。窓口は一人一つです。"
+                    f"{other[0]}番窓口を閉じてから{counter.id}番窓口を開設してください。",
+                    counter=other[0],
+                )
+        clerk = self.clerk
+        if self.state is CounterState.PAUSED and holder is not None:
+            clerk = holder
         if self.state is not CounterState.OPEN:
             refuse_if_held(ctx, tx, counter, "操作してください")
-        offices.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, self.clerk)
-        tx.append(
-            Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": self.clerk})
-        )
-        return CounterChange(counter=counter.id, state=str(self.state), clerk=self.clerk)
+        offices.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, clerk)
+        tx.append(Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": clerk}))
+        return CounterChange(counter=counter.id, state=str(self.state), clerk=clerk)
 
 
 @dataclasses.dataclass(frozen=True)
 class CallNext:
+    """Call the next visitor to a counter: by the clerk who holds it, or a supervisor."""
+
     counter: str
+    clerk: str | None = None  # None: the system (see may_work)
+    supervisor: bool = False
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo | None:
         counter = counter_of(ctx.office, self.counter)
@@ -214,6 +270,7 @@ class CallNext:
                 f"{counter.id}番窓口は「{_COUNTER_JA[state]}」です。開設してから呼び出してください。",
                 state=str(state),
             )
+        refuse_unless_holder(ctx, tx, counter.id, self.clerk, self.supervisor)
         refuse_if_held(ctx, tx, counter, "次を呼び出してください")
         chosen = call_policy.pick_next(
             counter,
@@ -238,12 +295,17 @@ class ActOnTicket:
     to_service: str | None = None
     counter: str | None = None
     note: str | None = None  # a transfer's word to the next counter (staff only)
+    clerk: str | None = None  # None: the system (see may_work)
+    supervisor: bool = False
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         office = ctx.office
         ticket = tickets.get_ticket(tx.conn, self.ticket_id)
         if ticket is None or ticket.office != office.id:
             raise NotFound(f"受付票 {self.ticket_id!r} はありません。", kind="ticket")
+        if ticket.status in AT_COUNTER and ticket.counter is not None:
+            # A called or serving visitor is the business of the counter that called them.
+            refuse_unless_holder(ctx, tx, ticket.counter, self.clerk, self.supervisor)
         service = office.services[ticket.service]
         to_service = service_of(office, self.to_service) if self.to_service else None
         counter = counter_of(office, self.counter).id if self.counter else None

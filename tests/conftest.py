@@ -38,6 +38,7 @@ from server.store.unit_of_work import Committed, Writer
 
 PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CLERK = ("clerk1", "clerk-password-1")
+SUPERVISOR = ("super1", "super-password-1")
 ROOT = Path(__file__).resolve().parent.parent
 # Tests issue many tickets from one address without a kiosk: the per-address limits of
 # open issuing are off unless a test turns them on (tests/integration/test_issuing_abuse.py).
@@ -126,6 +127,15 @@ def kiosk_headers(client: TestClient, kiosk: str = "kiosk-2f") -> dict[str, str]
 @pytest.fixture
 def clerk(client: TestClient) -> dict[str, str]:
     return sign_in(client)
+
+
+@pytest.fixture
+def supervisor(client: TestClient) -> dict[str, str]:
+    """A supervisor's Bearer header: one person working several counters (a clerk works
+    one at a time)."""
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    accounts.add_user(writer, SUPERVISOR[0], SUPERVISOR[1], accounts.Role.SUPERVISOR)
+    return sign_in(client, SUPERVISOR)
 
 
 def receive_json(ws: WebSocketTestSession, timeout: float = 5.0) -> dict[str, Any]:
@@ -241,10 +251,12 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         server.stop()
 
 
-def add_clerk(database_url: str, user: tuple[str, str] = CLERK) -> None:
+def add_clerk(database_url: str, user: tuple[str, str] = CLERK, role: str = "clerk") -> None:
+    """A staff account made with the CLI (`role` supervisor: one who works several counters
+    at once; a clerk works one)."""
     env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
     subprocess.run(
-        [sys.executable, "-m", "server.cli", "user", "add", user[0], "--role", "clerk"],
+        [sys.executable, "-m", "server.cli", "user", "add", user[0], "--role", role],
         input=f"{user[1]}\n".encode(),
         env=env,
         cwd=ROOT,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -29,20 +31,47 @@ class Staff:
     username: str
     role: Role
 
+    @property
+    def supervises(self) -> bool:
+        """A supervisor (or admin) may work any counter and its tickets (commands.may_work)."""
+        return self.role.rank >= Role.SUPERVISOR.rank
+
 
 class Tokens:
-    def __init__(self, key: str) -> None:
+    """Signed Bearer tokens; each also stands on the server (accounts.Standing): it ends
+    with a sign-out, its user's password or role change, or the user's removal."""
+
+    def __init__(self, key: str, standing: accounts.Standing) -> None:
         self._serializer = URLSafeTimedSerializer(key, salt="staff-token")
+        self.standing = standing
 
     def issue(self, username: str, role: Role) -> str:
-        return self._serializer.dumps({"u": username, "r": str(role)})
+        return self._serializer.dumps(
+            {"u": username, "r": str(role), "t": time.time(), "j": secrets.token_urlsafe(12)}
+        )
 
-    def verify(self, token: str) -> Staff | None:
+    def _claims(self, token: str) -> tuple[Staff, float, str] | None:
         try:
             data = self._serializer.loads(token, max_age=TOKEN_MAX_AGE_S)
-        except (BadSignature, SignatureExpired):
+            return Staff(str(data["u"]), Role(data["r"])), float(data["t"]), str(data["j"])
+        except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
             return None
-        return Staff(data["u"], Role(data["r"]))
+
+    def verify(self, token: str) -> Staff | None:
+        claims = self._claims(token)
+        if claims is None or not self.standing.stands(
+            claims[0].username, claims[0].role, *claims[1:]
+        ):
+            return None
+        return claims[0]
+
+    def revoke(self, token: str) -> bool:
+        """End this token now; False when it was no good anyway."""
+        claims = self._claims(token)
+        if claims is None:
+            return False
+        self.standing.sign_out(claims[2], claims[1] + TOKEN_MAX_AGE_S)
+        return True
 
 
 def bearer(conn: HTTPConnection) -> str | None:

@@ -23,6 +23,8 @@ _STATUS: dict[type[de.DomainError], int] = {
     de.DailyCapReached: 409,
     de.CounterNotOpen: 409,
     de.CounterBusy: 409,
+    de.NotYours: 403,
+    de.HoldsAnotherCounter: 409,
     de.InvalidRequest: 422,
 }
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.accounts import Role
 from server.bootstrap import System
+from server.commands import may_work
 from server.domain import calendar
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
@@ -152,7 +153,10 @@ async def visitor_form(request: Request) -> Response:
     values = _values(body) or {}
     now = system.clock()
     today = calendar.business_day(system.office, now)
-    outcome = validate(form, values, ticket.lang, today, complete=bool(body.get("complete", False)))
+    complete = body.get("complete", False)
+    if not isinstance(complete, bool):
+        raise ApiError(422, "invalid_request", "complete は true か false です。", field="complete")
+    outcome = validate(form, values, ticket.lang, today, complete=complete)
     saved = await asyncio.to_thread(
         desk.entries.save,
         ticket.id,
@@ -173,21 +177,23 @@ async def visitor_form(request: Request) -> Response:
 
 
 async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
-    """The ticket, when the signed-in staff member is the clerk of the counter that holds
-    it (called or serving); 401 without sign-in, 403 otherwise."""
+    """The ticket, when it is called or being served and the signed-in staff member may
+    work its counter (commands.may_work: its clerk, or a supervisor); 401 without sign-in,
+    403 otherwise."""
     system, desk = system_of(request), _desk(request)
     staff = require_staff(request, tokens_of(request))
     ticket = await asyncio.to_thread(read_ticket, system, request.path_params["id"], by_token=False)
+    at_counter = ticket.counter is not None and ticket.status in AT_COUNTER
     clerk = (
         await asyncio.to_thread(desk.entries.counter_clerk, ticket.counter)
-        if ticket.counter and ticket.status in AT_COUNTER
+        if ticket.counter is not None and at_counter
         else None
     )
-    if clerk is None or clerk != staff.username:
+    if not at_counter or not may_work(clerk, staff.username, staff.supervises):
         raise ApiError(
             403,
             "forbidden",
-            "事前入力は、この受付票を呼び出している窓口の職員だけが見られます。",
+            "事前入力は、この受付票を呼び出している窓口の職員か監督者（supervisor）だけが見られます。",
         )
     return system, desk, staff, ticket
 

@@ -62,7 +62,10 @@ def document() -> dict[str, Any]:
     ]
     paths: dict[str, Any] = {
         "/healthz": {"get": _op("Liveness and database check")},
-        "/api/v1/auth/token": {"post": _op("Sign in a clerk; answers {token}", body="TokenBody")},
+        "/api/v1/auth/token": {
+            "post": _op("Sign in a clerk; answers {token}", body="TokenBody"),
+            "delete": _op("Sign this Bearer token out (it ends at once)", ok=204, staff=True),
+        },
         "/api/v1/offices/{office}/status": {
             "get": {**_op("The public view of an office"), "parameters": office}
         },

@@ -244,7 +244,9 @@ async def counter_state(request: Request) -> Response:
     system = office_system(request)
     staff = require_staff(request, tokens_of(request))
     state = _COUNTER_STATES[request.path_params["action"]]
-    command = SetCounterState(request.path_params["counter"], state, staff.username)
+    command = SetCounterState(
+        request.path_params["counter"], state, staff.username, staff.supervises
+    )
     committed = await system.run(command.__call__, actor=staff.username)
     return JSONResponse(committed.result)
 
@@ -253,7 +255,8 @@ async def call_next(request: Request) -> Response:
     system = office_system(request)
     staff = require_staff(request, tokens_of(request))
     committed = await system.run(
-        CallNext(request.path_params["counter"]).__call__, actor=staff.username
+        CallNext(request.path_params["counter"], staff.username, staff.supervises).__call__,
+        actor=staff.username,
     )
     return _ticket_answer(system, committed.result)
 
@@ -271,7 +274,15 @@ async def ticket_action(request: Request) -> Response:
         to_service, note = body.service, body.note or None
     elif action is Action.READY:
         counter = (await parse(request, ReadyBody, optional=True)).counter
-    command = ActOnTicket(request.path_params["id"], action, to_service, counter, note)
+    command = ActOnTicket(
+        request.path_params["id"],
+        action,
+        to_service,
+        counter,
+        note,
+        clerk=staff.username,
+        supervisor=staff.supervises,
+    )
     committed = await system.run(command.__call__, actor=staff.username)
     return _ticket_answer(system, committed.result)
 
@@ -306,12 +317,25 @@ async def auth_token(request: Request) -> Response:
     )
 
 
+async def revoke_token(request: Request) -> Response:
+    """Sign a Bearer token out: it ends now, in every process (204)."""
+    require_staff(request, tokens_of(request))
+    token = bearer(request)
+    if token is None:  # a browser session signs out at POST /signout
+        raise ApiError(
+            401, "unauthorized", "取り消すトークン（Authorization: Bearer）がありません。"
+        )
+    await asyncio.to_thread(tokens_of(request).revoke, token)
+    return Response(status_code=204)
+
+
 def routes() -> list[Route]:
     api = "/api/v1"
     office = f"{api}/offices/{{office}}"
     return [
         Route("/healthz", healthz),
         Route(f"{api}/auth/token", auth_token, methods=["POST"]),
+        Route(f"{api}/auth/token", revoke_token, methods=["DELETE"]),
         Route(f"{office}/status", office_status),
         Route(f"{office}/tickets", issue_ticket, methods=["POST"]),
         Route(f"{office}/counters/{{counter}}/{{action:str}}", counter_route, methods=["POST"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 from starlette.requests import Request
 
 from printer.languages import LANGUAGES
@@ -22,7 +22,7 @@ class _Body(BaseModel):
 class IssueTicketBody(_Body):
     service: str = Field(min_length=1, max_length=40, description="service id, e.g. certificates")
     lang: Lang = Field("ja", description="the visitor's language")
-    priority: bool = Field(False, description="配慮が必要な方: served first")
+    priority: StrictBool = Field(False, description="配慮が必要な方: served first")
     kiosk: str | None = Field(
         None, max_length=40, description="the issuing kiosk (decides the printer)"
     )

@@ -1,8 +1,9 @@
 """Staff sign-in for browsers: signed session cookies, CSRF tokens, sign-out, idle timeout.
 
 The cookie is signed with the same key as the Bearer tokens (another salt) and holds the
-user, the role, the session's CSRF token and when the session began; nothing is kept on the
-server. It is HttpOnly and SameSite=Strict. A session ends when it is idle for
+user, the role, the session's id and CSRF token and when the session began. It also stands
+on the server (accounts.Standing, asked on every request): signing out lists its id as
+revoked, and a password or role change or the user's removal ends it. It is HttpOnly and SameSite=Strict. A session ends when it is idle for
 ``IDLE_TIMEOUT_S`` (every request re-signs the cookie at most once a minute, so the signature's
 age is the idle time) or ``MAX_SESSION_S`` after sign-in, whichever comes first.
 
@@ -14,6 +15,7 @@ sign-in form itself is protected by a double-submit token (a cookie and a hidden
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hmac
 import secrets
@@ -27,7 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.accounts import Role
+from server.accounts import Role, Standing
 from server.web import render
 
 from .auth import Staff, sign_in
@@ -52,22 +54,31 @@ PAGE_CSP = (
 class Session:
     staff: Staff
     csrf: str
-    started: int  # unix time of sign-in
+    started: float  # unix time of sign-in
     signed_age_s: float  # how long since the cookie was last signed
+    id: str = ""  # what a sign-out lists as revoked
 
 
 class Sessions:
-    def __init__(self, key: str, secure: bool = False) -> None:
+    def __init__(self, key: str, standing: Standing, secure: bool = False) -> None:
         self._serializer = URLSafeTimedSerializer(key, salt="staff-session")
+        self.standing = standing
         self.secure = secure
 
-    def issue(self, staff: Staff, csrf: str | None = None, started: int | None = None) -> str:
+    def issue(
+        self,
+        staff: Staff,
+        csrf: str | None = None,
+        started: float | None = None,
+        session_id: str | None = None,
+    ) -> str:
         return self._serializer.dumps(
             {
                 "u": staff.username,
                 "r": str(staff.role),
                 "c": csrf or secrets.token_urlsafe(24),
-                "s": int(time.time()) if started is None else started,
+                "s": time.time() if started is None else started,
+                "j": session_id or secrets.token_urlsafe(12),
             }
         )
 
@@ -79,11 +90,19 @@ class Sessions:
                 value, max_age=IDLE_TIMEOUT_S, return_timestamp=True
             )
             staff = Staff(str(data["u"]), Role(data["r"]))
+            started, session_id = float(data["s"]), str(data["j"])
         except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
             return None
-        if time.time() - int(data["s"]) > MAX_SESSION_S:
+        if time.time() - started > MAX_SESSION_S:
             return None
-        return Session(staff, str(data["c"]), int(data["s"]), time.time() - signed.timestamp())
+        if not self.standing.stands(staff.username, staff.role, started, session_id):
+            return None
+        age = time.time() - signed.timestamp()
+        return Session(staff, str(data["c"]), started, age, session_id)
+
+    def sign_out(self, session: Session) -> None:
+        """End the session now, in every process."""
+        self.standing.sign_out(session.id, session.started + MAX_SESSION_S)
 
     def of(self, conn: HTTPConnection) -> Session | None:
         return self.read(conn.cookies.get(SESSION_COOKIE))
@@ -143,7 +162,7 @@ class SessionRefresh:
         if sessions is None or session is None or session.signed_age_s < REFRESH_AFTER_S:
             await self.app(scope, receive, send)
             return
-        fresh = sessions.issue(session.staff, session.csrf, session.started)
+        fresh = sessions.issue(session.staff, session.csrf, session.started, session.id)
 
         async def send_refreshed(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -239,6 +258,7 @@ async def signout(request: Request) -> Response:
         sent = request.headers.get(CSRF_HEADER) or form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent, session.csrf):
             raise ApiError(403, "csrf_failed", "画面を読み込み直してからサインアウトしてください。")
+        await asyncio.to_thread(sessions.sign_out, session)
     response = RedirectResponse("/signin?again=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -257,7 +277,7 @@ def session_json(session: Session) -> dict[str, Any]:
         "role": str(session.staff.role),
         "csrf": session.csrf,
         "idle_timeout_s": IDLE_TIMEOUT_S,
-        "expires_at": session.started + MAX_SESSION_S,
+        "expires_at": int(session.started + MAX_SESSION_S),
     }
 
 

@@ -42,5 +42,18 @@ class CounterBusy(DomainError):
     code = "counter_busy"
 
 
+class NotYours(DomainError):
+    """A counter, or the ticket it holds, that another clerk works (only its clerk or a
+    supervisor may act on it)."""
+
+    code = "forbidden"
+
+
+class HoldsAnotherCounter(DomainError):
+    """A clerk works one counter at a time."""
+
+    code = "holds_another_counter"
+
+
 class InvalidRequest(DomainError):
     code = "invalid_request"

@@ -7,27 +7,64 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from .tables import DeviceRow, SettingRow, UserRow
+from .tables import DeviceRow, RevokedSessionRow, SettingRow, UserRow
 
 USER = UserRow.__table__  # type: ignore[attr-defined]
+REVOKED = RevokedSessionRow.__table__  # type: ignore[attr-defined]
 DEVICE = DeviceRow.__table__  # type: ignore[attr-defined]
 SETTING = SettingRow.__table__  # type: ignore[attr-defined]
 
 
-def put_user(conn: Connection, username: str, password_hash: str, role: str, now: datetime) -> None:
-    """Add the user, or give an existing one this password and role."""
+def put_user(
+    conn: Connection,
+    username: str,
+    password_hash: str,
+    role: str,
+    now: datetime,
+    sessions_after: float,
+) -> None:
+    """Add the user, or give an existing one this password and role; tokens and sessions
+    signed before `sessions_after` (unix time) end."""
     if conn.execute(select(USER.c.username).where(USER.c.username == username)).first():
         conn.execute(
             update(USER)
             .where(USER.c.username == username)
-            .values(password_hash=password_hash, role=role)
+            .values(password_hash=password_hash, role=role, sessions_after=sessions_after)
         )
     else:
         conn.execute(
             insert(USER).values(
-                username=username, password_hash=password_hash, role=role, created_at=now
+                username=username,
+                password_hash=password_hash,
+                role=role,
+                created_at=now,
+                sessions_after=sessions_after,
             )
         )
+
+
+def delete_user(conn: Connection, username: str) -> bool:
+    """Remove the user; False when there was none."""
+    return conn.execute(delete(USER).where(USER.c.username == username)).rowcount > 0
+
+
+def standing(conn: Connection, username: str) -> tuple[str, float] | None:
+    """(role, sessions_after) of a user."""
+    row = conn.execute(
+        select(USER.c.role, USER.c.sessions_after).where(USER.c.username == username)
+    ).first()
+    return None if row is None else (str(row[0]), float(row[1]))
+
+
+def revoke_session(conn: Connection, session_id: str, expires_at: float, now: float) -> None:
+    """List a signed-out session until it would have expired (and forget expired ones)."""
+    conn.execute(delete(REVOKED).where(REVOKED.c.expires_at < now))
+    if conn.execute(select(REVOKED.c.id).where(REVOKED.c.id == session_id)).first() is None:
+        conn.execute(insert(REVOKED).values(id=session_id, expires_at=expires_at))
+
+
+def is_revoked(conn: Connection, session_id: str) -> bool:
+    return conn.execute(select(REVOKED.c.id).where(REVOKED.c.id == session_id)).first() is not None
 
 
 def credentials(conn: Connection, username: str) -> tuple[str, str] | None:

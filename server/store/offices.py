@@ -40,6 +40,18 @@ def counter_states(conn: Connection, office: str) -> dict[str, CounterState]:
     return states
 
 
+def counter_holders(conn: Connection, office: str) -> dict[str, str]:
+    """The clerk who holds each counter that is not closed (open or paused), by counter."""
+    cursor = raw(conn).execute(
+        "SELECT id, clerk FROM counter WHERE office = :office AND state <> 'closed'"
+        " AND clerk IS NOT NULL",
+        {"office": office},
+    )
+    holders = {r[0]: r[1] for r in cursor.fetchall()}
+    cursor.close()
+    return holders
+
+
 def set_counter_state(
     conn: Connection, office: str, counter: str, state: CounterState, clerk: str | None
 ) -> None:

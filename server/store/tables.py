@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Float, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 UTC_DT = DateTime(timezone=True)
@@ -89,6 +89,17 @@ class UserRow(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     role: str = Field(max_length=16)
     created_at: datetime = Field(sa_type=UTC_DT)
+    # Unix time (seconds): a token or session signed before it is no longer good (set by a
+    # password or role change, and when the account is made).
+    sessions_after: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+
+
+class RevokedSessionRow(SQLModel, table=True):
+    """A signed-out session or token (by its id), kept until it would have expired."""
+
+    __tablename__ = "revoked_session"
+    id: str = Field(primary_key=True, max_length=64)
+    expires_at: float = Field(sa_column=Column(Float, nullable=False, index=True))
 
 
 class DeviceRow(SQLModel, table=True):

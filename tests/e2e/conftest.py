@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright import sync_api as playwright_api
 
-from server.cli import DEMO_CLERK
+from server.cli import DEMO_SUPERVISOR
 from tests.conftest import LiveServer, sign_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -47,7 +47,7 @@ def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServe
 
 @pytest.fixture
 def api(server: LiveServer) -> Iterator[httpx.Client]:
-    """The server's API, signed in as the demo clerk."""
+    """The server's API, signed in as the demo supervisor (it works several counters)."""
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        client.headers.update(sign_in(client, DEMO_CLERK))
+        client.headers.update(sign_in(client, DEMO_SUPERVISOR))
         yield client

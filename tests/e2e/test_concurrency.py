@@ -116,7 +116,7 @@ async def call_all(base: str) -> tuple[list[tuple[str, str]], float]:
 def test_four_kiosks_and_ten_counters_at_once_share_no_number_and_no_ticket(
     database_url: str, live_server: Callable[..., LiveServer]
 ) -> None:
-    add_clerk(database_url)
+    add_clerk(database_url, role="supervisor")  # works several counters
     server = live_server(database_url)
 
     tokens = [device_token(database_url, k) for k in ("kiosk-2f", "kiosk-3f")]

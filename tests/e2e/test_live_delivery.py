@@ -217,7 +217,7 @@ def check_delivery(clients: list[Received], table: list[dict[str, Any]], final: 
 @pytest.fixture
 def server(database_url: str, live_server: Callable[..., LiveServer]) -> LiveServer:
     """The demo office on a real uvicorn, on each database, with a clerk."""
-    add_clerk(database_url)
+    add_clerk(database_url, role="supervisor")  # works several counters
     return live_server(database_url)
 
 

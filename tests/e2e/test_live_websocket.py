@@ -195,7 +195,7 @@ async def stalled_and_readers(server: LiveServer) -> dict[str, Any]:
 def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(
     sqlite_url: str, live_server: Callable[..., LiveServer]
 ) -> None:
-    add_clerk(sqlite_url)
+    add_clerk(sqlite_url, role="supervisor")  # works several counters
     server = live_server(sqlite_url)
     run = asyncio.run(stalled_and_readers(server))
     readers: list[Reader] = run["readers"]
@@ -289,7 +289,7 @@ async def calls_across_a_reconnect(server: LiveServer) -> dict[str, Any]:
 def test_a_subscriber_that_reconnects_with_since_misses_no_call(
     sqlite_url: str, live_server: Callable[..., LiveServer]
 ) -> None:
-    add_clerk(sqlite_url)
+    add_clerk(sqlite_url, role="supervisor")  # works several counters
     server = live_server(sqlite_url)
     run = asyncio.run(calls_across_a_reconnect(server))
     announced = []

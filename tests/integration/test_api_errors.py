@@ -102,6 +102,10 @@ def test_malformed_json_is_422_invalid_json(client: TestClient, clerk: dict[str,
 BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"service": "moving", "lang": "xx"}, "lang"),
     ({"service": "moving", "priority": "maybe"}, "priority"),
+    # Booleans are booleans: no "yes", "true", 1 taken for true.
+    ({"service": "moving", "priority": "yes"}, "priority"),
+    ({"service": "moving", "priority": "true"}, "priority"),
+    ({"service": "moving", "priority": 1}, "priority"),
     ({"lang": "ja"}, "service"),
     ({"service": ""}, "service"),
     ({"service": "moving", "colour": "red"}, "colour"),

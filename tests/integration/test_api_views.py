@@ -132,9 +132,9 @@ def test_an_unknown_ticket_token_or_channel_is_404(client: TestClient) -> None:
 
 
 def test_the_public_view_lists_every_service_and_the_recent_calls(
-    client: TestClient, clerk: dict[str, str]
+    client: TestClient, supervisor: dict[str, str]
 ) -> None:
-    busy_morning(client, clerk)
+    busy_morning(client, supervisor)
     view = client.get("/api/v1/views/public:nakano").json()
     assert view["version"] == client.get("/healthz").json()["version"]
     services = {s["id"]: s for s in view["services"]}
@@ -184,8 +184,10 @@ def test_the_public_estimate_grows_with_the_line(client: TestClient) -> None:
     assert busy["low_min"] > empty["low_min"] and busy["high_min"] > empty["high_min"]
 
 
-def test_the_office_status_is_the_public_view(client: TestClient, clerk: dict[str, str]) -> None:
-    busy_morning(client, clerk)
+def test_the_office_status_is_the_public_view(
+    client: TestClient, supervisor: dict[str, str]
+) -> None:
+    busy_morning(client, supervisor)
     status = client.get(f"{OFFICE}/status")
     view = client.get("/api/v1/views/public:nakano")
     assert status.status_code == 200
@@ -194,9 +196,9 @@ def test_the_office_status_is_the_public_view(client: TestClient, clerk: dict[st
 
 
 def test_public_and_display_views_and_events_carry_no_tokens_ids_or_languages(
-    client: TestClient, clerk: dict[str, str]
+    client: TestClient, supervisor: dict[str, str]
 ) -> None:
-    tickets = busy_morning(client, clerk)
+    tickets = busy_morning(client, supervisor)
     secrets = [t["token"] for t in tickets] + [t["id"] for t in tickets]
     for channel in ["public:nakano", "display:display-2f", "display:display-3f"]:
         kind, _, name = channel.partition(":")

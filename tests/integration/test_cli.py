@@ -9,7 +9,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -180,3 +182,34 @@ def test_the_database_url_comes_from_the_environment(database_url: str) -> None:
         assert devices == ["display-2f"]
     finally:
         engines.dispose()
+
+
+def test_production_without_an_office_file_refuses_to_start(sqlite_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env |= {"MADOGUCHI_DATABASE_URL": sqlite_url, "MADOGUCHI_ENV": "production"}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--port", "1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "office file" in done.stderr
+    assert "demo-clerk" not in done.stdout
+
+
+def test_the_demo_clerk_is_a_clerk_and_the_demo_supervisor_a_supervisor(
+    live_server: Callable[..., Any], sqlite_url: str
+) -> None:
+    from server.cli import DEMO_CLERK, DEMO_SUPERVISOR
+
+    server = live_server(sqlite_url)
+    printed = server.log.read_text()
+    for user, role in [(DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor")]:
+        assert f"user {user[0]}  password {user[1]}" in printed
+        answer = httpx.post(
+            f"{server.url}/api/v1/auth/token", json={"username": user[0], "password": user[1]}
+        )
+        assert answer.status_code == 200 and answer.json()["role"] == role

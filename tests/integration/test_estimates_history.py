@@ -103,7 +103,7 @@ def test_the_lines_counted_in_sql_give_the_same_state_as_the_days_tickets(demo: 
     office, engines, run = demo.office, demo.engines, demo.run
     history = estimates.History()
     for counter in ("1", "4", "9"):
-        run(SetCounterState(counter, CounterState.OPEN, "clerk"), 0)
+        run(SetCounterState(counter, CounterState.OPEN, f"clerk-{counter}"), 0)
     for n, service in enumerate(["moving", "certificates", "moving", "insurance"] * 3):
         run(IssueTicket(service, "ja", n % 5 == 0, None, "online", f"id{n}", f"tok{n}"), n)
     run(CallNext("1"), 13)

@@ -187,7 +187,7 @@ def test_only_the_clerk_serving_the_ticket_reads_its_form_and_each_view_is_audit
     assert seen.status_code == 200
     assert seen.json()["values"]["name"] == "中野 太郎"
     assert client.get(path, headers=clerk2).status_code == 403  # another clerk
-    assert client.get(path, headers=boss).status_code == 403  # not at that counter either
+    assert client.get(path, headers=boss).status_code == 200  # a supervisor may (audited)
     other = f"/api/v1/tickets/{waiting['id']}/form"
     assert client.get(other, headers=clerk).status_code == 403
     for route in ("form.pdf", "form.json"):
@@ -201,7 +201,8 @@ def test_only_the_clerk_serving_the_ticket_reads_its_form_and_each_view_is_audit
     assert client.get(f"{OFFICE}/form-audit", headers=clerk).status_code == 403
     audit = client.get(f"{OFFICE}/form-audit", headers=boss).json()["audit"]
     assert [(a["ticket"], a["actor"], a["action"], a["counter"]) for a in audit] == [
-        (ticket["id"], CLERK[0], "view", "1")
+        (ticket["id"], SUPERVISOR[0], "view", "1"),  # newest first
+        (ticket["id"], CLERK[0], "view", "1"),
     ]
 
 
@@ -355,3 +356,15 @@ def test_every_staff_form_route_refuses_the_anonymous_and_device_tokens(
             answer = client.request(method, path, headers=headers)
             assert answer.status_code == 401, (method, path, headers)
             assert "太郎" not in answer.text
+
+
+def test_complete_is_a_boolean_not_a_word(client: TestClient) -> None:
+    ticket = issue(client)
+    for word_ in ["yes", "true", 1, None]:
+        answer = client.put(
+            f"/api/v1/visitor/{ticket['token']}/form",
+            json={"values": {"name": "Nakano Taro"}, "complete": word_},
+        )
+        assert answer.status_code == 422, (word_, answer.text)
+        assert answer.json()["code"] == "invalid_request"
+        assert answer.json()["field"] == "complete"

@@ -125,7 +125,9 @@ def _forged(client: TestClient, age_s: float, monkeypatch: pytest.MonkeyPatch) -
     real = itsdangerous.timed.time.time
     with monkeypatch.context() as m:
         m.setattr(itsdangerous.timed.time, "time", lambda: real() - age_s)
-        return sessions.issue(Staff(CLERK[0], Role.CLERK), "csrf-1", int(real() - age_s))
+        # Begun now (a session begun before its user was made would not stand), last
+        # signed `age_s` ago.
+        return sessions.issue(Staff(CLERK[0], Role.CLERK), "csrf-1", real())
 
 
 def test_an_idle_session_ends_and_an_active_one_is_renewed(

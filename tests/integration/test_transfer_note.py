@@ -22,8 +22,9 @@ def _post(client: TestClient, clerk: dict[str, str], path: str, **body: Any) -> 
 
 
 def test_a_transfer_note_reaches_the_next_counter_and_nobody_else(
-    client: TestClient, clerk: dict[str, str], clock: Any
+    client: TestClient, supervisor: dict[str, str], clock: Any
 ) -> None:
+    clerk = supervisor  # one person working both counters
     ticket = _post(client, {}, f"{OFFICE}/tickets", service="moving")
     for counter in ("1", "9"):
         _post(client, clerk, f"{OFFICE}/counters/{counter}/open")

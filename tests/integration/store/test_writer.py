@@ -56,7 +56,7 @@ def issue(service: str = "moving") -> Command:
 
 
 def set_counter(counter: str, state: CounterState) -> Command:
-    command = SetCounterState(counter, state, "clerk1")
+    command = SetCounterState(counter, state, f"clerk{counter}")
     return lambda tx: command(CTX, tx)
 
 
