@@ -9,7 +9,6 @@ ticket (each such view audited). Answers and errors never carry the entries anyw
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -29,6 +28,7 @@ from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
 from server.forms.validation import Outcome, validate, word
 
+from . import json_body
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
@@ -53,10 +53,7 @@ async def _body(request: Request) -> dict[str, Any]:
         raise ApiError(413, "too_large", "入力が大きすぎます。")
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(422, "invalid_json", "本文が正しい JSON ではありません。") from None
+    data = json_body.loads(raw)
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_request", "本文は JSON のオブジェクトです。", field="body")
     return data

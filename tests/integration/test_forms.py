@@ -355,3 +355,38 @@ def test_every_staff_form_route_refuses_the_anonymous_and_device_tokens(
             answer = client.request(method, path, headers=headers)
             assert answer.status_code == 401, (method, path, headers)
             assert "太郎" not in answer.text
+
+
+def _put_raw(client: TestClient, token: str, raw: str) -> Any:
+    return client.put(
+        f"/api/v1/visitor/{token}/form",
+        content=raw.encode("ascii"),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def test_lone_surrogates_deep_nesting_and_year_0_are_422s_that_name_the_field(
+    client: TestClient,
+) -> None:
+    token = issue(client)["token"]
+    # JSON's \ud800 escape: a lone surrogate, no character of any text (issue 14, item 6).
+    for raw, field in [
+        ('{"values": {"name": "\\ud800"}}', "values.name"),
+        ('{"values": {"\\ud800": "x"}}', "values"),
+        ('{"values": {"members": [{"name": "a\\udfffb"}]}}', "values.members[0].name"),
+    ]:
+        answer = _put_raw(client, token, raw)
+        assert answer.status_code == 422, (raw, answer.text)
+        body = answer.json()
+        assert body["code"] == "invalid_text" and body["field"] == field, body
+        assert "文字" in body["message"]
+    deep = '{"values": {"name": ' + "[" * 20000 + "]" * 20000 + "}}"
+    answer = _put_raw(client, token, deep)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "too_deep" and answer.json()["field"].startswith("values.name")
+    for year_0 in ["0000-01-01", "٠٠٠٠-٠١-٠١", "00000101"]:
+        answer = put(client, token, {"birth_date": year_0})
+        assert answer.status_code == 422, (year_0, answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == ["birth_date"]
+    # Nothing bad was kept; the form still saves.
+    assert put(client, token, {"name": "中野　太郎"}).status_code == 200
