@@ -283,6 +283,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server import accounts
+    from server.access_log import uvicorn_log_config
     from server.app import create_app
 
     printers = {}
@@ -313,6 +314,7 @@ def _serve(args: argparse.Namespace) -> int:
         ws="websockets-sansio",  # backpressure: a client that stops reading blocks only its own send
         ws_per_message_deflate=False,  # views are sent to many; deflating each costs CPU
         log_level=log_level,
+        log_config=uvicorn_log_config(),  # tokens redacted from every logged path
         # Above info the access log writes nothing, but uvicorn would still work out each
         # request's client address and quoted path for it.
         access_log=log_level.lower() in ("trace", "debug", "info"),

@@ -167,13 +167,14 @@ class LiveServer:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.extra = extra
         self.log = tmp / f"server-{self.port}.log"
+        self.log_level = "warning"  # info: uvicorn's access log too
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveServer:
         env = {
             **os.environ,
             "MADOGUCHI_DATABASE_URL": self.database_url,
-            "MADOGUCHI_LOG_LEVEL": "warning",
+            "MADOGUCHI_LOG_LEVEL": self.log_level,
         }
         cmd = [
             sys.executable,
