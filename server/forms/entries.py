@@ -154,8 +154,8 @@ class Entries:
             return count, event_log.erase_transfer_notes(tx.conn, self.office, notes_before)
 
         count, notes = self.writer.run_sync(None, erase, now).result
-        checkpoint(self.engines)  # SQLite: nor left behind in the WAL
         if count or notes:
+            checkpoint(self.engines)  # SQLite: what was erased is not left in the WAL either
             log.info("purged %d form entries and %d transfer notes", count, notes)
         return count
 
