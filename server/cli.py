@@ -308,6 +308,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server import accounts
+    from server.access_log import uvicorn_log_config
     from server.app import create_app
 
     printers = {}
@@ -354,6 +355,7 @@ def _serve(args: argparse.Namespace) -> int:
         # uvicorn would otherwise believe any local process (127.0.0.1, its default).
         proxy_headers=bool(settings.trusted_proxies.strip()),
         forwarded_allow_ips=settings.trusted_proxies.strip() or None,
+        log_config=uvicorn_log_config(),  # tokens redacted from every logged path
         # Above info the access log writes nothing, but uvicorn would still work out each
         # request's client address and quoted path for it.
         access_log=log_level.lower() in ("trace", "debug", "info"),

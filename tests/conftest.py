@@ -188,13 +188,14 @@ class LiveServer:
         self.extra = extra
         self.env: dict[str, str] = {}  # set before start(): the server's own environment
         self.log = tmp / f"server-{self.port}.log"
+        self.log_level = "warning"  # info: uvicorn's access log too
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveServer:
         env = {
             **os.environ,
             "MADOGUCHI_DATABASE_URL": self.database_url,
-            "MADOGUCHI_LOG_LEVEL": "warning",
+            "MADOGUCHI_LOG_LEVEL": self.log_level,
             "MADOGUCHI_ISSUE_PER_MINUTE": "0",
             "MADOGUCHI_ISSUE_PER_DAY": "0",
             **self.env,

@@ -176,11 +176,13 @@ function setOnline(online) {
 }
 
 function connect(token) {
-  const params = new URLSearchParams({ token });
+  // The token goes in the first message, not the address (which servers and proxies log).
+  const params = new URLSearchParams({ auth: "message" });
   if (announcer.version !== null) params.set("since", String(announcer.version));
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}${cfg.ws}?${params}`);
   state.socket = socket;
+  socket.onopen = () => socket.send(JSON.stringify({ type: "auth", token }));
   let first = true;
   socket.onmessage = (message) => {
     const msg = JSON.parse(message.data);

@@ -9,7 +9,6 @@ ticket (each such view audited). Answers and errors never carry the entries anyw
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -20,16 +19,17 @@ from server.accounts import Role
 from server.bootstrap import System
 from server.commands import may_work
 from server.domain import calendar
-from server.domain.errors import InvalidTransition, NotFound
+from server.domain.errors import NotFound
 from server.domain.ticket import ACTIVE, AT_COUNTER, Ticket
 from server.forms.definitions import Form
 from server.forms.desk import FormDesk
-from server.forms.entries import Entry, end_of_day
+from server.forms.entries import Entry, Transfer, end_of_day
 from server.forms.japanese import Problem
 from server.forms.pdf import render_pdf
 from server.forms.postal import lookup
 from server.forms.validation import Outcome, validate, word
 
+from . import json_body
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
@@ -54,10 +54,7 @@ async def _body(request: Request) -> dict[str, Any]:
         raise ApiError(413, "too_large", "入力が大きすぎます。")
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(422, "invalid_json", "本文が正しい JSON ではありません。") from None
+    data = json_body.loads(raw)
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_request", "本文は JSON のオブジェクトです。", field="body")
     return data
@@ -133,6 +130,15 @@ async def visitor_form(request: Request) -> Response:
     system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
     ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
+    if ticket.status not in ACTIVE:
+        # The visit is over (done, cancelled, no-show): the entries stay for the clerks
+        # until the night's purge, but the ticket's token no longer opens them.
+        raise ApiError(
+            409,
+            "form_closed",
+            "この受付票は終了しています。事前入力は閉じられました。",
+            ticket_status=str(ticket.status),
+        )
     entry = await asyncio.to_thread(desk.entries.load, ticket.id)
     form = _form_of(desk, ticket, entry)
     if form is None:
@@ -140,12 +146,6 @@ async def visitor_form(request: Request) -> Response:
     if request.method == "GET":
         return JSONResponse(
             _visitor_answer(ticket, form, entry), headers={"Cache-Control": "no-store"}
-        )
-    if ticket.status not in ACTIVE:
-        raise InvalidTransition(
-            "この受付票は終了しています。入力は保存できません。",
-            status=str(ticket.status),
-            action="form",
         )
     if entry is not None and entry.confirmed_at is not None:
         raise ApiError(409, "form_confirmed", word(ticket.lang, "form_confirmed"))
@@ -199,7 +199,11 @@ async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
 
 
 def _staff_answer(
-    system: System, ticket: Ticket, form: Form | None, entry: Entry | None, transfers: Any
+    system: System,
+    ticket: Ticket,
+    form: Form | None,
+    entry: Entry | None,
+    transfers: list[Transfer],
 ) -> dict[str, Any]:
     service = system.office.services.get(ticket.service)
     return {
@@ -229,12 +233,25 @@ async def _audit(desk: FormDesk, system: System, ticket: Ticket, staff: Staff, a
     )
 
 
+async def _transfers(
+    desk: FormDesk, system: System, ticket: Ticket, staff: Staff
+) -> list[Transfer]:
+    """The ticket's transfers, their notes opened for the counter that holds it when it
+    serves the service a note was sent to (the receiving counter); each such read audited."""
+    counter = system.office.counters.get(ticket.counter or "")
+    receiving = counter.services if counter else ()
+    transfers = await asyncio.to_thread(desk.entries.transfers, ticket.id, receiving)
+    if any(t["note"] for t in transfers):
+        await _audit(desk, system, ticket, staff, "note")
+    return transfers
+
+
 async def ticket_form(request: Request) -> Response:
     system, desk, staff, ticket = await _serving(request)
     entry = await asyncio.to_thread(desk.entries.load, ticket.id)
-    transfers = await asyncio.to_thread(desk.entries.transfers, ticket.id)
     if entry is not None:
         await _audit(desk, system, ticket, staff, "view")
+    transfers = await _transfers(desk, system, ticket, staff)
     answer = _staff_answer(system, ticket, _form_of(desk, ticket, entry), entry, transfers)
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
@@ -264,7 +281,7 @@ async def confirm_form(request: Request) -> Response:
         staff.username,
     )
     await _audit(desk, system, ticket, staff, "confirm")
-    transfers = await asyncio.to_thread(desk.entries.transfers, ticket.id)
+    transfers = await _transfers(desk, system, ticket, staff)
     return JSONResponse(_staff_answer(system, ticket, form, saved, transfers))
 
 

@@ -271,7 +271,10 @@ async def ticket_action(request: Request) -> Response:
     to_service = counter = note = None
     if action is Action.TRANSFER:
         body = await parse(request, TransferBody)
-        to_service, note = body.service, body.note or None
+        to_service = body.service
+        # Sealed like the form's entries (the form desk's cipher), for the receiving counter.
+        if body.note:
+            note = system.forms.entries.seal_note(request.path_params["id"], body.note)
     elif action is Action.READY:
         counter = (await parse(request, ReadyBody, optional=True)).counter
     command = ActOnTicket(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -13,9 +14,10 @@ from server.accounts import setting
 from server.domain.office import Office
 from server.store import event_log, offices
 from server.store import form_entries as rows
+from server.store.engine import checkpoint
 from server.store.unit_of_work import Tx, Writer
 
-from .crypto import Cipher, DataKeyError, new_key, parse_key
+from .crypto import PREFIX, Cipher, DataKeyError, new_key, parse_key
 
 log = logging.getLogger(__name__)
 DEV_KEY_SETTING = "dev_data_key"
@@ -153,6 +155,7 @@ class Entries:
 
         count, notes = self.writer.run_sync(None, erase, now).result
         if count or notes:
+            checkpoint(self.engines)  # SQLite: what was erased is not left in the WAL either
             log.info("purged %d form entries and %d transfer notes", count, notes)
         return count
 
@@ -160,8 +163,27 @@ class Entries:
         with self.engines.reader.connect() as conn:
             return offices.counter_clerk(conn, self.office, counter)
 
-    def transfers(self, ticket: str) -> list[Transfer]:
-        """The services a ticket was sent through, oldest first (from the event log)."""
+    def _note_context(self, ticket: str) -> str:
+        return f"{self.office}:{ticket}:note"
+
+    def seal_note(self, ticket: str, note: str) -> str:
+        """A transfer's note as the event log keeps it: sealed like the entries, bound to
+        its office and ticket."""
+        return self.cipher.seal({"note": note}, self._note_context(ticket))
+
+    def _open_note(self, ticket: str, stored: str) -> str | None:
+        if not stored.startswith(PREFIX):
+            return stored  # written before notes were sealed (erased by the night's purge)
+        try:
+            return str(self.cipher.open(stored, self._note_context(ticket))["note"])
+        except DataKeyError:
+            log.warning("a transfer note of ticket %s does not decrypt with this key", ticket)
+            return None
+
+    def transfers(self, ticket: str, receiving: Collection[str] = ()) -> list[Transfer]:
+        """The services a ticket was sent through, oldest first (from the event log). A
+        note is opened only for a transfer to one of the `receiving` services (those of the
+        counter that now holds the ticket); the caller audits that it was read."""
         with self.engines.reader.connect() as conn:
             moves = event_log.transfers(conn, self.office, ticket)
         return [
@@ -169,7 +191,11 @@ class Entries:
                 {
                     "from": m.get("from"),
                     "to": m.get("to"),
-                    "note": m.get("note"),
+                    "note": (
+                        self._open_note(ticket, m["note"])
+                        if m.get("note") and m.get("to") in receiving
+                        else None
+                    ),
                     "counter": m.get("counter"),
                     "at": m["at"],
                 }

@@ -40,10 +40,12 @@ ERAS = (
 _ERA_BY_KEY = {**{e.name: e for e in ERAS}, **{e.letter: e for e in ERAS}}
 _SEP = r"\s*[-/.年]\s*"
 _SEP2 = r"\s*[-/.月]\s*"
-_WESTERN = re.compile(rf"(\d{{4}}){_SEP}(\d{{1,2}}){_SEP2}(\d{{1,2}})\s*日?")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# re.ASCII: \d is 0-9 only, not every script's digits ("٠٠٠٠-٠١-٠١" is not a date here).
+_WESTERN = re.compile(rf"(\d{{4}}){_SEP}(\d{{1,2}}){_SEP2}(\d{{1,2}})\s*日?", re.ASCII)
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
 _ERA = re.compile(
-    rf"(明治|大正|昭和|平成|令和|[MTSHR])\s*(\d{{1,2}}|元){_SEP}(\d{{1,2}}){_SEP2}(\d{{1,2}})\s*日?"
+    rf"(明治|大正|昭和|平成|令和|[MTSHR])\s*(\d{{1,2}}|元){_SEP}(\d{{1,2}}){_SEP2}(\d{{1,2}})\s*日?",
+    re.ASCII,
 )
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb\u30fd\u30fe\u3000]+")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf々〆]")
@@ -106,6 +108,8 @@ def parse_date(value: str) -> date:
 
 
 def _day(year: int, month: int, day: int) -> date:
+    if not 1 <= year <= 9999:  # what a date can hold: year 0 is no year
+        raise Problem("date_format")
     if not 1 <= month <= 12:
         raise Problem("no_such_month", month=month)
     if not 1 <= day <= calendar.monthrange(year, month)[1]:

@@ -27,8 +27,12 @@ class Kind(enum.StrEnum):
 
 STAFF_KINDS = frozenset({Kind.COUNTER, Kind.ADMIN})
 # Fields never sent to screens anyone can see: ticket ids are staff handles, clerks
-# are people.
-_PRIVATE_FIELDS = ("ticket", "clerk", "lang", "note")
+# are people, and who needs care (priority: pregnant, disabled, elderly) is nobody's
+# business.
+_PRIVATE_FIELDS = ("ticket", "clerk", "lang", "note", "priority")
+# A transfer's note is for the receiving counter only, read (and audited) through its
+# form route (server/api/form_routes.py), never on a channel, staff's included.
+_STAFF_HIDDEN = ("note",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +73,10 @@ def _public(event: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in event.items() if k not in _PRIVATE_FIELDS}
 
 
+def _staff(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k not in _STAFF_HIDDEN}
+
+
 def events_for(
     channel: Channel,
     office: Office,
@@ -88,9 +96,11 @@ def events_for(
                 s.id for s in office.services.values() if s.pickup_counter == counter.id
             }
             return [
-                e for e in events if e.get("counter") == counter.id or e.get("service") in services
+                _staff(e)
+                for e in events
+                if e.get("counter") == counter.id or e.get("service") in services
             ]
-        return list(events)
+        return [_staff(e) for e in events]
     if channel.kind is Kind.TICKET:
         return [
             _public(e) for e in events if ticket_id is not None and e.get("ticket") == ticket_id

@@ -1,12 +1,19 @@
-"""The websocket endpoint /ws/v1/{channel}?since=N."""
+"""The websocket endpoint /ws/v1/{channel}?since=N.
+
+A token for a staff or display channel may come in the first message instead of the
+address (``?auth=message``, then ``{"type": "auth", "token": "…"}``): what is in an address
+ends up in logs and browser histories; the display page sends its device token this way.
+``?token=`` and the ``Authorization`` header still work for API clients."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 
 from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.api.state import system_of, tokens_of
 from server.domain.errors import NotFound
@@ -16,6 +23,8 @@ from .channels import STAFF_KINDS, Channel, Kind, parse_channel
 from .direct import SCOPE_KEY
 
 MAX_SINCE_DIGITS = 18  # a version fits in 64 bits
+AUTH_MESSAGE_WAIT_S = 10  # how long a connection may take to send its first message's token
+MAX_AUTH_MESSAGE_CHARS = 4096
 UNSERVABLE_SINCE = -1  # below every day's first version: answered with a resync
 
 
@@ -48,8 +57,35 @@ def parse_since(raw: str | None) -> int | None:
 async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
     """Accept, then close with `code`: a browser sees a refused handshake only as 1006,
     and the page must tell "sign in again" or "not paired" from "server down"."""
+    if websocket.application_state is WebSocketState.CONNECTING:
+        await websocket.accept()
+    with contextlib.suppress(RuntimeError):  # a client that left while we read its token
+        await websocket.close(code, protocol.close_reason(reason))
+
+
+async def token_from_first_message(websocket: WebSocket) -> bool:
+    """Accept, read ``{"type": "auth", "token": "…"}`` and hand the token on as the
+    connection's ``Authorization`` header, where every check already looks for it; False
+    when no such message comes in time."""
     await websocket.accept()
-    await websocket.close(code, protocol.close_reason(reason))
+    try:
+        message = await asyncio.wait_for(websocket.receive(), AUTH_MESSAGE_WAIT_S)
+    except TimeoutError:
+        return False
+    text = message.get("text") if message["type"] == "websocket.receive" else None
+    if not text or len(text) > MAX_AUTH_MESSAGE_CHARS:
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    token = data.get("token") if isinstance(data, dict) and data.get("type") == "auth" else None
+    if not isinstance(token, str) or not token.isascii() or not token.strip():
+        return False
+    headers = [(k, v) for k, v in websocket.scope["headers"] if k != b"authorization"]
+    websocket.scope["headers"] = [*headers, (b"authorization", f"Bearer {token}".encode())]
+    websocket.__dict__.pop("_headers", None)  # starlette's cached Headers, if read before
+    return True
 
 
 async def live(websocket: WebSocket) -> None:
@@ -64,17 +100,28 @@ async def live(websocket: WebSocket) -> None:
         await refuse(websocket, protocol.Close.NOT_FOUND, e.message)
         return
     since = parse_since(websocket.query_params.get("since"))
+    if (
+        websocket.query_params.get("auth") == "message"
+        and (channel.kind in STAFF_KINDS or channel.kind is Kind.DISPLAY)
+        and not await token_from_first_message(websocket)
+    ):
+        close = (
+            protocol.Close.POLICY if channel.kind is Kind.DISPLAY else protocol.Close.UNAUTHORIZED
+        )
+        await refuse(websocket, close, "no token in the first message")
+        return
     if channel.kind in STAFF_KINDS:
         from server.api.auth import staff_of
 
-        # A Bearer token as ?token=, or a signed-in browser's session cookie.
+        # A Bearer token (header, ?token= or the first message), or a browser's session.
         if staff_of(websocket, tokens_of(websocket)) is None:
             await refuse(websocket, protocol.Close.UNAUTHORIZED, "staff sign-in required")
             return
     if channel.kind is Kind.DISPLAY and not await may_watch_display(websocket, channel):
         await refuse(websocket, protocol.Close.POLICY, "display token required")
         return
-    await websocket.accept()
+    if websocket.application_state is WebSocketState.CONNECTING:
+        await websocket.accept()
     sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY))
     if sub is None:
         return

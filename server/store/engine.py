@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from .convert import TicketRows
 
-__all__ = ["Connection", "Engine", "Engines", "UNAVAILABLE_ERRORS", "make_engines"]
+__all__ = ["Connection", "Engine", "Engines", "UNAVAILABLE_ERRORS", "checkpoint", "make_engines"]
+log = logging.getLogger(__name__)
 # What a read raises when the database is busy or gone: through SQLAlchemy, or from the
 # driver itself for the plain SQL of server/store/raw.py.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
@@ -90,6 +92,21 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def checkpoint(engines: Engines) -> None:
+    """SQLite: copy the WAL into the database and truncate it to nothing, so that what a
+    purge erased is not still readable in the WAL file (PostgreSQL: nothing to do here;
+    its dead rows go at the next VACUUM)."""
+    if not engines.is_sqlite:
+        return
+    with engines.writer.connect() as conn:
+        # The raw connection: no BEGIN (a checkpoint cannot run inside a transaction).
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        busy, _, _ = dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("WAL checkpoint after the purge was blocked by a reader; it runs later")
 
 
 def make_engines(url: str) -> Engines:

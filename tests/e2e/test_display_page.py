@@ -267,3 +267,14 @@ def test_the_display_fits_a_1080p_screen_with_several_calls(
     page.wait_for_function("() => !document.body.classList.contains('switching')")
     page.screenshot(path=str(target))
     assert target.stat().st_size > 20_000
+
+
+def test_the_display_sends_its_token_in_the_first_message_not_the_address(
+    setup: tuple[LiveServer, Office, str], page: Any
+) -> None:
+    server, _, token = setup
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    open_display(page, server, token)
+    assert sockets and all(token not in url and "token=" not in url for url in sockets)
+    assert all("auth=message" in url for url in sockets)

@@ -153,3 +153,18 @@ def test_an_unknown_token_gets_a_friendly_404(page: Any, server: LiveServer) -> 
     assert page.locator("h1").inner_text() == "受付票が見つかりません"
     assert page.locator("main a[href='/']").count() == 1
     assert_accessible(page)
+
+
+def test_the_form_page_of_a_finished_visit_says_it_is_closed(
+    page: Any, api: httpx.Client, server: LiveServer
+) -> None:
+    mine = issue(api, "moving")
+    saved = api.put(f"/api/v1/visitor/{mine['token']}/form", json={"values": {"name": "中野"}})
+    assert saved.status_code == 200, saved.text
+    api.post(f"{OFFICE}/counters/1/open").raise_for_status()
+    ticket = call_next(api, "1")
+    act(api, ticket, "start")
+    act(api, ticket, "finish")
+    page.goto(f"{server.url}/t/{mine['token']}/form")
+    page.locator("#status").filter(has_text="終了しています").wait_for()
+    assert "中野" not in page.content()  # the entries no longer open with the token

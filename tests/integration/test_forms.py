@@ -6,7 +6,7 @@ PDF and the JSON export; purge erases them at the end of the day and keeps the s
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pypdf
@@ -280,7 +280,7 @@ def test_purge_erases_entries_at_the_end_of_the_day_and_keeps_the_statistics(
     clock.now += timedelta(hours=7, minutes=1)  # 17:01 in Tokyo
     assert entries.purge(clock.now) == 1
     assert entries.load(ticket["id"]) is None
-    assert client.get(f"/api/v1/visitor/{ticket['token']}/form").json()["values"] == {}
+    assert client.get(f"/api/v1/visitor/{ticket['token']}/form").status_code == 409  # closed
     status_after = client.get(f"{OFFICE}/status").json()
     assert status_after["done_today"] == status_before["done_today"] == 1
     assert [a["action"] for a in entries.audit_log(ticket["id"])] == ["view"]
@@ -368,3 +368,135 @@ def test_complete_is_a_boolean_not_a_word(client: TestClient) -> None:
         assert answer.status_code == 422, (word_, answer.text)
         assert answer.json()["code"] == "invalid_request"
         assert answer.json()["field"] == "complete"
+
+
+def _put_raw(client: TestClient, token: str, raw: str) -> Any:
+    return client.put(
+        f"/api/v1/visitor/{token}/form",
+        content=raw.encode("ascii"),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def test_lone_surrogates_deep_nesting_and_year_0_are_422s_that_name_the_field(
+    client: TestClient,
+) -> None:
+    token = issue(client)["token"]
+    # JSON's \ud800 escape: a lone surrogate, no character of any text (issue 14, item 6).
+    for raw, field in [
+        ('{"values": {"name": "\\ud800"}}', "values.name"),
+        ('{"values": {"\\ud800": "x"}}', "values"),
+        ('{"values": {"members": [{"name": "a\\udfffb"}]}}', "values.members[0].name"),
+    ]:
+        answer = _put_raw(client, token, raw)
+        assert answer.status_code == 422, (raw, answer.text)
+        body = answer.json()
+        assert body["code"] == "invalid_text" and body["field"] == field, body
+        assert "文字" in body["message"]
+    deep = '{"values": {"name": ' + "[" * 20000 + "]" * 20000 + "}}"
+    answer = _put_raw(client, token, deep)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "too_deep" and answer.json()["field"].startswith("values.name")
+    for year_0 in ["0000-01-01", "٠٠٠٠-٠١-٠١", "00000101"]:
+        answer = put(client, token, {"birth_date": year_0})
+        assert answer.status_code == 422, (year_0, answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == ["birth_date"]
+    # Nothing bad was kept; the form still saves.
+    assert put(client, token, {"name": "中野　太郎"}).status_code == 200
+
+
+NOTE = "妊娠中のため椅子を用意（中野太郎さん）"
+
+
+def _transfer(client: TestClient, staff: dict[str, str], ticket: str, **body: str) -> None:
+    started = client.post(f"/api/v1/tickets/{ticket}/start", headers=staff)
+    assert started.status_code == 200, started.text
+    moved = client.post(f"/api/v1/tickets/{ticket}/transfer", headers=staff, json=body)
+    assert moved.status_code == 200, moved.text
+
+
+def test_a_transfer_note_is_sealed_and_read_only_by_the_receiving_counter_audited(
+    client: TestClient,
+) -> None:
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    clerk3 = ("clerk3", "clerk-password-3")
+    for user in (CLERK2, clerk3):
+        accounts.add_user(writer, *user, accounts.Role.CLERK)
+    accounts.add_user(writer, *SUPERVISOR, accounts.Role.SUPERVISOR)
+    clerk, clerk2, other, boss = (sign_in(client, u) for u in (CLERK, CLERK2, clerk3, SUPERVISOR))
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    call_at(client, clerk, "1")
+    _transfer(client, clerk, ticket["id"], service="koseki", note=NOTE)
+    # At rest: sealed in the event log, like the form's entries.
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    with engines.reader.connect() as conn:
+        stored = conn.execute(text("SELECT data FROM event WHERE type = 'ticket.transferred'"))
+        [data] = [row[0] for row in stored]
+    assert "椅子" not in data and '"note":"v1.' in data.replace(" ", "")
+    # The receiving counter (8 serves koseki) reads it, and the read is audited.
+    assert call_at(client, clerk2, "8")["id"] == ticket["id"]
+    path = f"/api/v1/tickets/{ticket['id']}/form"
+    seen = client.get(path, headers=clerk2).json()
+    assert [(t["from"], t["to"], t["note"]) for t in seen["transfers"]] == [
+        ("moving", "koseki", NOTE)
+    ]
+    # Sent on without a note: counter 9 (insurance) is not the note's receiver.
+    _transfer(client, clerk2, ticket["id"], service="insurance")
+    assert call_at(client, other, "9")["id"] == ticket["id"]
+    seen = client.get(path, headers=other).json()
+    assert [t["note"] for t in seen["transfers"]] == [None, None]
+    audit = client.get(f"{OFFICE}/form-audit", headers=boss).json()["audit"]
+    assert [(a["actor"], a["action"], a["counter"]) for a in reversed(audit)] == [
+        (CLERK2[0], "view", "8"),
+        (CLERK2[0], "note", "8"),
+        (clerk3[0], "view", "9"),
+    ]
+
+
+def test_the_visitor_form_closes_when_the_visit_is_done(client: TestClient) -> None:
+    clerk = sign_in(client)
+    done, cancelled = issue(client), issue(client)
+    for ticket in (done, cancelled):
+        assert put(client, ticket["token"], MOVING).status_code == 200
+    call_at(client, clerk)
+    for action in ("start", "finish"):
+        acted = client.post(f"/api/v1/tickets/{done['id']}/{action}", headers=clerk)
+        assert acted.status_code == 200, acted.text
+    cancel = client.post(f"/api/v1/tickets/{cancelled['id']}/cancel", headers=clerk)
+    assert cancel.status_code == 200, cancel.text
+    for ticket in (done, cancelled):
+        form = f"/api/v1/visitor/{ticket['token']}/form"
+        for answer in (client.get(form), put(client, ticket["token"], {"name": "x"})):
+            assert answer.status_code == 409, answer.text
+            body = answer.json()
+            assert body["code"] == "form_closed" and "終了" in body["message"]
+            assert "太郎" not in answer.text
+
+
+def test_purge_all_leaves_no_sealed_entry_or_note_in_the_sqlite_files(
+    make_client: Any, sqlite_url: str
+) -> None:
+    from pathlib import Path
+
+    client = make_client(sqlite_url)
+    clerk = sign_in(client)
+    ticket = issue(client)
+    put(client, ticket["token"], MOVING)
+    call_at(client, clerk)
+    _transfer(client, clerk, ticket["id"], service="koseki", note=NOTE)
+    engines = client.app.state.system.engines  # type: ignore[attr-defined]
+    with engines.reader.connect() as conn:
+        entry = conn.execute(text("SELECT data FROM form_entry")).scalar()
+        event = conn.execute(text("SELECT data FROM event WHERE type = 'ticket.transferred'"))
+        sealed_note = event.scalar().split('"note":"', 1)[1].split('"', 1)[0]
+    secrets = [entry[10:60].encode(), sealed_note[10:60].encode()]
+    entries = client.app.state.system.forms.entries  # type: ignore[attr-defined]
+    assert entries.purge(datetime.now(UTC), everything=True) == 1
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    wal = database.with_name(database.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed and truncated
+    for path in (database, wal):
+        if path.exists():
+            data = path.read_bytes()
+            assert not any(s in data for s in secrets), path

@@ -162,6 +162,7 @@ async function start() {
   if (!config.has_form) { status(t("no_form")); return; }
   status(t("loading"));
   const answer = await fetch(API);
+  if (answer.status === 409) { status(t("closed")); return; }  // the visit is over: form_closed
   if (!answer.ok) { status(t("no_form"), "error"); return; }
   const data = await answer.json();
   state.form = data.form;

@@ -15,7 +15,7 @@ from server.office_file import load_office
 from server.voice import clip_path
 
 OFFICE = load_office()  # the demo office: see server/offices/nakano.toml
-PRIVATE = {"ticket", "clerk", "lang", "note"}
+PRIVATE = {"ticket", "clerk", "lang", "note", "priority"}
 
 
 def event(seq: int, type: str, **fields: Any) -> dict[str, Any]:
@@ -28,8 +28,8 @@ def ticket_event(seq: int, type: str, ticket: str, number: str, service: str, **
 
 # One morning's events, as the store hands them over (every field, staff's included).
 EVENTS = [
-    ticket_event(1, "ticket.issued", "t-a1", "A-001", "moving"),
-    ticket_event(2, "ticket.issued", "t-e1", "E-001", "insurance"),
+    ticket_event(1, "ticket.issued", "t-a1", "A-001", "moving", priority=False),
+    ticket_event(2, "ticket.issued", "t-e1", "E-001", "insurance", priority=True),
     event(3, "counter.opened", counter="4", clerk="clerk1"),
     ticket_event(4, "ticket.called", "t-a1", "A-001", "moving", counter="4", clerk="clerk1"),
     ticket_event(5, "ticket.called", "t-e1", "E-001", "insurance", counter="9", clerk="clerk2"),
@@ -102,8 +102,13 @@ def test_staff_channels_are_the_counters_and_the_admins() -> None:
 # -- staff ------------------------------------------------------------------------------
 
 
-def test_the_admin_channel_carries_every_event_whole() -> None:
-    assert carried("admin", "nakano") == EVENTS
+def _without_note(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in e.items() if k != "note"} for e in events]
+
+
+def test_the_admin_channel_carries_every_event_whole_but_a_transfers_note() -> None:
+    # The note is for the receiving counter only, through its audited form route.
+    assert carried("admin", "nakano") == _without_note(EVENTS)
 
 
 def test_a_counter_hears_of_its_services_and_of_what_happens_at_it() -> None:
@@ -112,9 +117,10 @@ def test_a_counter_hears_of_its_services_and_of_what_happens_at_it() -> None:
     assert seqs(carried("counter", "9")) == [2, 5, 6]  # the transfer brings A-001 to it
 
 
-def test_a_counter_keeps_the_staff_fields() -> None:
+def test_a_counter_keeps_the_staff_fields_but_not_a_transfers_note() -> None:
     [transfer] = [e for e in carried("counter", "9") if e["type"] == "ticket.transferred"]
-    assert transfer == EVENTS[5]  # the ticket's id and the clerk's note
+    assert transfer == _without_note([EVENTS[5]])[0]  # the ticket's id, no note
+    assert carried("counter", "9")[0]["priority"] is True  # staff see who needs care
 
 
 def test_a_pickup_counter_hears_of_the_services_it_hands_documents_over_for() -> None:
@@ -129,6 +135,7 @@ def test_a_pickup_counter_hears_of_the_services_it_hands_documents_over_for() ->
 def test_the_public_channel_carries_every_event_without_private_fields() -> None:
     out = carried("public", "nakano")
     assert seqs(out) == seqs(EVENTS)
+    assert "priority" not in out[1]  # who needs care is nobody's business
     for shown, whole in zip(out, EVENTS, strict=True):
         assert not PRIVATE & shown.keys()
         assert shown == {k: v for k, v in whole.items() if k not in PRIVATE}
