@@ -56,9 +56,7 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
 
     def open_(viewport: dict[str, int], **options: Any) -> Any:
         # bypass_csp: axe is injected with evaluate, which the display's CSP would refuse.
-        context = browser.new_context(
-            viewport=viewport, locale="ja-JP", bypass_csp=True, **options
-        )
+        context = browser.new_context(viewport=viewport, locale="ja-JP", bypass_csp=True, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
