@@ -13,6 +13,7 @@ const state = {
   lang: "ja",
   priority: false,
   voice: false,
+  large: false, // the large-text mode, until the screen resets
   view: null,
   version: -1,
   printer: null,
@@ -98,6 +99,10 @@ function renderChrome() {
   const voice = $("voice");
   voice.textContent = `🔊 ${t("voice")}`;
   voice.setAttribute("aria-pressed", String(state.voice));
+  const large = $("large-text");
+  large.textContent = `🔍 ${t("large_text")}`;
+  large.setAttribute("aria-pressed", String(state.large));
+  document.documentElement.classList.toggle("large-text", state.large);
   renderBanner();
 }
 
@@ -179,7 +184,6 @@ function serviceButton(service) {
       class: "service",
       "data-service": service.id,
       "aria-disabled": String(!open),
-      "aria-label": [name, ...meta.map((m) => m.textContent)].join("、"),
       onclick: () => (open ? issue(service.id) : speak(`${name}。${reason}`)),
     },
     el("span", { class: "name" }, el("span", { class: "prefix", "aria-hidden": "true", text: service.prefix }), name),
@@ -251,7 +255,7 @@ function ticketScreen(ticket) {
   const text = el(
     "div",
     { class: "text" },
-    el("div", { class: "label", text: t("number_label") }),
+    el("h1", { class: "label", text: t("number_label") }),
     el("div", { class: "number", id: "ticket-number", text: ticket.number }),
     el("div", { class: "service-name", text: named(ticket.service_names) }),
     waitLine.length ? el("div", { class: "wait", text: waitLine.join("　") }) : null,
@@ -279,7 +283,7 @@ function errorScreen() {
   return el(
     "div",
     { class: "notice", role: "alert" },
-    el("p", { text: t("issue_failed") }),
+    el("h1", { text: t("issue_failed") }),
     el("button", { type: "button", class: "done", onclick: backToStart, text: t("done") }),
   );
 }
@@ -326,9 +330,10 @@ function setLanguage(lang) {
 function touched() {
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
-    if (state.screen !== "start" || (state.lang === "ja" && !state.priority)) return;
+    if (state.screen !== "start" || (state.lang === "ja" && !state.priority && !state.large)) return;
     state.lang = "ja";
     state.priority = false;
+    state.large = false;
     render();
   }, IDLE_RESET_S * 1000);
 }
@@ -377,6 +382,10 @@ function clock() {
   $("clock").textContent = `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}`;
 }
 
+$("large-text").addEventListener("click", () => {
+  state.large = !state.large;
+  render();
+});
 $("voice").addEventListener("click", () => {
   state.voice = !state.voice;
   renderChrome();

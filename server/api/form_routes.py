@@ -51,7 +51,7 @@ def _form_of(desk: FormDesk, ticket: Ticket, entry: Entry | None) -> Form | None
 async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "too_large", "入力が大きすぎます。")
+        raise ApiError(413, "payload_too_large", "入力が大きすぎます。", limit=MAX_BODY_BYTES)
     if not raw.strip():
         return {}
     data = json_body.loads(raw)

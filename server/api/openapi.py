@@ -1,8 +1,18 @@
-"""The OpenAPI document of /api/v1, built from the request models and a table of paths."""
+"""The OpenAPI document of /api/v1: what each route takes, who may call it, and every answer
+it gives (issue 14, item 10). One table of operations below; any /api/v1 route the table
+misses is still listed, from its handler's docstring (``with_routes``), and a test keeps the
+table complete.
+
+Who may call what, as the document says it: staff routes name the ``bearer`` scheme (the
+token of ``POST /api/v1/auth/token``) or the ``session`` cookie, with the ``csrf`` header on
+every method that changes something; issuing names ``device`` (a kiosk's token) or nothing
+(an office with open issuing); a display's view names ``device`` too. Errors are one shape,
+``Error`` ({code, message} and, for some, more fields such as ``field`` or ``retry_after``)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -13,142 +23,345 @@ from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
+_OBJECT: dict[str, Any] = {"type": "object"}
+_STRING = {"type": "string"}
+
+# Who may call: staff by token, or by the session cookie (+ the CSRF header to change things).
+STAFF_READ: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+STAFF_WRITE: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
+ANYONE: list[dict[str, list[str]]] = []
+
+# The answer each error status stands for (the codes of server/api/errors.py and the routes).
+ERRORS = {
+    "304": "Not modified: the view's ETag matches If-None-Match",
+    "401": "unauthorized: no valid staff token, session or device token",
+    "403": "forbidden / csrf_failed: the caller may not do this (role, counter, device, CSRF)",
+    "404": "not_found: no such office, counter, ticket, service, form or route",
+    "409": "invalid_transition / counter_not_open / counter_busy / holds_another_counter / "
+    "issuing_closed / daily_cap_reached / form_confirmed / form_closed: not in the current "
+    "state",
+    "413": "payload_too_large: the request body is over the limit",
+    "422": "invalid_request / invalid_json / invalid_text / too_deep / invalid_form: names the field",
+    "429": "rate_limited / too_many_attempts: try again after Retry-After seconds",
+    "503": "database_unavailable",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
 
-def _op(
-    summary: str, ok: int = 200, body: str | None = None, staff: bool = False, **codes: str
-) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {str(ok): {"description": "OK"}}}
-    if ok in (200, 201):
-        op["responses"][str(ok)]["content"] = {"application/json": {"schema": {"type": "object"}}}
-    if body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
-        }
-    for code, text in {
-        "404": "not_found",
-        "422": "invalid_request",
-        "503": "database_unavailable",
-        **codes,
-    }.items():
-        op["responses"][code.lstrip("_")] = {
-            "description": text,
-            "content": {"application/json": {"schema": _ERROR}},
-        }
-    if staff:
-        op["security"] = [{"bearer": []}]
-        op["responses"]["401"] = {
-            "description": "unauthorized",
-            "content": {"application/json": {"schema": _ERROR}},
-        }
-    return op
+@dataclass
+class Op:
+    """One operation: its summary, answers, body and who may call it."""
+
+    summary: str
+    security: list[dict[str, list[str]]] = field(default_factory=list)
+    ok: dict[str, tuple[str, dict[str, Any]]] = field(
+        default_factory=dict
+    )  # status -> type, schema
+    errors: tuple[str, ...] = ()
+    body: dict[str, Any] | None = None
+    body_required: bool = True
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_openapi(self, path: str) -> dict[str, Any]:
+        responses: dict[str, Any] = {}
+        for status, (media, schema) in self.ok.items():
+            answer: dict[str, Any] = {"description": "OK" if status != "204" else "No content"}
+            if media:
+                answer["content"] = {media: {"schema": schema}}
+            responses[status] = answer
+        errors = set(self.errors) | {"503"}
+        if "{" in path:
+            errors.add("404")
+        if self.body is not None:
+            errors |= {"413", "422"}
+        if self.security:
+            errors |= {"401", "403"}
+        for status in sorted(errors):
+            if status == "304":
+                responses[status] = {"description": ERRORS[status]}
+                continue
+            responses[status] = {
+                "description": ERRORS[status],
+                "content": {"application/json": {"schema": _ERROR}},
+            }
+            if status == "429":
+                responses[status]["headers"] = _RETRY_AFTER
+        op: dict[str, Any] = {"summary": self.summary, "responses": responses}
+        if self.security:
+            op["security"] = self.security
+        if self.body is not None:
+            op["requestBody"] = {
+                "required": self.body_required,
+                "content": {"application/json": {"schema": self.body}},
+            }
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": _STRING}
+            for name in re.findall(r"\{(\w+)\}", path)
+        ]
+        params += [
+            {"name": name, "in": "query", "required": False, "schema": schema}
+            for name, schema in self.query.items()
+        ]
+        if params:
+            op["parameters"] = params
+        return op
 
 
-def _ticket_op(summary: str, body: str | None = None) -> dict[str, Any]:
-    op = _op(summary, body=body, staff=True, _409="invalid_transition")
-    op["responses"]["200"]["content"]["application/json"]["schema"] = _TICKET
-    op["parameters"] = [
-        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-    ]
-    return op
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-def document() -> dict[str, Any]:
-    office = [{"name": "office", "in": "path", "required": True, "schema": {"type": "string"}}]
-    counter = [
-        *office,
-        {"name": "counter", "in": "path", "required": True, "schema": {"type": "string"}},
-    ]
-    paths: dict[str, Any] = {
-        "/healthz": {"get": _op("Liveness and database check")},
+def _json(schema: dict[str, Any] = _OBJECT, status: str = "200") -> dict[str, Any]:
+    return {status: ("application/json", schema)}
+
+
+_DATE = {"type": "string", "format": "date"}
+_RANGE = {"from": _DATE, "to": _DATE}
+
+
+def operations() -> dict[str, dict[str, Op]]:
+    """Every operation of the API, by path and method."""
+    office = "/api/v1/offices/{office}"
+    counter = f"{office}/counters/{{counter}}"
+    paths: dict[str, dict[str, Op]] = {
+        "/healthz": {"get": Op("Liveness and database check", ok=_json(_ref("Health")))},
         "/api/v1/auth/token": {
-            "post": _op("Sign in a clerk; answers {token}", body="TokenBody"),
-            "delete": _op("Sign this Bearer token out (it ends at once)", ok=204, staff=True),
+            "post": Op(
+                "Sign in a staff member: answers {token, role} (429 while throttled)",
+                ok=_json(_ref("TokenAnswer")),
+                errors=("401", "429"),
+                body=_ref("TokenBody"),
+            ),
+            "delete": Op(
+                "Sign this Bearer token out: it is refused from then on",
+                security=[{"bearer": []}],
+                ok={"204": ("", {})},
+            ),
         },
-        "/api/v1/offices/{office}/status": {
-            "get": {**_op("The public view of an office"), "parameters": office}
+        "/api/v1/auth/session": {
+            "get": Op(
+                "The browser session's staff member and its CSRF token",
+                security=[{"session": []}],
+                ok=_json(_ref("Session")),
+            )
         },
-        "/api/v1/offices/{office}/tickets": {
-            "post": {
-                **_op(
-                    "Issue a ticket (needs a kiosk device token unless the office allows open issuing)",
-                    ok=201,
-                    body="IssueTicketBody",
-                    _409="issuing_closed / daily_cap_reached",
-                ),
-                "parameters": office,
-            }
+        f"{office}/status": {
+            "get": Op("The public view of an office, with ETag", ok=_json(), errors=("304",))
         },
-        "/api/v1/visitor/{token}": {
-            "get": {
-                **_op("What the visitor's ticket page shows"),
-                "parameters": [
-                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-            }
+        f"{office}/tickets": {
+            "post": Op(
+                "Issue a ticket. A kiosk sends its device token (needed to print and for "
+                "`priority`); without one, only an office with open issuing answers.",
+                security=[{}, {"device": []}],
+                ok=_json(_TICKET, "201"),
+                errors=("401", "403", "409", "429"),
+                body=_ref("IssueTicketBody"),
+            )
+        },
+        f"{office}/devices": {"get": Op("Kiosks and their printers' state", STAFF_READ, _json())},
+        f"{office}/log.csv": {
+            "get": Op(
+                "The day's ticket log as CSV (supervisors)",
+                STAFF_READ,
+                {"200": ("text/csv", _STRING)},
+                errors=("422",),
+                query=_RANGE,
+            )
+        },
+        f"{office}/opendata/daily.csv": {
+            "get": Op(
+                "Daily figures as CSV (open data)",
+                ok={"200": ("text/csv", _STRING)},
+                errors=("422",),
+                query=_RANGE,
+            )
+        },
+        f"{office}/opendata/daily.json": {
+            "get": Op(
+                "Daily figures as JSON (open data)", ok=_json(), errors=("422",), query=_RANGE
+            )
+        },
+        f"{office}/services/{{service}}/form": {
+            "get": Op("A service's pre-entry form (its fields)", ok=_json())
+        },
+        f"{office}/form-audit": {
+            "get": Op(
+                "Who viewed which pre-entry when (supervisors)",
+                STAFF_READ,
+                _json(),
+                query={"ticket": _STRING},
+            )
+        },
+        f"{counter}/call-next": {
+            "post": Op(
+                "Call the next ticket (204 when nothing waits)",
+                STAFF_WRITE,
+                {**_json(_TICKET), "204": ("", {})},
+                errors=("409",),
+            )
+        },
+        "/api/v1/tickets/{id}": {"get": Op("A ticket (staff)", STAFF_READ, _json(_TICKET))},
+        "/api/v1/tickets/{id}/reprint": {
+            "post": Op(
+                "Print a ticket again, at its kiosk or at ?kiosk=",
+                STAFF_WRITE,
+                _json(_TICKET),
+                errors=("409", "422"),
+                query={"kiosk": _STRING},
+            )
+        },
+        "/api/v1/tickets/{id}/transfer": {
+            "post": Op(
+                "Transfer to another service, with an optional note for its counter",
+                STAFF_WRITE,
+                _json(_TICKET),
+                errors=("409",),
+                body=_ref("TransferBody"),
+            )
+        },
+        "/api/v1/tickets/{id}/ready": {
+            "post": Op(
+                "Call a prepared ticket to pickup",
+                STAFF_WRITE,
+                _json(_TICKET),
+                errors=("409",),
+                body=_ref("ReadyBody"),
+                body_required=False,
+            )
+        },
+        "/api/v1/tickets/{id}/form": {
+            "get": Op(
+                "The visitor's pre-entry, for the clerk of the counter serving the ticket",
+                STAFF_READ,
+                _json(),
+                errors=("409",),
+            )
+        },
+        "/api/v1/tickets/{id}/form/confirm": {
+            "post": Op(
+                "Confirm the pre-entry, with the clerk's corrections",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("FormValues"),
+                body_required=False,
+            )
+        },
+        "/api/v1/tickets/{id}/form.pdf": {
+            "get": Op(
+                "The confirmed pre-entry as a PDF to sign",
+                STAFF_READ,
+                {"200": ("application/pdf", {"type": "string", "format": "binary"})},
+                errors=("409",),
+            )
+        },
+        "/api/v1/tickets/{id}/form.json": {
+            "get": Op(
+                "The confirmed pre-entry as JSON for the ward's systems",
+                STAFF_READ,
+                _json(),
+                errors=("409",),
+            )
+        },
+        "/api/v1/visitor/{token}": {"get": Op("What the visitor's ticket page shows", ok=_json())},
+        "/api/v1/visitor/{token}/qr.svg": {
+            "get": Op(
+                "The QR code of the ticket page",
+                ok={"200": ("image/svg+xml", _STRING)},
+            )
+        },
+        "/api/v1/visitor/{token}/form": {
+            "get": Op("The visitor's form and what is saved of it", ok=_json()),
+            "put": Op(
+                "Save the visitor's entries (422 lists each field's problem; saved anyway)",
+                ok=_json(),
+                errors=("409",),
+                body=_ref("FormValues"),
+            ),
         },
         "/api/v1/views/{channel}": {
-            "get": {
-                **_op("A live view over HTTP, with ETag", _304="not modified"),
-                "parameters": [
-                    {
-                        "name": "channel",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
-            }
+            "get": Op(
+                "A live view over HTTP, with ETag. public:/ticket: need nothing, display: a "
+                "display's device token (or staff), counter:/admin: staff.",
+                security=[{}, {"device": []}, {"bearer": []}, {"session": []}],
+                ok=_json(),
+                errors=("304", "401", "403"),
+            )
         },
-        "/api/v1/tickets/{id}": {"get": _ticket_op("A ticket (staff)")},
+        "/api/v1/postal/{code}": {
+            "get": Op(
+                "The address of a postal code", ok=_json(), errors=("422",), query={"lang": _STRING}
+            )
+        },
     }
     for action in ("open", "pause", "close"):
-        paths[f"/api/v1/offices/{{office}}/counters/{{counter}}/{action}"] = {
-            "post": {
-                **_op(f"{action.capitalize()} a counter", staff=True, _409="invalid_transition"),
-                "parameters": counter,
-            }
+        paths[f"{counter}/{action}"] = {
+            "post": Op(f"{action.capitalize()} a counter", STAFF_WRITE, _json(), errors=("409",))
         }
-    paths["/api/v1/offices/{office}/counters/{counter}/call-next"] = {
-        "post": {
-            **_op(
-                "Call the next ticket (204 when nothing waits)",
-                staff=True,
-                _409="counter_not_open / counter_busy",
-            ),
-            "parameters": counter,
-        }
-    }
     for action in ("recall", "start", "finish", "no-show", "return", "cancel", "hand-over"):
-        paths[f"/api/v1/tickets/{{id}}/{action}"] = {"post": _ticket_op(f"{action} a ticket")}
-    paths["/api/v1/tickets/{id}/transfer"] = {
-        "post": _ticket_op("Transfer to another service", "TransferBody")
-    }
-    paths["/api/v1/tickets/{id}/ready"] = {
-        "post": _ticket_op("Call a prepared ticket to pickup", "ReadyBody")
-    }
-    schemas = {
+        paths[f"/api/v1/tickets/{{id}}/{action}"] = {
+            "post": Op(f"{action} a ticket", STAFF_WRITE, _json(_TICKET), errors=("409",))
+        }
+    return paths
+
+
+def _schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {
         m.__name__: m.model_json_schema()
         for m in (IssueTicketBody, TransferBody, ReadyBody, TokenBody)
     }
     schemas["Error"] = {
         "type": "object",
         "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        "properties": {
+            "code": _STRING,
+            "message": _STRING,
+            "field": {"type": "string", "description": "the field at fault (422)"},
+            "retry_after": {"type": "integer", "description": "seconds (429)"},
+        },
     }
     schemas["Ticket"] = {
         "type": "object",
         "required": ["id", "number", "service", "status", "position", "estimate"],
         "properties": {
-            "id": {"type": "string"},
+            "id": _STRING,
             "number": {"type": "string", "example": "B-001"},
-            "service": {"type": "string"},
-            "status": {"type": "string"},
+            "service": _STRING,
+            "status": _STRING,
             "position": {"type": ["integer", "null"]},
             "estimate": {"type": ["object", "null"]},
             "token": {"type": "string", "description": "only in the issuing answer"},
         },
+    }
+    schemas["FormValues"] = {
+        "type": "object",
+        "properties": {
+            "values": {"type": "object", "description": "field name -> value, as typed"},
+            "complete": {"type": "boolean", "description": "check that nothing is missing"},
+        },
+    }
+    schemas["Health"] = {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": _STRING, "office": _STRING, "version": {"type": "integer"}},
+    }
+    schemas["TokenAnswer"] = {
+        "type": "object",
+        "required": ["token"],
+        "properties": {"token": _STRING, "role": _STRING},
+    }
+    schemas["Session"] = {
+        "type": "object",
+        "required": ["username", "role", "csrf"],
+        "properties": {"username": _STRING, "role": _STRING, "csrf": _STRING},
+    }
+    return schemas
+
+
+def document() -> dict[str, Any]:
+    paths = {
+        path: {method: op.to_openapi(path) for method, op in ops.items()}
+        for path, ops in operations().items()
     }
     return {
         "openapi": "3.1.0",
@@ -159,8 +372,32 @@ def document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a staff token from POST /api/v1/auth/token",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "madoguchi_session",
+                    "description": "the browser session of /signin (HttpOnly, SameSite=Strict)",
+                },
+                "csrf": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRF-Token",
+                    "description": "the session's CSRF token (GET /api/v1/auth/session): "
+                    "needed with the cookie on every method that changes something",
+                },
+                "device": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a kiosk's or display's token (madoguchi device token NAME)",
+                },
+            },
         },
     }
 
@@ -184,14 +421,9 @@ def with_routes(doc: dict[str, Any], app_routes: list[Any]) -> dict[str, Any]:
             summary = (
                 ((handler.__doc__ or "").strip().splitlines() or [path])[0] if handler else path
             )
-            params = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in re.findall(r"\{(\w+)\}", path)
-            ]
-            doc["paths"].setdefault(path, {})[method] = {
-                **_op(summary or path),
-                **({"parameters": params} if params else {}),
-            }
+            doc["paths"].setdefault(path, {})[method] = Op(
+                summary or path, ok=_json(), errors=("422",)
+            ).to_openapi(path)
     return doc
 
 

@@ -264,7 +264,8 @@ def test_openapi_lists_the_routes_of_the_api(client: TestClient) -> None:
             assert method in ("get", "post", "put", "delete", "patch"), path
             assert operation["responses"], path
             for parameter in operation.get("parameters", []):
-                assert "{" + parameter["name"] + "}" in path, (path, parameter)
+                if parameter["in"] == "path":
+                    assert "{" + parameter["name"] + "}" in path, (path, parameter)
     refs = [v for v in json.dumps(document).split('"$ref": ')[1:] if v.startswith('"#/components/')]
     schemas = document["components"]["schemas"]
     for ref in refs:

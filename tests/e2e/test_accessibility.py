@@ -1,0 +1,179 @@
+"""Every screen passes axe-core (issue 14, item 11), at the size it is used at, in the state
+people see it in: the kiosk (start, large text, a ticket), the floor display during a call,
+the sign-in page, the counter app signed in with a visitor called, the admin page, the
+visitor's ticket page while called and its form page. axe-core is the copy bundled with
+axe-playwright-python (the `test` extra), run in Debian's Chromium; the experimental rule
+for WCAG 2.5.3 (label in name) is switched on, since the kiosk once broke it.
+
+With MADOGUCHI_SCREENSHOTS=dir each screen is also saved there, to be looked at."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python import sync_playwright as axe_playwright
+
+from server import accounts
+from server.cli import DEMO_CLERK
+from server.store.engine import make_engines
+from server.store.unit_of_work import Writer
+from tests.conftest import LiveServer, sign_in
+
+OFFICE = "/api/v1/offices/nakano"
+KIOSK_SIZE = {"width": 1080, "height": 1920}  # the kiosk's portrait screen
+DISPLAY_SIZE = {"width": 1920, "height": 1080}
+COUNTER_SIZE = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000
+SHOTS = os.environ.get("MADOGUCHI_SCREENSHOTS")
+# Default rules plus the experimental one for WCAG 2.5.3 (visible label in accessible name).
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "rules": {"label-content-name-mismatch": {"enabled": True}},
+}
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
+    return live_server(sqlite_url)
+
+
+@pytest.fixture
+def api(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        client.headers.update(sign_in(client, DEMO_CLERK))
+        yield client
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+
+    def open_(viewport: dict[str, int], **options: Any) -> Any:
+        # bypass_csp: axe is injected with evaluate, which the display's CSP would refuse.
+        context = browser.new_context(viewport=viewport, locale="ja-JP", bypass_csp=True, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def assert_accessible(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"a11y-{name}.png"))
+    results = axe_playwright.Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+
+
+def issue(api: httpx.Client, service: str) -> dict[str, Any]:
+    answer = api.post(f"{OFFICE}/tickets", json={"service": service, "lang": "ja"})
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def call(api: httpx.Client, counter: str) -> dict[str, Any]:
+    api.post(f"{OFFICE}/counters/{counter}/open").raise_for_status()
+    answer = api.post(f"{OFFICE}/counters/{counter}/call-next")
+    answer.raise_for_status()
+    return dict(answer.json())
+
+
+def test_the_kiosk_lets_itself_be_zoomed_and_passes_axe_in_each_state(
+    server: LiveServer, open_page: Callable[..., Any]
+) -> None:
+    page = open_page(KIOSK_SIZE)
+    page.goto(f"{server.url}/kiosk/kiosk-2f")
+    page.locator("button.service").first.wait_for()
+    viewport = page.locator('meta[name="viewport"]').get_attribute("content")
+    assert "user-scalable" not in viewport and "maximum-scale" not in viewport, viewport
+    assert_accessible(page, "kiosk-start")
+
+    # The kiosk's own large text: a visible toggle, remembered until the screen resets.
+    toggle = page.locator("#large-text")
+    assert toggle.is_visible() and toggle.get_attribute("aria-pressed") == "false"
+    size = page.locator("h1.heading").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    larger = page.locator("h1.heading").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert larger >= size * 1.25, (size, larger)
+    assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
+    assert_accessible(page, "kiosk-large")
+
+    page.locator("#languages button[data-lang=en]").click()
+    assert_accessible(page, "kiosk-start-en")
+    page.locator('button.service[data-service="certificates"]').click()
+    page.locator("#ticket-number").wait_for()
+    assert_accessible(page, "kiosk-ticket")
+
+
+def test_the_display_passes_axe_during_a_call(
+    server: LiveServer, api: httpx.Client, sqlite_url: str, open_page: Callable[..., Any]
+) -> None:
+    engines = make_engines(sqlite_url)
+    try:
+        token = accounts.device_token(Writer(engines), "display-2f")
+    finally:
+        engines.dispose()
+    page = open_page(DISPLAY_SIZE)
+    page.goto(f"{server.url}/display/display-2f?token={token}")
+    page.wait_for_selector("body[data-state=online]")
+    issue(api, "certificates")
+    ticket = call(api, "4")
+    page.get_by_text(ticket["number"]).first.wait_for()
+    assert_accessible(page, "display-call")
+
+
+def test_sign_in_and_the_counter_app_with_a_visitor_called_pass_axe(
+    server: LiveServer, api: httpx.Client, open_page: Callable[..., Any]
+) -> None:
+    page = open_page(COUNTER_SIZE)
+    page.goto(f"{server.url}/counter/1")  # -> /counter?counter=1, after signing in
+    page.wait_for_url("**/signin**")
+    assert_accessible(page, "signin")
+    page.locator("#password").fill("wrong password")
+    page.locator("#username").fill(DEMO_CLERK[0])
+    page.locator("#password").press("Enter")
+    page.locator("#signin-error").wait_for()
+    assert_accessible(page, "signin-refused")
+    page.locator("#username").fill(DEMO_CLERK[0])
+    page.locator("#password").fill(DEMO_CLERK[1])
+    page.locator("#password").press("Enter")
+    page.wait_for_url(f"{server.url}/counter?counter=1")
+    assert_accessible(page, "counter-closed")
+
+    ticket = issue(api, "moving")
+    page.locator("#btn-open").click()
+    page.locator("#counter-state").filter(has_text="開設中").wait_for()
+    page.keyboard.press("F2")
+    page.locator("#current-number").filter(has_text=ticket["number"]).wait_for()
+    assert_accessible(page, "counter-called")
+
+    page.goto(f"{server.url}/admin")
+    page.wait_for_load_state("networkidle")
+    assert_accessible(page, "admin")
+
+
+def test_the_ticket_page_while_called_and_the_form_page_pass_axe(
+    server: LiveServer, api: httpx.Client, open_page: Callable[..., Any]
+) -> None:
+    mine = issue(api, "moving")
+    page = open_page(PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{server.url}/t/{mine['token']}/form")
+    page.locator('input[name="name"]').wait_for()
+    assert_accessible(page, "form")
+
+    page.goto(f"{server.url}/t/{mine['token']}")
+    page.locator("#status").wait_for()
+    call(api, "1")
+    page.locator("#status").filter(has_text="1").first.wait_for()
+    assert_accessible(page, "ticket-called")
