@@ -11,10 +11,8 @@ Each cell starts from the same state: counter 1 open, held by `clerk`, with a ti
 route that takes a ticket takes T; one that takes a visitor's token takes T's (whoever
 holds the token is its visitor: those routes answer anyone who has it).
 
-Two kinds of expectation are those issue 14 asks for but this branch does not implement
-(branch i14-b does): the clerk of another counter refused (403) on a ticket called at
-counter 1 and on counter 1 itself, and an ended session refused (401). Those rows are
-`xfail(strict=True)`: remove the marker when i14-b is merged and they pass."""
+The clerk of another counter is refused (403) on a ticket called at counter 1 and on counter 1
+itself, and may hold no second counter (409); an ended session is refused (401)."""
 
 from __future__ import annotations
 
@@ -50,25 +48,18 @@ USERS = {
     "admin": ("admin1", "admin-password-1", accounts.Role.ADMIN),
 }
 OFFICE = "/api/v1/offices/nakano"
-I14B = pytest.mark.xfail(strict=True, reason="issue 14 item 2/3, branch i14-b")
 
 # -- the table ---------------------------------------------------------------------------------
 # Each route: (method, path, body) and the status for each caller, in CALLERS' order.
-# {id} and {token} are T's. A status wrapped in Later() is what issue 14 wants where this
-# branch still answers otherwise (see the module's docstring): that cell is xfail(strict).
+# {id} and {token} are T's.
 
-
-class Later(int):
-    """A status issue 14 asks for, implemented on branch i14-b."""
-
-
-R401 = Later(401)  # an ended session: refused
-O403 = Later(403)  # the clerk of another counter, on counter 1 or its ticket: refused
+R401 = 401  # an ended session: refused
+O403 = 403  # the clerk of another counter, on counter 1 or its ticket: refused
 PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200, 200)
 STAFF = (401, 401, 401, 401, 200, 200, 200, 200, R401)  # any signed-in staff member
 SUPERVISOR = (401, 401, 401, 401, 403, 403, 200, 200, R401)
-# The visitor's form: the clerk of the counter holding the ticket only (not supervisors).
-FORM = (401, 401, 401, 401, 403, 200, 403, 403, R401)
+# The visitor's form: the clerk of the counter holding the ticket, and supervisors.
+FORM = (401, 401, 401, 401, O403, 200, 200, 200, R401)
 # Acting on T (called at counter 1) or on counter 1: its clerk and supervisors. Where the
 # action does not fit T's state (T is called, not serving) the answer is 409, after the
 # caller has been let in.
@@ -88,6 +79,8 @@ T = "/api/v1/tickets/{id}"
 ROUTES = [
     Route("GET", "/healthz", PUBLIC),
     Route("GET", f"{OFFICE}/status", PUBLIC),
+    # Signing a token out: only a staff token can be (a session's cookie alone is not one).
+    Route("DELETE", "/api/v1/auth/token", (401, 401, 401, 401, 204, 204, 204, 204, R401)),
     Route("GET", f"{OFFICE}/opendata/daily.csv", PUBLIC),
     Route("GET", f"{OFFICE}/opendata/daily.json", PUBLIC),
     Route("GET", f"{OFFICE}/services/moving/form", PUBLIC),
@@ -127,7 +120,7 @@ ROUTES = [
     Route("GET", f"{T}/form.pdf", FORM),
     Route("GET", f"{T}/form.json", FORM),
     # Confirming needs a complete form: T's is not, so its clerk gets the form's 422.
-    Route("POST", f"{T}/form/confirm", (401, 401, 401, 401, 403, 422, 403, 403, R401)),
+    Route("POST", f"{T}/form/confirm", (401, 401, 401, 401, O403, 422, 422, 422, R401)),
     # T came from no kiosk: a reprint needs ?kiosk= (422), after the caller is let in.
     Route("POST", f"{T}/reprint", (401, 401, 401, 401, 422, 422, 422, 422, R401)),
     Route("POST", f"{T}/recall", ON_T),
@@ -143,18 +136,17 @@ ROUTES = [
     Route("POST", f"{OFFICE}/counters/1/pause", ON_T_409),
     Route("POST", f"{OFFICE}/counters/1/close", ON_T_409),
     Route("POST", f"{OFFICE}/counters/1/call-next", ON_T_409),
-    # A counter nobody holds (closed again before each cell). i14-b's "one counter per
-    # clerk" may refuse the two clerks here, who hold counters 1 and 2: update this row then.
-    Route("POST", f"{OFFICE}/counters/3/open", STAFF),
+    # A counter nobody holds (closed again before each cell): the two clerks already hold
+    # counters 1 and 2, and a clerk holds one counter at a time.
+    Route("POST", f"{OFFICE}/counters/3/open", (401, 401, 401, 401, 409, 409, 200, 200, R401)),
 ]
 
 
 def cells() -> Iterator[Any]:
     for route, (i, caller) in itertools.product(ROUTES, enumerate(CALLERS)):
         expected = route.expected[i]
-        marks = [I14B] if isinstance(expected, Later) else []
         name = f"{route.method} {route.path} as {caller}"
-        yield pytest.param(route, caller, int(expected), id=name, marks=marks)
+        yield pytest.param(route, caller, expected, id=name)
 
 
 # -- the office the cells run in ---------------------------------------------------------------
@@ -166,6 +158,14 @@ class World:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # ticket id -> its visitor's token
     current: str | None = None  # the ticket called at counter 1
+
+    def sign_in(self, caller: str) -> None:
+        name, password, _ = USERS[caller]
+        answer = self.client.post(
+            "/api/v1/auth/token", json={"username": name, "password": password}
+        )
+        assert answer.status_code == 200, answer.text
+        self.headers[caller] = {"Authorization": f"Bearer {answer.json()['token']}"}
 
     def call(self, caller: str, method: str, path: str, **kw: Any) -> Any:
         self.client.cookies.clear()
@@ -229,12 +229,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         accounts.add_user(writer, *user)
     with TestClient(app) as client:
         w = World(client)
-        for caller, (name, password, _) in USERS.items():
-            answer = client.post(
-                "/api/v1/auth/token", json={"username": name, "password": password}
-            )
-            assert answer.status_code == 200, answer.text
-            w.headers[caller] = {"Authorization": f"Bearer {answer.json()['token']}"}
+        for caller in USERS:
+            w.sign_in(caller)
         for device in ("kiosk-2f", "display-2f"):
             token = accounts.device_token(writer, device)
             w.headers[device.split("-")[0]] = {"Authorization": f"Bearer {token}"}
@@ -253,6 +249,8 @@ def test_who_may_do_what(world: World, route: Route, caller: str, expected: int)
     path = route.path.replace("{id}", ticket).replace("{token}", token)
     answer = world.call(caller, route.method, path, json=route.body)
     assert answer.status_code == expected, f"{answer.status_code} {answer.text[:300]}"
+    if route.path == "/api/v1/auth/token" and answer.status_code == 204:
+        world.sign_in(caller)  # that token has ended: the cells after this one need another
 
 
 def test_the_table_covers_every_route_of_the_api(world: World) -> None:
