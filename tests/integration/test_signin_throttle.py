@@ -100,7 +100,8 @@ def test_the_failures_kept_are_bounded_in_number(client: TestClient) -> None:
     throttle.MAX_ROWS = 10
     for i in range(250):  # as many names as a guesser likes, from as many addresses
         client.portal.call(throttle.failed, f"name-{i}", f"2001:db8::{i:x}")  # type: ignore[union-attr]
-    assert rows(client) <= 10 + 100
+    # Kept in the database (not the process), and trimmed to MAX_ROWS every 100 failures.
+    assert 10 <= rows(client) < 10 + 100
 
 
 def test_a_right_password_clears_the_count(client: TestClient) -> None:
