@@ -333,10 +333,10 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
     lines.append(f"  混雑状況 public page   {base}/   (forecast 混雑予想: {base}/forecast)")
     for kiosk in office.kiosks:
         token = device_token(system.writer, kiosk)
-        lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}?token={token}")
+        lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}#token={token}")
     for display in office.displays:
         token = device_token(system.writer, display)
-        lines.append(f"  呼出表示盤 display     {base}/display/{display}?token={token}")
+        lines.append(f"  呼出表示盤 display     {base}/display/{display}#token={token}")
     lines.append(
         f"  窓口端末 counter app   {base}/counter/1  (sign in at {base}/signin; "
         f"counters {', '.join(office.counters)})"
