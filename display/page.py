@@ -28,6 +28,6 @@ PAIRING: Final = {
         "サーバーで次のコマンドを実行してください / On the server, run:",
         "madoguchi device token {display}",
         "表示されたトークンを付けてこのページを開いてください / Then open this page with it:",
-        "{address}?token=…",
+        "{address}#token=…",
     ],
 }

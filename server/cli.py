@@ -372,12 +372,18 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
         f"madoguchi: {office.names['ja']} ({office.id}) on {system.engines.url.split('://')[0]}"
     ]
     lines.append(f"  混雑状況 public page   {base}/   (forecast 混雑予想: {base}/forecast)")
+
+    # The demo prints each device's paired address (make run); a real office's tokens stay
+    # out of the server's output, which a service manager keeps in its journal.
+    def paired(device: str) -> str:
+        if not demo:
+            return f"  (pair: madoguchi device token {device})"
+        return f"#token={device_token(system.writer, device)}"
+
     for kiosk in office.kiosks:
-        token = device_token(system.writer, kiosk)
-        lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}?token={token}")
+        lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}{paired(kiosk)}")
     for display in office.displays:
-        token = device_token(system.writer, display)
-        lines.append(f"  呼出表示盤 display     {base}/display/{display}?token={token}")
+        lines.append(f"  呼出表示盤 display     {base}/display/{display}{paired(display)}")
     lines.append(
         f"  窓口端末 counter app   {base}/counter/1  (sign in at {base}/signin; "
         f"counters {', '.join(office.counters)})"

@@ -13,14 +13,18 @@ const BACKOFF_MAX_MS = 30000;
 const state = { view: null, lang: cfg.languages[0] || "ja", online: false, newest: null,
   newestUntil: 0, attempts: 0, socket: null, refused: false };
 
-// -- pairing: the token comes once in the address, is kept, and leaves the address bar ----
+// -- pairing: the token comes once in the address (#token=, a fragment the server never
+// sees; or ?token=), is kept, and leaves the address bar ----------------------------------
 function pairedToken() {
   const url = new URL(location.href);
-  const given = url.searchParams.get("token");
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const given = fragment.get("token") || url.searchParams.get("token");
   if (given) {
     localStorage.setItem(TOKEN_KEY, given);
     url.searchParams.delete("token");
-    history.replaceState(null, "", url.pathname + url.search + url.hash);
+    fragment.delete("token");
+    const hash = fragment.toString();
+    history.replaceState(null, "", url.pathname + url.search + (hash ? `#${hash}` : ""));
   }
   return localStorage.getItem(TOKEN_KEY);
 }

@@ -27,15 +27,19 @@ let idleTimer = null;
 
 const $ = (id) => document.getElementById(id);
 
-// -- pairing: /kiosk/kiosk-2f?token=... once; the token stays on this screen only ----------
+// -- pairing: /kiosk/kiosk-2f#token=... once (a fragment never reaches the server or its
+// logs; ?token= works too); the token stays on this screen only ---------------------------
 function pair() {
   const url = new URL(window.location.href);
-  const token = url.searchParams.get("token");
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const token = fragment.get("token") || url.searchParams.get("token");
   if (token) {
     window.localStorage.setItem(TOKEN_KEY, token);
     url.searchParams.delete("token");
+    fragment.delete("token");
     const rest = url.searchParams.toString();
-    window.history.replaceState(null, "", url.pathname + (rest ? `?${rest}` : "") + url.hash);
+    const hash = fragment.toString();
+    window.history.replaceState(null, "", url.pathname + (rest ? `?${rest}` : "") + (hash ? `#${hash}` : ""));
   }
   return window.localStorage.getItem(TOKEN_KEY);
 }

@@ -104,3 +104,29 @@ def test_a_token_may_come_in_the_first_message_instead_of_the_address(
         asyncio.run(all_of_them())
     finally:
         server.stop()
+
+
+def test_a_real_office_prints_no_device_token_at_start(sqlite_url: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    office = tmp_path / "office.toml"
+    office.write_bytes((ROOT / "server" / "offices" / "nakano.toml").read_bytes())
+    server = LiveServer(sqlite_url, tmp_path, "--office", str(office)).start()
+    server.stop()
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": sqlite_url}
+    cli = [sys.executable, "-m", "server.cli", "device", "token", "--office", str(office)]
+    tokens = [
+        subprocess.run(
+            [*cli[:5], device, *cli[5:]], env=env, cwd=ROOT, check=True, capture_output=True,
+            text=True,
+        ).stdout.strip().split()[-1]
+        for device in ("kiosk-2f", "display-2f")
+    ]  # fmt: skip
+    printed = server.log.read_text()
+    assert "#token=" not in printed and "madoguchi device token kiosk-2f" in printed
+    for token in tokens:
+        assert len(token) > 20 and token not in printed

@@ -278,3 +278,17 @@ def test_the_display_sends_its_token_in_the_first_message_not_the_address(
     open_display(page, server, token)
     assert sockets and all(token not in url and "token=" not in url for url in sockets)
     assert all("auth=message" in url for url in sockets)
+
+
+def test_pairing_from_the_fragment_sends_the_token_in_no_request(
+    setup: tuple[LiveServer, Office, str], page: Any
+) -> None:
+    # `make run` prints /display/…#token=…: a fragment never leaves the browser.
+    server, _, token = setup
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    page.on("websocket", lambda ws: sent.append(ws.url))
+    page.goto(f"{server.url}/display/{DISPLAY}#token={token}")
+    page.wait_for_selector("body[data-state=online]", timeout=10_000)
+    assert page.url == f"{server.url}/display/{DISPLAY}"
+    assert sent and not [url for url in sent if token in url]

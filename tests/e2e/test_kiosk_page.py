@@ -187,3 +187,23 @@ def device_token(database_url: str, office: str | None = None) -> str:
         text=True,
     )
     return done.stdout.strip()
+
+
+def test_pairing_from_the_fragment_sends_the_token_in_no_address(
+    live_server: Callable[..., LiveServer], sqlite_url: str, tmp_path: Path, page: Any
+) -> None:
+    # `make run` prints /kiosk/…#token=…: a fragment never leaves the browser.
+    office = tmp_path / "office.toml"
+    demo = (ROOT / "server" / "offices" / "nakano.toml").read_text(encoding="utf-8")
+    office.write_text(demo.replace("open_issuing = true", "open_issuing = false"), "utf-8")
+    server = live_server(sqlite_url, "--office", str(office))
+    token = device_token(sqlite_url, str(office))
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    page.on("websocket", lambda ws: sent.append(ws.url))
+    page.goto(f"{server.url}/kiosk/{KIOSK}#token={token}")
+    page.locator("button.service").first.wait_for()
+    assert page.url == f"{server.url}/kiosk/{KIOSK}"
+    tap_service(page, "insurance")
+    assert page.locator("#ticket-number").inner_text() == "E-001"  # issued with the token
+    assert sent and not [url for url in sent if token in url]

@@ -52,6 +52,11 @@ def test_dates_are_read_in_western_years_and_eras(typed: str, day: date) -> None
         ("H1.2.29", "no_such_day"),
         ("yesterday", "date_format"),
         ("昭和六十年", "date_format"),
+        ("0000-01-01", "date_format"),  # year 0: no date holds it (was a 500)
+        ("00000229", "date_format"),
+        ("٠٠٠٠-٠١-٠١", "date_format"),  # Arabic-Indic digits are not read as digits
+        ("١٩٨٥-٠٤-٠١", "date_format"),
+        ("S٦٠.٤.١", "date_format"),
     ],
 )
 def test_impossible_dates_are_problems(typed: str, key: str) -> None:
