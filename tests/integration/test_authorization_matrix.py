@@ -263,3 +263,26 @@ def test_the_table_covers_every_route_of_the_api(world: World) -> None:
             assert any(
                 r.method == method.upper() and re.fullmatch(pattern, r.path) for r in ROUTES
             ), (method, path)
+
+
+def test_the_openapi_document_says_who_may_call_each_route(world: World) -> None:
+    """The document's `security` agrees with the table: a route that refuses anonymous
+    callers (401) names no way in without credentials, and says 401 and 403; one that
+    answers them lists no scheme, or lists the empty one. (The views are one operation for
+    every channel, public and staff: their summary says which needs what.)"""
+    doc = world.client.get("/api/v1/openapi.json").json()
+    for route in ROUTES:
+        if "/views/" in route.path:
+            continue
+        path, item = next(
+            (p, i)
+            for p, i in doc["paths"].items()
+            if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(p)), route.path)
+        )
+        operation = item[route.method.lower()]
+        security = operation.get("security", [])
+        if route.expected[0] == 401:
+            assert security and {} not in security, (route.method, path)
+            assert {"401", "403"} <= set(operation["responses"]), (route.method, path)
+        else:
+            assert not security or {} in security, (route.method, path)
