@@ -67,7 +67,8 @@ O403 = Later(403)  # the clerk of another counter, on counter 1 or its ticket: r
 PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200, 200)
 STAFF = (401, 401, 401, 401, 200, 200, 200, 200, R401)  # any signed-in staff member
 SUPERVISOR = (401, 401, 401, 401, 403, 403, 200, 200, R401)
-# The visitor's form: the clerk of the counter holding the ticket only (not supervisors).
+# The visitor's form: the clerk of the counter holding the ticket only, in this tree (i14-b
+# lets supervisors in as well: its merge turns this row's supervisor and admin into 200).
 FORM = (401, 401, 401, 401, 403, 200, 403, 403, R401)
 # Acting on T (called at counter 1) or on counter 1: its clerk and supervisors. Where the
 # action does not fit T's state (T is called, not serving) the answer is 409, after the
