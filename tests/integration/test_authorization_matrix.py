@@ -18,6 +18,7 @@ counter 1 and on counter 1 itself, and an ended session refused (401). Those row
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
@@ -224,7 +225,11 @@ def sign_in_browser(client: TestClient, user: tuple[str, str, Any]) -> dict[str,
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'madoguchi.sqlite3'}"
     now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Tokyo
-    app = create_app(Settings(database_url=url), clock=lambda: now)
+    # The matrix is about who, not how many: per-address issuing limits, where the settings
+    # have them (branch i14-a adds them), are off.
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    unlimited = {name: 0 for name in ("issue_per_minute", "issue_per_day") if name in fields}
+    app = create_app(Settings(database_url=url, **unlimited), clock=lambda: now)  # type: ignore[arg-type]
     writer = app.state.system.writer
     for user in USERS.values():
         accounts.add_user(writer, *user)
