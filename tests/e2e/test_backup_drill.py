@@ -23,8 +23,8 @@ import psycopg
 import pytest
 from websockets.asyncio.client import connect
 
-from server.cli import DEMO_CLERK
 from tests.conftest import PG_ADMIN, LiveServer, sign_in
+from tests.e2e.staff import add_supervisor
 
 OFFICE = "/api/v1/offices/nakano"
 SERVICES = ["moving", "certificates"]
@@ -154,9 +154,10 @@ def test_a_backup_taken_under_load_restores_to_the_same_office(
     tmp_path: Path,
     restored_databases: list[str],
 ) -> None:
+    supervisor = add_supervisor(database_url)
     original = live_server(database_url)
     with httpx.Client(base_url=original.url, timeout=10) as client:
-        auth = sign_in(client, DEMO_CLERK)
+        auth = sign_in(client, supervisor)
     with Load(original, auth) as load:
         while len(load.tickets) < 40:
             time.sleep(0.05)  # the polling interval

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from server.cli import DEMO_CLERK
 from tests.conftest import LiveServer, sign_in
+from tests.e2e.staff import add_supervisor
 
 OFFICE = "/api/v1/offices/nakano"
 CLIENTS = 6
@@ -195,9 +195,10 @@ async def events_since(server: LiveServer, since: int, final: int) -> list[dict[
 def test_after_sigkill_every_answered_call_and_action_is_kept_and_seq_resumes(
     database_url: str, live_server: Callable[..., LiveServer]
 ) -> None:
+    supervisor = add_supervisor(database_url)  # one account at four counters
     first = live_server(database_url)
     with httpx.Client(base_url=first.url, timeout=10) as client:
-        auth = sign_in(client, DEMO_CLERK)
+        auth = sign_in(client, supervisor)
     issued, reached, seen = asyncio.run(issue_and_call_until_the_server_dies(first, auth))
     assert first.process is not None and first.process.returncode == -9
     assert len(reached) >= KILL_AFTER_ACTIONS // 3 and seen > 0
@@ -206,7 +207,7 @@ def test_after_sigkill_every_answered_call_and_action_is_kept_and_seq_resumes(
 
     second = live_server(database_url)
     with httpx.Client(base_url=second.url, timeout=10) as client:
-        client.headers.update(sign_in(client, DEMO_CLERK))
+        client.headers.update(sign_in(client, supervisor))
         for ticket in issued:
             found = client.get(f"/api/v1/visitor/{ticket['token']}")
             assert found.status_code == 200, (ticket["number"], found.text)

@@ -16,6 +16,7 @@ itself, and may hold no second counter (409); an ended session is refused (401).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
@@ -223,23 +224,28 @@ def sign_in_browser(client: TestClient, user: tuple[str, str, Any]) -> dict[str,
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'madoguchi.sqlite3'}"
     now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Tokyo
-    app = create_app(Settings(database_url=url), clock=lambda: now)
+    # The matrix is about who, not how many: per-address issuing limits, where the settings
+    # have them (branch i14-a adds them), are off.
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    unlimited = {name: 0 for name in ("issue_per_minute", "issue_per_day") if name in fields}
+    app = create_app(Settings(database_url=url, **unlimited), clock=lambda: now)  # type: ignore[arg-type]
     writer = app.state.system.writer
     for user in USERS.values():
         accounts.add_user(writer, *user)
     with TestClient(app) as client:
         w = World(client)
-        for caller in USERS:
-            w.sign_in(caller)
-        for device in ("kiosk-2f", "display-2f"):
-            token = accounts.device_token(writer, device)
-            w.headers[device.split("-")[0]] = {"Authorization": f"Bearer {token}"}
-        # The clerk's browser session, ended by signing out; its cookie is kept.
+        # The clerk's browser session, ended by signing out; its cookie is kept. First, so
+        # that a sign-out that ends every earlier token of the clerk spares the ones below.
         ended = sign_in_browser(client, USERS["clerk"])
         client.cookies.clear()
         out = client.post("/signout", headers=ended, follow_redirects=False)
         assert out.status_code == 303, out.text
         w.headers["revoked"] = ended
+        for caller in USERS:
+            w.sign_in(caller)
+        for device in ("kiosk-2f", "display-2f"):
+            token = accounts.device_token(writer, device)
+            w.headers[device.split("-")[0]] = {"Authorization": f"Bearer {token}"}
         yield w
 
 
@@ -261,3 +267,26 @@ def test_the_table_covers_every_route_of_the_api(world: World) -> None:
             assert any(
                 r.method == method.upper() and re.fullmatch(pattern, r.path) for r in ROUTES
             ), (method, path)
+
+
+def test_the_openapi_document_says_who_may_call_each_route(world: World) -> None:
+    """The document's `security` agrees with the table: a route that refuses anonymous
+    callers (401) names no way in without credentials, and says 401 and 403; one that
+    answers them lists no scheme, or lists the empty one. (The views are one operation for
+    every channel, public and staff: their summary says which needs what.)"""
+    doc = world.client.get("/api/v1/openapi.json").json()
+    for route in ROUTES:
+        if "/views/" in route.path:
+            continue
+        path, item = next(
+            (p, i)
+            for p, i in doc["paths"].items()
+            if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(p)), route.path)
+        )
+        operation = item[route.method.lower()]
+        security = operation.get("security", [])
+        if route.expected[0] == 401:
+            assert security and {} not in security, (route.method, path)
+            assert {"401", "403"} <= set(operation["responses"]), (route.method, path)
+        else:
+            assert not security or {} in security, (route.method, path)
