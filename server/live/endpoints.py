@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
@@ -16,6 +17,7 @@ from .channels import STAFF_KINDS, Channel, Kind, parse_channel
 from .direct import SCOPE_KEY
 
 MAX_SINCE_DIGITS = 18  # a version fits in 64 bits
+STANDING_CHECK_S = 5.0  # how often a staff websocket's sign-in is checked (sign-out ends it)
 UNSERVABLE_SINCE = -1  # below every day's first version: answered with a resync
 
 
@@ -79,6 +81,11 @@ async def live(websocket: WebSocket) -> None:
     if sub is None:
         return
     sub.owner = asyncio.current_task()
+    watch = (
+        asyncio.create_task(_close_when_signed_out(websocket))
+        if channel.kind in STAFF_KINDS
+        else None
+    )
     try:
         while True:
             message = await websocket.receive()
@@ -92,8 +99,25 @@ async def live(websocket: WebSocket) -> None:
         # Dropped for being too slow (hub.Subscriber.drop): end quietly; the server
         # closes the connection once the client has read what is buffered.
     finally:
+        if watch is not None:
+            watch.cancel()
         hub.unsubscribe(sub)
         sub.stop()
+
+
+async def _close_when_signed_out(websocket: WebSocket) -> None:
+    """A staff websocket ends (4401: the counter app goes to sign-in) once its token or
+    session no longer stands: signed out, the user's password or role changed, removed."""
+    from server.api.auth import still_stands
+
+    tokens = tokens_of(websocket)
+    while True:
+        await asyncio.sleep(STANDING_CHECK_S)
+        if not await asyncio.to_thread(still_stands, websocket, tokens):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                reason = protocol.close_reason("signed out")
+                await websocket.close(protocol.Close.UNAUTHORIZED, reason)
+            return
 
 
 def routes() -> list[WebSocketRoute]:
