@@ -307,7 +307,6 @@ def _estimator_eval(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server import accounts
     from server.access_log import uvicorn_log_config
     from server.app import create_app
 
@@ -331,11 +330,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     app = create_app(settings)
     system = app.state.system
-    if demo and not accounts.has_users(system.engines):
-        accounts.add_user(system.writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.CLERK)
-        accounts.add_user(
-            system.writer, DEMO_SUPERVISOR[0], DEMO_SUPERVISOR[1], accounts.Role.SUPERVISOR
-        )
+    if demo:
+        _demo_accounts(system)
     _print_urls(system, args.host, args.port, demo)
     # What was made to start (modules, the app, the office) lives as long as the process:
     # kept out of the collector's full passes, which otherwise walk it all and stopped
@@ -361,6 +357,22 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=log_level.lower() in ("trace", "debug", "info"),
     )
     return 0
+
+
+def _demo_accounts(system) -> None:  # type: ignore[no-untyped-def]
+    """The demo office's clerk and supervisor, made in a database without accounts. In one
+    made before there was a demo supervisor, the demo clerk (then a supervisor) becomes a
+    clerk and the demo supervisor is added."""
+    from server import accounts
+
+    engines, writer = system.engines, system.writer
+    if not accounts.has_users(engines):
+        accounts.add_user(writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.CLERK)
+        accounts.add_user(writer, *DEMO_SUPERVISOR, accounts.Role.SUPERVISOR)
+    elif accounts.authenticate(engines, *DEMO_CLERK) is accounts.Role.SUPERVISOR:
+        accounts.add_user(writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.CLERK)
+        if accounts.authenticate(engines, *DEMO_SUPERVISOR) is None:
+            accounts.add_user(writer, *DEMO_SUPERVISOR, accounts.Role.SUPERVISOR)
 
 
 def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: ignore[no-untyped-def]

@@ -95,6 +95,18 @@ def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:
     return _session_staff(conn)
 
 
+def still_stands(conn: HTTPConnection, tokens: Tokens) -> bool:
+    """Whether the token (or session cookie) a connection signed in with still stands on
+    the server: a long-lived websocket asks this now and then (blocking: call it in a
+    thread)."""
+    token = bearer(conn)
+    if token is not None:
+        return tokens.verify(token) is not None
+    from .session import SESSION_COOKIE  # the session module imports this one
+
+    return sessions_of(conn).stands(conn.cookies.get(SESSION_COOKIE))
+
+
 async def sign_in(conn: HTTPConnection, username: str, password: str) -> Staff:
     """A staff member signing in with a password (a Bearer token or a browser session is
     made of the answer): 429 while the app's SignInThrottle holds the pair, name or address,

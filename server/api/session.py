@@ -100,6 +100,20 @@ class Sessions:
         age = time.time() - signed.timestamp()
         return Session(staff, str(data["c"]), started, age, session_id)
 
+    def stands(self, value: str | None) -> bool:
+        """Whether a session cookie still stands on the server (not signed out, its user
+        unchanged), whatever its idle time: for a websocket, which keeps the cookie it
+        connected with while the pages' requests renew theirs."""
+        if not value:
+            return False
+        try:
+            data = self._serializer.loads(value, max_age=MAX_SESSION_S)
+            staff = Staff(str(data["u"]), Role(data["r"]))
+            started, session_id = float(data["s"]), str(data["j"])
+        except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
+            return False
+        return self.standing.stands(staff.username, staff.role, started, session_id)
+
     def sign_out(self, session: Session) -> None:
         """End the session now, in every process."""
         self.standing.sign_out(session.id, session.started + MAX_SESSION_S)

@@ -25,6 +25,7 @@ from .direct import SCOPE_KEY
 MAX_SINCE_DIGITS = 18  # a version fits in 64 bits
 AUTH_MESSAGE_WAIT_S = 10  # how long a connection may take to send its first message's token
 MAX_AUTH_MESSAGE_CHARS = 4096
+STANDING_CHECK_S = 5.0  # how often a staff websocket's sign-in is checked (sign-out ends it)
 UNSERVABLE_SINCE = -1  # below every day's first version: answered with a resync
 
 
@@ -126,6 +127,11 @@ async def live(websocket: WebSocket) -> None:
     if sub is None:
         return
     sub.owner = asyncio.current_task()
+    watch = (
+        asyncio.create_task(_close_when_signed_out(websocket))
+        if channel.kind in STAFF_KINDS
+        else None
+    )
     try:
         while True:
             message = await websocket.receive()
@@ -139,8 +145,25 @@ async def live(websocket: WebSocket) -> None:
         # Dropped for being too slow (hub.Subscriber.drop): end quietly; the server
         # closes the connection once the client has read what is buffered.
     finally:
+        if watch is not None:
+            watch.cancel()
         hub.unsubscribe(sub)
         sub.stop()
+
+
+async def _close_when_signed_out(websocket: WebSocket) -> None:
+    """A staff websocket ends (4401: the counter app goes to sign-in) once its token or
+    session no longer stands: signed out, the user's password or role changed, removed."""
+    from server.api.auth import still_stands
+
+    tokens = tokens_of(websocket)
+    while True:
+        await asyncio.sleep(STANDING_CHECK_S)
+        if not await asyncio.to_thread(still_stands, websocket, tokens):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                reason = protocol.close_reason("signed out")
+                await websocket.close(protocol.Close.UNAUTHORIZED, reason)
+            return
 
 
 def routes() -> list[WebSocketRoute]:

@@ -177,3 +177,39 @@ def test_a_counter_app_whose_session_ended_goes_to_sign_in_instead_of_reconnecti
     page.wait_for_url(f"{server.url}/signin?next=/counter", timeout=20_000)
     page.locator("#username").wait_for()
     page.context.close()
+
+
+def test_a_colleagues_counter_and_a_second_counter_are_refused_with_the_reason(
+    browser: Any, server: LiveServer
+) -> None:
+    colleague = ("clerk2", "clerk-password-2")
+    add_clerk(server.database_url, colleague)
+    token = httpx.post(
+        f"{server.url}/api/v1/auth/token",
+        json={"username": colleague[0], "password": colleague[1]},
+    ).json()["token"]
+    opened = httpx.post(
+        f"{server.url}/api/v1/offices/nakano/counters/2/open",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert opened.status_code == 200
+    page = new_page(browser, viewport={"width": 1366, "height": 768})
+    sign_in(page, server)
+    message = page.locator("#message")
+    # Counter 2 is the colleague's: pausing it is refused, saying whose it is.
+    page.locator("#counter-select").select_option("2")
+    page.locator("#counter-state").filter(has_text="開設中").wait_for()
+    page.locator("#btn-pause").click()
+    message.filter(has_text="clerk2さんが担当しています").wait_for()
+    assert message.get_attribute("data-kind") == "error"
+    assert "他の端末で先に操作" not in message.inner_text()
+    # Counter 1 is this clerk's once opened; then counter 3 is one too many.
+    page.locator("#counter-select").select_option("1")
+    page.locator("#btn-open").click()
+    page.locator("#counter-state").filter(has_text="開設中").wait_for()
+    page.locator("#counter-select").select_option("3")
+    page.locator("#btn-open").click()
+    message.filter(has_text="1番窓口を担当中です").wait_for()
+    assert "他の端末で先に操作" not in message.inner_text()  # nobody was faster: it is the rule
+    assert "/counter" in page.url  # no error page
+    page.context.close()

@@ -70,7 +70,7 @@ class Office:
 def setup(
     sqlite_url: str, live_server: Callable[..., LiveServer]
 ) -> Iterator[tuple[LiveServer, Office, str]]:
-    add_clerk(sqlite_url)
+    add_clerk(sqlite_url, role="supervisor")  # works several counters
     server = live_server(sqlite_url)
     engines = make_engines(sqlite_url)
     try:

@@ -213,3 +213,26 @@ def test_the_demo_clerk_is_a_clerk_and_the_demo_supervisor_a_supervisor(
             f"{server.url}/api/v1/auth/token", json={"username": user[0], "password": user[1]}
         )
         assert answer.status_code == 200 and answer.json()["role"] == role
+
+
+def test_an_older_demo_database_gets_its_demo_clerk_demoted_and_a_demo_supervisor(
+    live_server: Callable[..., Any], sqlite_url: str
+) -> None:
+    from server.cli import DEMO_CLERK, DEMO_SUPERVISOR
+
+    made = cli(
+        "user",
+        "add",
+        DEMO_CLERK[0],
+        "--role",
+        "supervisor",
+        stdin=f"{DEMO_CLERK[1]}\n",
+        database_url=sqlite_url,
+    )
+    assert made.returncode == 0, made.stderr
+    server = live_server(sqlite_url)
+    for user, role in [(DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor")]:
+        answer = httpx.post(
+            f"{server.url}/api/v1/auth/token", json={"username": user[0], "password": user[1]}
+        )
+        assert answer.status_code == 200 and answer.json()["role"] == role

@@ -7,11 +7,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from server import accounts
 from server.api.session import SESSION_COOKIE
-from tests.conftest import CLERK, SUPERVISOR, sign_in
+from server.live import endpoints
+from server.live.protocol import Close
+from tests.conftest import CLERK, SUPERVISOR, receive_json, sign_in
 from tests.integration.test_cli import cli
 from tests.integration.test_session import browser_sign_in
 
@@ -120,3 +124,28 @@ def test_a_sign_out_in_one_process_ends_the_token_in_another(
     assert one.get(view, headers=token).status_code == 401  # this process: at once
     time.sleep(_cache_s(two) + 0.2)
     assert two.get(view, headers=token).status_code == 401
+
+
+def test_an_open_staff_websocket_ends_when_its_token_or_session_is_signed_out(
+    client: TestClient, clerk: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(endpoints, "STANDING_CHECK_S", 0.05)
+    token = clerk["Authorization"].removeprefix("Bearer ")
+    with client.websocket_connect(f"/ws/v1/counter:1?token={token}") as ws:
+        receive_json(ws)
+        assert client.delete("/api/v1/auth/token", headers=clerk).status_code == 204
+        with pytest.raises(WebSocketDisconnect) as closed:
+            for _ in range(20):
+                receive_json(ws, timeout=2)
+        assert closed.value.code == Close.UNAUTHORIZED
+    csrf = browser_sign_in(client)
+    with client.websocket_connect("/ws/v1/counter:1") as ws:
+        receive_json(ws)
+        time.sleep(0.2)  # checked a few times: still signed in, still open
+        assert (
+            client.post("/signout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+        )
+        with pytest.raises(WebSocketDisconnect) as closed:
+            for _ in range(20):
+                receive_json(ws, timeout=2)
+        assert closed.value.code == Close.UNAUTHORIZED

@@ -40,10 +40,14 @@ async function api(method, path, body) {
 }
 
 // A refused action is a message, never an error page. A 409 usually means another clerk or
-// counter was faster: the live view already shows what happened.
+// counter was faster: the live view already shows what happened. A counter (or its visitor)
+// that another clerk holds (403 forbidden), or a second counter for a clerk who holds one
+// (409 holds_another_counter), is said as the server says it.
+const SAID_AS_IS = new Set(["forbidden", "holds_another_counter"]);
 function refused(answer, what) {
   const message = (answer.data && answer.data.message) || `${what}できませんでした（${answer.status}）`;
-  if (answer.status === 409) say(`他の端末で先に操作されたか、今はできない操作です: ${message}`, "error");
+  const code = answer.data && answer.data.code;
+  if (answer.status === 409 && !SAID_AS_IS.has(code)) say(`他の端末で先に操作されたか、今はできない操作です: ${message}`, "error");
   else say(message, "error");
 }
 
