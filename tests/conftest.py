@@ -252,6 +252,13 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         server.stop()
 
 
+def add_supervisor(database_url: str) -> tuple[str, str]:
+    """A supervisor, for the tests that work several counters at once with one account (a
+    clerk works one at a time); not the demo's accounts, whose roles are the demo's business."""
+    add_clerk(database_url, SUPERVISOR, role="supervisor")
+    return SUPERVISOR
+
+
 def add_clerk(database_url: str, user: tuple[str, str] = CLERK, role: str = "clerk") -> None:
     """A staff account made with the CLI (`role` supervisor: one who works several counters
     at once; a clerk works one)."""

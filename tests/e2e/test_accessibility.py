@@ -21,8 +21,7 @@ from axe_playwright_python import sync_playwright as axe_playwright
 from server import accounts
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
-from tests.conftest import LiveServer, sign_in
-from tests.e2e.staff import SUPERVISOR, add_supervisor
+from tests.conftest import SUPERVISOR, LiveServer, add_supervisor, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 # The kiosk's screens: portrait (a 1080×1920 pillar) and landscape (1280×800, as in the docs).

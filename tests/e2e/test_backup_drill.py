@@ -23,8 +23,7 @@ import psycopg
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import PG_ADMIN, LiveServer, sign_in
-from tests.e2e.staff import add_supervisor
+from tests.conftest import PG_ADMIN, LiveServer, add_supervisor, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 SERVICES = ["moving", "certificates"]

@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.conftest import LiveServer, sign_in
-from tests.e2e.staff import add_supervisor
+from tests.conftest import LiveServer, add_supervisor, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 CLIENTS = 6

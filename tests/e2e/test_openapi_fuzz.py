@@ -29,8 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import LiveServer, sign_in
-from tests.e2e.staff import add_supervisor
+from tests.conftest import LiveServer, add_supervisor, sign_in
 
 EXAMPLES = 12
 BUDGET_S = 60.0

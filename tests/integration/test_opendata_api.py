@@ -15,7 +15,8 @@ from server.opendata import DAILY_FIELDS
 from tests.conftest import Clock, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
-SUPERVISOR = ("super1", "super-password-1")
+from tests.conftest import SUPERVISOR
+
 DAY = "2026-11-25"  # the clock fixture: Wednesday 10:00 in Tokyo
 
 
