@@ -12,10 +12,9 @@ from starlette.testclient import TestClient
 
 from server import accounts
 from server.opendata import DAILY_FIELDS
-from tests.conftest import Clock, sign_in
+from tests.conftest import SUPERVISOR, Clock, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
-from tests.conftest import SUPERVISOR
 
 DAY = "2026-11-25"  # the clock fixture: Wednesday 10:00 in Tokyo
 
