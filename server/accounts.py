@@ -40,14 +40,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-_changes = 0  # account changes made by this process (Standing forgets what it cached)
-
-
-def _changed() -> None:
-    global _changes
-    _changes += 1
-
-
 def add_user(writer: Writer, username: str, password: str, role: Role) -> None:
     """Add the user, or change an existing one's password and role: either way every token
     and session the user had ends."""
@@ -61,7 +53,7 @@ def add_user(writer: Writer, username: str, password: str, role: Role) -> None:
         rows.put_user(tx.conn, username, hashed, str(role), tx.now, time.time())
 
     writer.run_sync(None, put, _now())
-    _changed()
+    writer.account_changes += 1
 
 
 def remove_user(writer: Writer, username: str) -> bool:
@@ -71,7 +63,7 @@ def remove_user(writer: Writer, username: str) -> bool:
         return rows.delete_user(tx.conn, username)
 
     removed = writer.run_sync(None, delete, _now()).result
-    _changed()
+    writer.account_changes += 1
     return removed
 
 
@@ -96,7 +88,7 @@ class Standing:
         self._users: dict[str, tuple[float, tuple[str, float] | None]] = {}
         self._revoked: dict[str, tuple[float, bool]] = {}
         self._signed_out: dict[str, float] = {}  # by this process: id -> expiry (unix time)
-        self._seen_changes = _changes
+        self._seen_changes = writer.account_changes
         self._lock = threading.Lock()
 
     def stands(self, username: str, role: Role, signed_at: float, session_id: str) -> bool:
@@ -123,9 +115,9 @@ class Standing:
     def _user(self, username: str) -> tuple[str, float] | None:
         now = self.clock()
         with self._lock:
-            if self._seen_changes != _changes:
+            if self._seen_changes != self.writer.account_changes:
                 self._users.clear()
-                self._seen_changes = _changes
+                self._seen_changes = self.writer.account_changes
             cached = self._users.get(username)
             if cached is not None and self._fresh(cached, now):
                 return cached[1]

@@ -159,6 +159,9 @@ class Writer:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._alone = threading.Lock()  # run_sync without the thread: one batch at a time
+        # Staff accounts changed through this writer (server/accounts.py): what this
+        # process remembers of them is forgotten when it moves.
+        self.account_changes = 0
         self._conn: Connection | None = None
 
     def start(self) -> None:
