@@ -252,6 +252,22 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         server.stop()
 
 
+def cli_device_token(database_url: str, device: str, office: str | None = None) -> str:
+    """A device's token, as an operator gets it: `madoguchi device token` (`office`: the
+    office file the server runs with)."""
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
+    where = ["--office", office] if office else []
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "device", "token", device, *where],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
 def add_supervisor(database_url: str) -> tuple[str, str]:
     """A supervisor, for the tests that work several counters at once with one account (a
     clerk works one at a time); not the demo's accounts, whose roles are the demo's business."""

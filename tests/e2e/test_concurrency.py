@@ -5,9 +5,6 @@ once never get the same ticket."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -15,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
+from tests.conftest import CLERK, LiveServer, add_clerk, cli_device_token
 
 OFFICE = "/api/v1/offices/nakano"
 KIOSKS = 4
@@ -41,19 +38,6 @@ async def kiosk(
     async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client:
         for body in jobs:
             answers.append(await client.post(f"{OFFICE}/tickets", json=body))
-
-
-def device_token(database_url: str, kiosk: str) -> str:
-    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "device", "token", kiosk],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 async def issue_all(base: str, tokens: list[str]) -> tuple[list[dict[str, Any]], float]:
@@ -119,7 +103,7 @@ def test_four_kiosks_and_ten_counters_at_once_share_no_number_and_no_ticket(
     add_clerk(database_url, role="supervisor")  # works several counters
     server = live_server(database_url)
 
-    tokens = [device_token(database_url, k) for k in ("kiosk-2f", "kiosk-3f")]
+    tokens = [cli_device_token(database_url, k) for k in ("kiosk-2f", "kiosk-3f")]
     tickets, issue_s = asyncio.run(issue_all(server.url, tokens))
     print(
         f"\nissued {TICKETS} tickets from {KIOSKS} kiosks in {issue_s:.2f} s: "

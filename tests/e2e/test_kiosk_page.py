@@ -6,9 +6,6 @@ visitor chooses and the ticket is shown on screen; an unpaired kiosk says how to
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from PIL import Image
 
 from printer.emulator import PrinterEmulator
 from printer.emulator.decode import QRCode
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import ROOT, LiveServer, cli_device_token
 
 KIOSK = "kiosk-2f"
 TIMEOUT_MS = 10_000
@@ -86,7 +83,7 @@ def test_one_tap_prints_a_ticket_whose_qr_code_leads_to_the_waiting_ticket(
     sqlite_url: str,
 ) -> None:
     # Paired: printing at a kiosk needs its device token.
-    page.goto(f"{server.url}/kiosk/{KIOSK}?token={device_token(sqlite_url)}")
+    page.goto(f"{server.url}/kiosk/{KIOSK}?token={cli_device_token(sqlite_url, KIOSK)}")
     if lang != "ja":
         page.locator(f'#languages button[data-lang="{lang}"]').click()
     assert page.locator("h1.heading").inner_text() == heading
@@ -119,7 +116,7 @@ def test_one_tap_prints_a_ticket_whose_qr_code_leads_to_the_waiting_ticket(
 def test_a_printer_out_of_paper_is_announced_first_and_the_ticket_is_shown_on_screen(
     server: LiveServer, emulator: PrinterEmulator, page: Any, sqlite_url: str
 ) -> None:
-    page.goto(f"{server.url}/kiosk/{KIOSK}?token={device_token(sqlite_url)}")
+    page.goto(f"{server.url}/kiosk/{KIOSK}?token={cli_device_token(sqlite_url, KIOSK)}")
     page.locator("button.service").first.wait_for()
     emulator.set_state(paper_out=True)
     banner = page.locator("#banner")
@@ -152,9 +149,7 @@ def test_a_printer_out_of_paper_is_announced_first_and_the_ticket_is_shown_on_sc
 def test_an_unpaired_kiosk_says_how_to_pair_and_pairing_drops_the_token_from_the_address(
     live_server: Callable[..., LiveServer], sqlite_url: str, tmp_path: Path, page: Any
 ) -> None:
-    office = tmp_path / "office.toml"
-    demo = (ROOT / "server" / "offices" / "nakano.toml").read_text(encoding="utf-8")
-    office.write_text(demo.replace("open_issuing = true", "open_issuing = false"), "utf-8")
+    office = kiosks_only_office(tmp_path)
     server = live_server(sqlite_url, "--office", str(office))
     page.goto(f"{server.url}/kiosk/{KIOSK}")
     notice = page.locator("#unpaired")
@@ -162,7 +157,7 @@ def test_an_unpaired_kiosk_says_how_to_pair_and_pairing_drops_the_token_from_the
     assert f"madoguchi device token {KIOSK}" in notice.inner_text()
     assert page.locator("button.service").count() == 0
 
-    token = device_token(sqlite_url, str(office))
+    token = cli_device_token(sqlite_url, KIOSK, str(office))
     page.goto(f"{server.url}/kiosk/{KIOSK}?token={token}")
     page.locator("button.service").first.wait_for()
     assert page.url == f"{server.url}/kiosk/{KIOSK}"
@@ -175,29 +170,13 @@ def test_an_unpaired_kiosk_says_how_to_pair_and_pairing_drops_the_token_from_the
     assert page.locator("#ticket-number").inner_text() == "E-002"
 
 
-def device_token(database_url: str, office: str | None = None) -> str:
-    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
-    where = ["--office", office] if office else []
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "device", "token", KIOSK, *where],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
 def test_pairing_from_the_fragment_sends_the_token_in_no_address(
     live_server: Callable[..., LiveServer], sqlite_url: str, tmp_path: Path, page: Any
 ) -> None:
     # `make run` prints /kiosk/…#token=…: a fragment never leaves the browser.
-    office = tmp_path / "office.toml"
-    demo = (ROOT / "server" / "offices" / "nakano.toml").read_text(encoding="utf-8")
-    office.write_text(demo.replace("open_issuing = true", "open_issuing = false"), "utf-8")
+    office = kiosks_only_office(tmp_path)
     server = live_server(sqlite_url, "--office", str(office))
-    token = device_token(sqlite_url, str(office))
+    token = cli_device_token(sqlite_url, KIOSK, str(office))
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url))
     page.on("websocket", lambda ws: sent.append(ws.url))
@@ -207,3 +186,11 @@ def test_pairing_from_the_fragment_sends_the_token_in_no_address(
     tap_service(page, "insurance")
     assert page.locator("#ticket-number").inner_text() == "E-001"  # issued with the token
     assert sent and not [url for url in sent if token in url]
+
+
+def kiosks_only_office(tmp_path: Path) -> Path:
+    """The demo office where only paired kiosks issue (open_issuing = false)."""
+    office = tmp_path / "office.toml"
+    demo = (ROOT / "server" / "offices" / "nakano.toml").read_text(encoding="utf-8")
+    office.write_text(demo.replace("open_issuing = true", "open_issuing = false"), "utf-8")
+    return office

@@ -6,9 +6,6 @@ after the reconnect without printing twice; no agent means an on-screen ticket a
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +18,7 @@ import pytest
 from kiosk.agent import Agent
 from printer.emulator import PrinterEmulator
 from server.live.protocol import Close
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import LiveServer, cli_device_token
 
 KIOSK = "kiosk-2f"
 ISSUE = "/api/v1/offices/nakano/tickets"
@@ -63,19 +60,6 @@ def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServe
     return live_server(sqlite_url, "--printer", f"{KIOSK}=agent:")
 
 
-def device_token(database_url: str) -> str:
-    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "device", "token", KIOSK],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
     """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -92,7 +76,7 @@ def printer_state(server: LiveServer) -> str:
 def test_a_ticket_prints_through_the_agent_and_its_state_reaches_the_kiosk(
     server: LiveServer, sqlite_url: str, emulator: PrinterEmulator, tmp_path: Path
 ) -> None:
-    token = device_token(sqlite_url)
+    token = cli_device_token(sqlite_url, KIOSK)
     agent = Agent(server.url, KIOSK, f"tcp:127.0.0.1:{emulator.port}", token, tmp_path / "agent")
     with AgentThread(agent):
         wait_for("the printer online", lambda: printer_state(server) == "online")
@@ -110,7 +94,7 @@ def test_a_ticket_prints_through_the_agent_and_its_state_reaches_the_kiosk(
 def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_without_a_reprint(
     server: LiveServer, sqlite_url: str, emulator: PrinterEmulator, tmp_path: Path
 ) -> None:
-    token = device_token(sqlite_url)
+    token = cli_device_token(sqlite_url, KIOSK)
     agent = LosesFirstAck(
         server.url, KIOSK, f"tcp:127.0.0.1:{emulator.port}", token, tmp_path / "agent"
     )
@@ -154,7 +138,7 @@ def test_an_ack_lost_with_the_connection_is_made_good_after_the_reconnect_withou
 def test_without_an_agent_the_ticket_fails_to_print_at_once(
     server: LiveServer, sqlite_url: str
 ) -> None:
-    token = device_token(sqlite_url)
+    token = cli_device_token(sqlite_url, KIOSK)
     started = time.monotonic()
     answer = httpx.post(
         f"{server.url}{ISSUE}",
