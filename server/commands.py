@@ -245,8 +245,10 @@ class SetCounterState:
                     counter=other[0],
                 )
         clerk = self.clerk
-        if self.state is CounterState.PAUSED and holder is not None:
-            clerk = holder
+        if self.state is not CounterState.CLOSED and current is not CounterState.CLOSED:
+            # Pausing or reopening keeps the counter its holder's, whoever (a supervisor)
+            # does it: only opening a closed counter gives it a new holder.
+            clerk = holder if holder is not None else clerk
         if self.state is not CounterState.OPEN:
             refuse_if_held(ctx, tx, counter, "操作してください")
         offices.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, clerk)

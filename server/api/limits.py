@@ -136,6 +136,15 @@ class IssueLimiter:
         recent.append(now)
         issued.today += 1
 
+    def refund(self, address: str) -> None:
+        """Give back the last ticket counted for the address: it was not issued (a closed
+        service, a full day, a database error)."""
+        issued = self._seen.get(address)
+        if issued is not None and issued.today > 0:
+            issued.today -= 1
+            if issued.recent:
+                issued.recent.pop()
+
 
 @dataclasses.dataclass
 class _Issued:

@@ -108,7 +108,7 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
 async def issue_ticket(request: Request) -> Response:
     system = office_system(request)
     body = await parse(request, IssueTicketBody)
-    await _check_issuer(request, system, body)
+    charged = await _check_issuer(request, system, body)
     command = IssueTicket(
         service=body.service,
         lang=body.lang,
@@ -119,7 +119,12 @@ async def issue_ticket(request: Request) -> Response:
         token=new_token(),
         print_status=PrintStatus.QUEUED if body.kiosk else PrintStatus.NONE,
     )
-    committed = await system.run(command.__call__, actor=body.kiosk)
+    try:
+        committed = await system.run(command.__call__, actor=body.kiosk)
+    except Exception:
+        if charged is not None:  # no ticket: the visitor's count is given back
+            issue_limiter_of(request).refund(charged)
+        raise
     info = committed.result
     printed = None
     if body.kiosk is not None:
@@ -171,12 +176,12 @@ async def devices(request: Request) -> Response:
     return JSONResponse({"office": system.office.id, "kiosks": kiosks, "displays": displays})
 
 
-async def _check_issuer(request: Request, system: System, body: IssueTicketBody) -> None:
+async def _check_issuer(request: Request, system: System, body: IssueTicketBody) -> str | None:
     """Who may issue what. A kiosk's device token: issuing at that kiosk (printing there),
     priority included. A staff member: issuing, priority included, not printing (that
     is a reprint at a kiosk). Anyone else, only where the office issues openly: no
     kiosk, no priority (the visitor's own button is on the kiosk), and a few tickets per
-    address (IssueLimiter)."""
+    address (IssueLimiter): the address counted is answered (None: nobody's count)."""
     token = bearer(request)
     device = (
         await asyncio.to_thread(accounts.device_of_token, system.engines, token)
@@ -192,8 +197,15 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
                 "forbidden",
                 f"このトークンは {device} のものです（{body.kiosk} ではありません）。",
             )
-        return
-    staff = staff_of(request, tokens_of(request))
+        return None
+    try:
+        staff = staff_of(request, tokens_of(request))
+    except ApiError as e:
+        if e.code != "csrf_failed":
+            raise
+        # A staff session's cookie without its CSRF token (a clerk trying the visitor's
+        # page in the same browser): issued as to anyone.
+        staff = None
     if staff is None and not system.office.open_issuing:
         if token is None:
             raise ApiError(401, "unauthorized", "発券には発券機のデバイストークンが必要です。")
@@ -214,7 +226,7 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
             field="kiosk",
         )
     if staff is not None:
-        return
+        return None
     if body.priority:
         raise ApiError(
             403,
@@ -225,12 +237,14 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
     now = system.clock()
     local = local_time(system.office, now)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
+    address = request.client.host if request.client else "?"
     issue_limiter_of(request).check(
-        request.client.host if request.client else "?",
+        address,
         monotonic(),
         local.date(),
         (midnight - local).total_seconds(),
     )
+    return address
 
 
 _COUNTER_STATES = {

@@ -112,6 +112,8 @@ class Sessions:
             started, session_id = float(data["s"]), str(data["j"])
         except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
             return False
+        if time.time() - started > MAX_SESSION_S:  # re-signed, but the session is over
+            return False
         return self.standing.stands(staff.username, staff.role, started, session_id)
 
     def sign_out(self, session: Session) -> None:

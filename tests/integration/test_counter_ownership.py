@@ -95,6 +95,10 @@ def test_a_colleagues_counter_is_theirs_unless_a_supervisor_steps_in(
     boss = _supervisor(client)
     paused = counter(client, boss, "1", "pause")
     assert paused.status_code == 200 and paused.json()["clerk"] == CLERK[0]
+    # Reopened by the supervisor too, it is still the clerk's: she works it on.
+    reopened = counter(client, boss, "1", "open")
+    assert reopened.status_code == 200 and reopened.json()["clerk"] == CLERK[0]
+    assert counter(client, clerk, "1", "pause").status_code == 200
     assert counter(client, clerk, "1", "open").status_code == 200
     assert counter(client, boss, "1", "call-next").status_code == 200
     # A supervisor works several counters at once.

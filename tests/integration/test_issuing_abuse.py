@@ -94,3 +94,29 @@ def test_the_limits_are_settings_from_the_environment(monkeypatch: pytest.Monkey
     monkeypatch.delenv("MADOGUCHI_ISSUE_PER_MINUTE")
     monkeypatch.delenv("MADOGUCHI_ISSUE_PER_DAY")
     assert (Settings.from_env().issue_per_minute, Settings.from_env().issue_per_day) == (3, 10)
+
+
+def test_a_refused_ticket_does_not_count_against_the_address(limited: TestClient) -> None:
+    """A visitor who tries a service that does not exist (or a closed one) keeps her count:
+    only tickets issued are counted."""
+    for _ in range(Settings.issue_per_minute + 2):
+        assert_refused(limited.post(ISSUE, json={"service": "no-such-service"}), 404, "not_found")
+    assert limited.post(ISSUE, json={"service": "moving"}).status_code == 201
+
+
+def test_a_staff_cookie_without_its_csrf_token_issues_as_anyone(
+    limited: TestClient,
+) -> None:
+    """A clerk trying the visitor's page in the browser she is signed in with gets a
+    ticket, as anyone would (not a 403 for the missing CSRF token)."""
+    page = limited.get("/signin")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signed = limited.post(
+        "/signin",
+        data={"csrf": csrf, "username": "clerk1", "password": "clerk-password-1", "next": "/"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    assert "madoguchi_session" in limited.cookies
+    answer = limited.post(ISSUE, json={"service": "moving"})
+    assert answer.status_code == 201, answer.text
