@@ -97,6 +97,8 @@ def test_a_token_may_come_in_the_first_message_instead_of_the_address(
                 ("display:display-2f", "hello", protocol.Close.POLICY),
                 ("counter:4", auth("forged.token.value"), protocol.Close.UNAUTHORIZED),
                 ("admin:nakano", '{"type": "auth"}', protocol.Close.UNAUTHORIZED),
+                # Nested past the parser's depth: refused like any bad message, not a 1011.
+                ("counter:4", "[" * 2040 + "]" * 2040, protocol.Close.UNAUTHORIZED),
             ]
             for channel, message, code in refused:
                 assert await first(channel, message) == ("", code), (channel, message)
