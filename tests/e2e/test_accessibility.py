@@ -19,9 +19,10 @@ import pytest
 from axe_playwright_python import sync_playwright as axe_playwright
 
 from server import accounts
+from server.cli import DEMO_SUPERVISOR
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
-from tests.conftest import SUPERVISOR, LiveServer, add_supervisor, sign_in
+from tests.conftest import LiveServer
 
 OFFICE = "/api/v1/offices/nakano"
 # The kiosk's screens: portrait (a 1080×1920 pillar) and landscape (1280×800, as in the docs).
@@ -39,19 +40,6 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
     "rules": {"label-content-name-mismatch": {"enabled": True}},
 }
-
-
-@pytest.fixture
-def server(live_server: Callable[..., LiveServer], sqlite_url: str) -> LiveServer:
-    add_supervisor(sqlite_url)  # the admin page is a supervisor's
-    return live_server(sqlite_url)
-
-
-@pytest.fixture
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        client.headers.update(sign_in(client, SUPERVISOR))
-        yield client
 
 
 @pytest.fixture
@@ -160,12 +148,12 @@ def test_sign_in_and_the_counter_app_with_a_visitor_called_pass_axe(
     page.wait_for_url("**/signin**")
     assert_accessible(page, "signin")
     page.locator("#password").fill("wrong password")
-    page.locator("#username").fill(SUPERVISOR[0])
+    page.locator("#username").fill(DEMO_SUPERVISOR[0])
     page.locator("#password").press("Enter")
     page.locator("#signin-error").wait_for()
     assert_accessible(page, "signin-refused")
-    page.locator("#username").fill(SUPERVISOR[0])
-    page.locator("#password").fill(SUPERVISOR[1])
+    page.locator("#username").fill(DEMO_SUPERVISOR[0])
+    page.locator("#password").fill(DEMO_SUPERVISOR[1])
     page.locator("#password").press("Enter")
     page.wait_for_url(f"{server.url}/counter?counter=1")
     assert_accessible(page, "counter-closed")
