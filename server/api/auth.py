@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 
 from server import accounts
 from server.accounts import Role
+from server.permissions import LOWEST_ROLE, Action
 from server.store import signin
 from server.store.engine import Engines
 from server.store.unit_of_work import Tx, Writer
@@ -146,6 +147,12 @@ def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK)
     if staff.role.rank < role.rank:
         raise ApiError(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
     return staff
+
+
+def require(conn: HTTPConnection, tokens: Tokens, action: Action) -> Staff:
+    """The signed-in staff member allowed `action` (server/permissions.py's table): 401
+    without a sign-in, 403 naming the role it takes."""
+    return require_staff(conn, tokens, LOWEST_ROLE[action])
 
 
 class SignInThrottle:

@@ -184,6 +184,15 @@ def operations() -> dict[str, dict[str, Op]]:
         f"{office}/services/{{service}}/form": {
             "get": Op("A service's pre-entry form (its fields)", ok=_json())
         },
+        f"{office}/audit": {
+            "get": Op(
+                "Supervisors' and admins' changes, newest first (supervisors)",
+                STAFF_READ,
+                _json(),
+                errors=("422",),
+                query={"limit": _STRING},
+            )
+        },
         f"{office}/form-audit": {
             "get": Op(
                 "Who viewed which pre-entry when (supervisors)",

@@ -71,15 +71,9 @@ async def display(request: Request) -> HTMLResponse:
     return HTMLResponse(page, headers={"Content-Security-Policy": _DISPLAY_CSP})
 
 
-async def admin(request: Request) -> HTMLResponse:
-    office = system_of(request).office.id
-    return _page("管理画面", "管理画面は準備中です。", f"/api/v1/views/public:{office}")
-
-
 def routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("display").joinpath("static")))
     return [
         Mount("/static/display", static, name="display-static"),
         Route("/display/{display}", display),
-        Route("/admin", admin),
     ]

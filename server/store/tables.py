@@ -163,3 +163,31 @@ class SignInFailureRow(SQLModel, table=True):
     username: str = Field(max_length=80)  # casefolded
     address: str = Field(max_length=64)
     at: datetime = Field(sa_type=UTC_DT)
+
+
+class AdminAuditRow(SQLModel, table=True):
+    """A supervisor's or admin's change (a notice, a service stopped, a counter closed, a
+    setting, an account, a device): who, what, when, the value before and after (JSON)."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (Index("ix_admin_audit_office_at", "office", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office: str | None = Field(default=None, max_length=40)
+    at: datetime = Field(sa_type=UTC_DT)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    target: str | None = Field(default=None, max_length=120)
+    before: str = Field(sa_column=Column(Text, nullable=False))
+    after: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class OfficeSettingRow(SQLModel, table=True):
+    """The office's settings, one row per revision (the newest is in force): the office
+    document, the same shape as the office TOML (server/office_file.py), as JSON."""
+
+    __tablename__ = "office_setting"
+    office: str = Field(primary_key=True, max_length=40)
+    revision: int = Field(primary_key=True)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_type=UTC_DT)
+    actor: str | None = Field(default=None, max_length=80)

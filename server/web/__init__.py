@@ -17,7 +17,12 @@ STATIC_URL = "/static/web"
 def render(name: str, config: dict[str, Any] | None = None, **fields: str) -> str:
     """The template ``name`` with ``$fields`` (escaped) and ``$config``, a JSON island that
     cannot end early: ``</`` is escaped."""
-    template = Template((HERE / "templates" / name).read_text(encoding="utf-8"))
+    return render_text((HERE / "templates" / name).read_text(encoding="utf-8"), config, **fields)
+
+
+def render_text(text: str, config: dict[str, Any] | None = None, **fields: str) -> str:
+    """As render, from the template's text."""
+    template = Template(text)
     data = json.dumps(config or {}, ensure_ascii=False).replace("</", "<\\/")
     escaped = {k: html.escape(v) for k, v in fields.items()}
     return template.substitute(config=data, static=STATIC_URL, **escaped)

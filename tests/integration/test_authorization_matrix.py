@@ -64,6 +64,7 @@ FORM = (401, 401, 401, 401, O403, 200, 200, 200, R401)
 # Acting on T (called at counter 1) or on counter 1: its clerk and supervisors. Where the
 # action does not fit T's state (T is called, not serving) the answer is 409, after the
 # caller has been let in.
+ADMIN = (401, 401, 401, 401, 403, 403, 403, 200, R401)
 ON_T = (401, 401, 401, 401, O403, 200, 200, 200, R401)
 ON_T_409 = (401, 401, 401, 401, O403, 409, 409, 409, R401)
 
@@ -112,6 +113,7 @@ ROUTES = [
     Route("GET", f"{OFFICE}/devices", STAFF),
     Route("GET", f"{OFFICE}/log.csv", SUPERVISOR),
     Route("GET", f"{OFFICE}/form-audit", SUPERVISOR),
+    Route("GET", f"{OFFICE}/audit", SUPERVISOR),
     Route("GET", "/api/v1/views/counter:1", STAFF),
     Route("GET", "/api/v1/views/admin:nakano", STAFF),
     # A display's view: its own token, or staff by token (the cookie is not read there).

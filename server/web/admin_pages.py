@@ -1,0 +1,117 @@
+"""The admin console (管理画面) at /admin: for supervisors and admins, with the counter
+app's session, CSRF and sign-in throttle. One shell (header, the sections' tabs, the
+signed-in user) around each section's own fragment and ES module:
+templates/admin/<section>.html and static/admin/<section>.js."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.accounts import Role
+from server.api.session import Session, page_headers, page_session, session_json
+from server.api.state import system_of
+from server.permissions import LOWEST_ROLE, Action, actions_of, may
+
+from . import HERE, render_text
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    path: str  # under /admin
+    title: str
+    action: Action  # what the signed-in user must be allowed to see it
+
+
+SECTIONS: dict[str, Section] = {
+    "floor": Section("", "フロア", Action.VIEW_FLOOR),
+    "reports": Section("/reports", "集計", Action.VIEW_REPORTS),
+    "settings": Section("/settings", "設定", Action.EDIT_SETTINGS),
+    "staff": Section("/staff", "職員", Action.MANAGE_STAFF),
+    "devices": Section("/devices", "機器", Action.MANAGE_DEVICES),
+    "audit": Section("/audit", "操作記録", Action.VIEW_AUDIT),
+}
+
+_FORBIDDEN = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>権限がありません — 管理画面</title>
+<link rel="stylesheet" href="/static/web/web.css"></head>
+<body class="signin"><main class="card"><h1>この画面を使う権限がありません</h1>
+<p>{what}は{role}の画面です。{user} さん（{has}）はサインインしていますが、この画面は使えません。</p>
+<p>窓口の仕事は <a href="/counter">窓口端末</a> で行えます。権限が必要な場合は係長または管理者に連絡してください。</p>
+<form method="post" action="/signout"><input type="hidden" name="csrf" value="{csrf}">
+<button type="submit" class="primary">別の職員でサインインする</button></form>
+</main></body></html>"""
+
+ROLE_NAMES = {Role.CLERK: "窓口職員", Role.SUPERVISOR: "係長（監督者）", Role.ADMIN: "管理者"}
+
+
+def _forbidden(session: Session, section: Section) -> Response:
+    page = _FORBIDDEN.format(
+        what=html.escape(f"管理画面の「{section.title}」"),
+        role=html.escape(ROLE_NAMES[LOWEST_ROLE[section.action]] + "以上"),
+        user=html.escape(session.staff.username),
+        has=html.escape(ROLE_NAMES[session.staff.role]),
+        csrf=html.escape(session.csrf),
+    )
+    return HTMLResponse(page, status_code=403, headers=page_headers())
+
+
+def _page(request: Request, name: str) -> Response:
+    section = SECTIONS[name]
+    session = page_session(request, Role.CLERK)
+    if not isinstance(session, Session):
+        return session  # the sign-in page, and back here after it
+    if not may(session.staff.role, section.action):
+        return _forbidden(session, section)
+    office = system_of(request).office
+    role = session.staff.role
+    config = {
+        "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
+        "section": name,
+        "session": session_json(session),
+        "may": actions_of(role),
+    }
+    tabs = "".join(
+        f'<a href="/admin{s.path}"{" aria-current=page" if key == name else ""}>'
+        f"{html.escape(s.title)}</a>"
+        for key, s in SECTIONS.items()
+        if may(role, s.action)
+    )
+    fragment = (HERE / "templates" / "admin" / f"{name}.html").read_text(encoding="utf-8")
+    shell = (HERE / "templates" / "admin" / "shell.html").read_text(encoding="utf-8")
+    page = render_shell(shell, fragment, tabs, name)
+    return HTMLResponse(
+        render_text(
+            page,
+            config,
+            username=session.staff.username,
+            csrf=session.csrf,
+            title=section.title,
+            role=ROLE_NAMES[role],
+        ),
+        headers=page_headers(),
+    )
+
+
+def render_shell(shell: str, fragment: str, tabs: str, name: str) -> str:
+    # The shell and the fragments are ours (not user data): joined before $-substitution.
+    return (
+        shell.replace("__TABS__", tabs).replace("__MAIN__", fragment).replace("__SECTION__", name)
+    )
+
+
+def _route(name: str) -> Route:
+    async def endpoint(request: Request) -> Response:
+        return _page(request, name)
+
+    return Route(f"/admin{SECTIONS[name].path}", endpoint, name=f"admin-{name}")
+
+
+def routes() -> list[BaseRoute]:
+    return [_route(name) for name in SECTIONS]
