@@ -34,7 +34,7 @@ from server.live.source import read_snapshot
 from server.live.views import build_view
 from server.store import offices
 
-from . import exports
+from . import admin_routes, exports
 from .auth import bearer, require_staff, sign_in, staff_of
 from .errors import ApiError
 from .responses import JSONResponse
@@ -362,6 +362,7 @@ def routes() -> list[Route]:
         Route(f"{office}/opendata/daily.json", exports.opendata_json),
         Route(f"{api}/tickets/{{id}}", get_ticket),
         Route(f"{api}/tickets/{{id}}/reprint", reprint_ticket, methods=["POST"]),
+        admin_routes.CALL_TO_COUNTER,
         Route(f"{api}/tickets/{{id}}/{{action}}", ticket_route, methods=["POST"]),
         Route(f"{api}/visitor/{{token}}", visitor),
         Route(f"{api}/views/{{channel}}", views),

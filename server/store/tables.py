@@ -14,6 +14,7 @@ class OfficeRow(SQLModel, table=True):
     __tablename__ = "office"
     id: str = Field(primary_key=True, max_length=40)
     seq: int = 0  # the office's version: seq of its last event
+    settings_revision: int = 0  # the office_setting revision in force (0: none stored yet)
 
 
 class NumberCounterRow(SQLModel, table=True):

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from printer.languages import BY_CODE
 from server.accounts import Role
 from server.api.session import Session, page_headers, page_session, session_json
 from server.api.state import system_of
@@ -76,6 +77,7 @@ def _page(request: Request, name: str) -> Response:
         "section": name,
         "session": session_json(session),
         "may": actions_of(role),
+        "languages": [{"code": lang.code, "name": lang.staff_name} for lang in BY_CODE.values()],
     }
     tabs = "".join(
         f'<a href="/admin{s.path}"{" aria-current=page" if key == name else ""}>'
