@@ -138,6 +138,7 @@ class System:
         self.writer.start()
         self.printing.start()
         self._tasks.append(asyncio.create_task(self._purge_loop(), name="form-purge"))
+        self._tasks.append(asyncio.create_task(self._notice_loop(), name="notice-end"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -161,6 +162,25 @@ class System:
             except Exception as e:  # the next round tries again; the reason, never the data
                 log.warning("form purge failed: %s", type(e).__name__)
             await asyncio.sleep(self.settings.purge_interval_s)
+
+    async def _notice_loop(self) -> None:
+        """Take the notice down at its end time: a new revision without it, so that every
+        screen drops it at that version (views change only with a version)."""
+        from server.admin_commands import set_notice
+        from server.domain.errors import DomainError
+
+        while True:
+            await asyncio.sleep(self.settings.notice_check_s)
+            office = self.office
+            if office.notice_until is None or self.clock() < office.notice_until:
+                continue
+            command = set_notice({}, None, expected_revision=office.revision)
+            try:
+                await self.run(command.__call__, actor="madoguchi (お知らせの終了時刻)")
+            except DomainError:
+                pass  # someone changed the settings meanwhile: the next round looks again
+            except Exception as e:  # the store is busy: the next round tries again
+                log.warning("could not take the notice down: %s", type(e).__name__)
 
     def attach_hub(self, loop: asyncio.AbstractEventLoop) -> Hub:
         hub = Hub(self.engines, self.ctx, self.clock)

@@ -5,6 +5,8 @@ refused change alters nothing."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -244,3 +246,44 @@ def test_an_admin_replaces_the_settings_and_every_view_follows(client: TestClien
     assert stale.status_code == 409
     exported = client.get(f"{OFFICE}/settings.toml", headers=admin)
     assert exported.status_code == 200 and "転入・転出（改）" in exported.text
+
+
+def test_a_notice_is_taken_down_at_its_end_time(
+    make_client: Any, database_url: str, clock: Any
+) -> None:
+    """The server takes it down itself: a new revision without it, so every view drops it."""
+    client = make_client(database_url, notice_check_s=0.05)
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    accounts.add_user(writer, SUPERVISOR[0], SUPERVISOR[1], accounts.Role.SUPERVISOR)
+    headers = sign_in(client, SUPERVISOR)
+    until = clock.now + timedelta(minutes=30)
+    answer = client.put(
+        f"{OFFICE}/notice",
+        json={"text": {"ja": "臨時休止"}, "until": until.isoformat()},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert _view(client)["notice"] == {"ja": "臨時休止"}
+    clock.now += timedelta(minutes=31)
+    revision = _view(client)["office"]["settings_revision"]
+    deadline = time.monotonic() + 10
+    while _view(client)["office"]["settings_revision"] == revision:
+        assert time.monotonic() < deadline, "the notice was not taken down"
+        time.sleep(0.05)
+    assert _view(client)["notice"] == {}
+    row = _audit(client, headers)[0]
+    assert row["action"] == "notice" and row["after"] == {"text": {}, "until": None}
+
+
+def test_a_supervisor_closes_the_counter_a_clerk_left_open_and_it_is_audited(
+    client: TestClient, clerk: dict[str, str], supervisor: dict[str, str]
+) -> None:
+    assert client.post(f"{OFFICE}/counters/2/open", headers=clerk).status_code == 200
+    closed = client.post(f"{OFFICE}/counters/2/close", headers=supervisor)
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    row = _audit(client, supervisor)[0]
+    assert (row["actor"], row["action"], row["target"]) == (SUPERVISOR[0], "counter", "2")
+    assert row["before"]["state"] == "open" and row["after"]["state"] == "closed"
+    # A clerk's own work is no supervisor's change: not in the log.
+    assert client.post(f"{OFFICE}/counters/2/open", headers=clerk).status_code == 200
+    assert _audit(client, supervisor)[0]["id"] == row["id"]
