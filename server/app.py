@@ -23,7 +23,7 @@ from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import admin_pages, form_pages, visitor_pages
+from server.web import admin_pages, form_pages, report_pages, visitor_pages
 
 
 def create_app(
@@ -57,6 +57,7 @@ def create_app(
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),
+        *report_pages.routes(),
     ]
     app = Starlette(
         routes=route_list,

@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WEEKDAYS = "月火水木金土日"
 
 
-def _choice(request: Request, name: str, choices: tuple[str, ...], default: str) -> str:
+def choice(request: Request, name: str, choices: tuple[str, ...], default: str) -> str:
     value = request.query_params.get(name) or default
     if value not in choices:
         raise ApiError(
@@ -39,7 +39,7 @@ def _choice(request: Request, name: str, choices: tuple[str, ...], default: str)
     return value
 
 
-def _target(request: Request) -> float:
+def target_of(request: Request) -> float:
     raw = request.query_params.get("target")
     if raw is None or raw == "":
         return WAIT_TARGET_MIN
@@ -93,9 +93,9 @@ async def reports(request: Request) -> Response:
     office = system.office
     today = calendar.business_day(office, system.clock())
     first, last = date_range(request, today, MAX_DAYS)
-    by = Grouping(_choice(request, "by", tuple(g.value for g in Grouping), "day"))
-    kind = _choice(request, "format", FORMATS, "json")
-    target = _target(request)
+    by = Grouping(choice(request, "by", tuple(g.value for g in Grouping), "day"))
+    kind = choice(request, "format", FORMATS, "json")
+    target = target_of(request)
     result = await asyncio.to_thread(
         read_report, system.engines, office, first, last, today, by, target
     )
