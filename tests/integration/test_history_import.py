@@ -6,6 +6,7 @@ the same file."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from starlette.testclient import TestClient
 
 from server import accounts
 from server.cli import main
+from server.office_file import load_office
+from server.store.engine import make_engines
+from server.web.history import MIN_OWN_DAYS, ForecastSource
 from tests.conftest import SUPERVISOR, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
@@ -116,3 +120,27 @@ def test_a_wrong_header_or_office_is_refused(
     assert code == 2 and "not 'shinjuku'" in err
     code, _, err = run(capsys, str(tmp_path / "missing.csv"), "--database-url", sqlite_url)
     assert code == 2 and "cannot read" in err
+
+
+def test_the_forecast_reads_imported_history_as_the_offices_own(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ten business days before the 25th (the 23rd is a holiday), one served ticket each:
+    # MIN_OWN_DAYS of the office's own, so the forecast no longer uses the shipped weeks.
+    days = [10, 11, 12, 13, 16, 17, 18, 19, 20, 24]
+    assert len(days) == MIN_OWN_DAYS
+    lines = [LOG.splitlines()[0]] + [
+        f"A-001,moving,2026-11-{d}T09:00:00+09:00,2026-11-{d}T09:05:00+09:00,"
+        f"2026-11-{d}T09:25:00+09:00,1,served"
+        for d in days
+    ]
+    path = tmp_path / "ten-days.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run(capsys, str(path), "--database-url", sqlite_url)[0] == 0
+    engines = make_engines(sqlite_url)
+    try:
+        forecast = ForecastSource(engines, load_office()).get(date(2026, 11, 25))
+    finally:
+        engines.dispose()
+    assert (forecast.source, forecast.days) == ("own", MIN_OWN_DAYS)
+    assert (forecast.first, forecast.last) == (date(2026, 11, 10), date(2026, 11, 24))
