@@ -73,8 +73,9 @@ def read_report(
     """The report of the tickets issued from `first` to `last` (office days, both in);
     today's still in line or at a counter count as waiting."""
     stays = read_stays(engines, office, first, last, today, keep_today=True)
-    order = list(office.services) if by is Grouping.SERVICE else list(office.counters)
-    return report(records_of(stays, office), by, office.timezone, target_min, order)
+    # Services and counters in the office's order; the rest by their keys.
+    order = {Grouping.SERVICE: list(office.services), Grouping.COUNTER: list(office.counters)}
+    return report(records_of(stays, office), by, office.timezone, target_min, order.get(by))
 
 
 def _cell(value: Any) -> Any:

@@ -4,7 +4,7 @@ as JSON, CSV or Excel (``&format=``). The figures' definitions are in docs/admin
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -110,11 +110,6 @@ async def reports(request: Request) -> Response:
     title = f"{office.names.get('ja', office.id)} 集計 {first}〜{last} {GROUPING_NAMES[by]}"
     content = await asyncio.to_thread(as_xlsx, result, title)
     return Response(content, media_type=XLSX, headers=headers)
-
-
-def this_week(today: date) -> tuple[date, date]:
-    """Monday of this week to today: the console's default range."""
-    return today - timedelta(days=today.weekday()), today
 
 
 def routes() -> list[Route]:
