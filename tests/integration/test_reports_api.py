@@ -200,3 +200,51 @@ def test_imported_history_counts_for_days_the_event_log_does_not_have(
     assert days["2026-11-24"]["within_target_share"] == 0.5
     # The 25th is told by the event log alone: the imported row of that day is not added.
     assert days[DAY]["tickets"] == 3
+
+
+def test_a_transfer_through_the_api_counts_at_both_services_and_for_its_clerks(
+    client: TestClient, supervisor: dict[str, str], clock: Clock
+) -> None:
+    # A-001 (moving) issued 10:00, called at counter 1 at 10:04, started, sent on to
+    # insurance at 10:20; called again at counter 9 at 10:26, finished 10:36.
+    start = clock.now
+    ticket = client.post(f"{OFFICE}/tickets", json={"service": "moving", "lang": "ja"}).json()
+    for counter in ("1", "9"):
+        client.post(f"{OFFICE}/counters/{counter}/open", headers=supervisor).raise_for_status()
+    clock.now = start + timedelta(minutes=4)
+    assert (
+        client.post(f"{OFFICE}/counters/1/call-next", headers=supervisor).json()["id"]
+        == (ticket["id"])
+    )
+    client.post(f"/api/v1/tickets/{ticket['id']}/start", headers=supervisor).raise_for_status()
+    clock.now = start + timedelta(minutes=20)
+    client.post(
+        f"/api/v1/tickets/{ticket['id']}/transfer",
+        json={"service": "insurance"},
+        headers=supervisor,
+    ).raise_for_status()
+    clock.now = start + timedelta(minutes=26)
+    client.post(f"{OFFICE}/counters/9/call-next", headers=supervisor).raise_for_status()
+    client.post(f"/api/v1/tickets/{ticket['id']}/start", headers=supervisor).raise_for_status()
+    clock.now = start + timedelta(minutes=36)
+    client.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=supervisor).raise_for_status()
+
+    data = client.get(f"{REPORTS}?from={DAY}&to={DAY}&by=service", headers=supervisor).json()
+    rows = {r["key"]: r for r in data["rows"]}
+    assert list(rows) == ["moving", "insurance"]  # the office's order
+    # moving: 1 issued, served (then sent on): wait 4, service 20 − 4 = 16.
+    assert pick(rows["moving"], "tickets", "served", "transfers", "transferred_in") == (1, 1, 1, 0)
+    assert pick(rows["moving"], "wait_mean_min", "service_mean_min") == (4.0, 16.0)
+    # insurance: came by transfer at 10:20, called 10:26 (wait 6), finished 10:36 (10).
+    assert pick(rows["insurance"], "tickets", "served", "transfers", "transferred_in") == (
+        0,
+        1,
+        0,
+        1,
+    )
+    assert pick(rows["insurance"], "wait_mean_min", "service_mean_min") == (6.0, 10.0)
+    assert pick(data["total"], "tickets", "served", "transfers") == (1, 2, 1)
+    counters = client.get(f"{REPORTS}?from={DAY}&to={DAY}&by=counter", headers=supervisor)
+    assert [r["key"] for r in counters.json()["rows"]] == ["1", "9"]
+    clerks = client.get(f"{REPORTS}?from={DAY}&to={DAY}&by=clerk", headers=supervisor).json()
+    assert [(r["key"], r["served"]) for r in clerks["rows"]] == [("super1", 2)]
