@@ -1,5 +1,5 @@
 """The `madoguchi` command: serve, migrate, user add/remove, device token, purge, simulate,
-estimator-eval."""
+estimator-eval, history import."""
 
 from __future__ import annotations
 
@@ -107,6 +107,32 @@ def parser() -> argparse.ArgumentParser:
         add_help=False,
         help="print a kiosk's tickets on its PC's printer: --server URL --kiosk ID --printer URI",
     )
+    past = sub.add_parser("history", help="the office's past logs").add_subparsers(
+        dest="history_command", required=True
+    )
+    imp = past.add_parser(
+        "import",
+        help="load a past log in the format of log.csv into the office's history "
+        "(rows already there are left as they are; exit 1 if some rows were not used)",
+    )
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument(
+        "--database-url",
+        help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: $MADOGUCHI_DATABASE_URL, else sqlite:///var/madoguchi.sqlite3)",
+    )
+    imp.add_argument(
+        "--office-file",
+        dest="office",
+        metavar="FILE",
+        help="office TOML file (default: $MADOGUCHI_OFFICE, else the demo office)",
+    )
+    imp.add_argument(
+        "--office",
+        dest="office_id",
+        metavar="ID",
+        help="the office's id (checked against its file)",
+    )
     purge = sub.add_parser(
         "purge", help="erase visitors' form entries past their retention (the end of the day)"
     )
@@ -177,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "estimator-eval":
             return _estimator_eval(args)
+        if args.command == "history":
+            return _history_import(args)
         return _device_token(args)
     except Exception as e:  # the operator sees one clear line, not a traceback
         from server.office_file import OfficeFileError
@@ -341,6 +369,39 @@ def _purge(args: argparse.Namespace) -> int:
         _close(writer)
     print(f"purged {count} form entries")
     return 0
+
+
+def _history_import(args: argparse.Namespace) -> int:
+    from server.bootstrap import utc_now
+    from server.history_import import import_log
+    from server.office_file import load_office
+
+    office = load_office(_settings(args).office_file)
+    if args.office_id is not None and args.office_id != office.id:
+        print(
+            f"madoguchi: the office file is for {office.id!r}, not {args.office_id!r}"
+            " (name its file with --office-file)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"madoguchi: cannot read {args.file}: {e}", file=sys.stderr)
+        return 2
+    writer = _writer(args)
+    try:
+        done = import_log(writer, office, text, utc_now())
+    finally:
+        _close(writer)
+    for message in done.problems:
+        print(f"{args.file}: {message}", file=sys.stderr)
+    print(
+        f"{office.id}: {done.added} rows imported, {done.rows - done.added} already there,"
+        f" {len(done.problems)} not used"
+    )
+    return 1 if done.problems else 0
 
 
 def _device_token(args: argparse.Namespace) -> int:
