@@ -83,6 +83,8 @@ class ChangeSettings:
             office = office_from_document(changed)
         except KeyProblem as e:
             raise InvalidRequest(f"{e.key}: {e.problem}", field=e.key) from None
+        except (TypeError, ValueError, AttributeError) as e:  # a shape the file never has
+            raise InvalidRequest(f"設定の形が正しくありません: {e}", field="document") from None
         if office.id != current.id:
             raise InvalidRequest("office.id は変えられません。", field="office.id")
         refuse_unsafe_change(ctx, tx, current, office)

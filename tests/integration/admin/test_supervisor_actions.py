@@ -287,3 +287,25 @@ def test_a_supervisor_closes_the_counter_a_clerk_left_open_and_it_is_audited(
     # A clerk's own work is no supervisor's change: not in the log.
     assert client.post(f"{OFFICE}/counters/2/open", headers=clerk).status_code == 200
     assert _audit(client, supervisor)[0]["id"] == row["id"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        {"office": []},
+        {"office": {"id": "nakano", "names": {"ja": "x"}}, "areas": [{"id": ["x"]}]},
+        {"office": {"id": "nakano", "names": {"ja": "x"}}, "areas": "residents"},
+    ],
+)
+def test_a_document_of_the_wrong_shape_is_422_and_changes_nothing(
+    client: TestClient, document: dict[str, Any]
+) -> None:
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    accounts.add_user(writer, ADMIN[0], ADMIN[1], accounts.Role.ADMIN)
+    admin = sign_in(client, ADMIN)
+    before = _view(client)["office"]["settings_revision"]
+    answer = client.put(f"{OFFICE}/settings", json={"document": document}, headers=admin)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"]
+    assert _view(client)["office"]["settings_revision"] == before
