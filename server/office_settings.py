@@ -17,7 +17,7 @@ from server.context import Context
 from server.domain.office import Office
 from server.office_file import office_from_document
 from server.store import office_settings as rows
-from server.store.engine import Connection
+from server.store.engine import Connection, Engines
 from server.store.unit_of_work import Tx
 
 _swap = threading.Lock()
@@ -57,3 +57,11 @@ def store_document(ctx: Context, tx: Tx, document: dict[str, Any], at: datetime)
     with _swap:
         ctx.office = office
     return office
+
+
+def restore(engines: Engines, ctx: Context) -> None:
+    """Put the database's revision back in force in `ctx`: after a settings change whose
+    transaction did not commit (the database was busy or gone), ctx may hold the change."""
+    with engines.reader.connect() as conn:
+        revision = rows.revision_in_force(conn, ctx.office.id)
+        office_at(conn, ctx, revision, authoritative=True)

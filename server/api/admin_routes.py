@@ -17,13 +17,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from server import admin_commands, commands
+from server import admin_commands, commands, office_settings
 from server.admin_commands import notice_settings
+from server.bootstrap import System
 from server.domain.errors import NotFound
 from server.office_file import document_toml
 from server.permissions import Action
 from server.store import admin_audit
 from server.store import office_settings as settings_rows
+from server.store.unit_of_work import StoreUnavailable
 
 from .auth import require
 from .errors import ApiError
@@ -49,6 +51,18 @@ async def audit_log(request: Request) -> Response:
             return admin_audit.read(db, system.office.id, int(raw))
 
     return JSONResponse({"office": system.office.id, "audit": await asyncio.to_thread(read)})
+
+
+async def _change(
+    system: System, command: admin_commands.ChangeSettings, actor: str
+) -> admin_commands.SettingsChange:
+    """Run a settings change; if its transaction fails, the database's settings stay in
+    force in this process too (the command put its own in force before the COMMIT)."""
+    try:
+        return (await system.run(command.__call__, actor=actor)).result
+    except StoreUnavailable:
+        await asyncio.to_thread(office_settings.restore, system.engines, system.ctx)
+        raise
 
 
 def _if_match(request: Request) -> int | None:
@@ -89,7 +103,7 @@ async def put_notice(request: Request) -> Response:
     if body.until is not None and body.until <= system.clock():
         raise ApiError(422, "invalid_request", "終了時刻が過去です。", field="until")
     command = admin_commands.set_notice(text, body.until if text else None, _if_match(request))
-    change = (await system.run(command.__call__, actor=staff.username)).result
+    change = await _change(system, command, staff.username)
     return _tagged({**change["after"], "revision": change["revision"]}, change["revision"])
 
 
@@ -125,7 +139,7 @@ async def patch_service(request: Request) -> Response:
         hours, minutes = (int(x) for x in body.cutoff.split(":"))
         changes["cutoff"] = time(hours, minutes)
     command = admin_commands.set_service(service, changes, _if_match(request))
-    change = (await system.run(command.__call__, actor=staff.username)).result
+    change = await _change(system, command, staff.username)
     answer = {"service": service, **change["after"], "revision": change["revision"]}
     return _tagged(answer, change["revision"])
 
@@ -158,7 +172,7 @@ async def put_settings(request: Request) -> Response:
     staff = require(request, tokens_of(request), Action.EDIT_SETTINGS)
     body = await parse(request, SettingsBody)
     command = admin_commands.replace_settings(body.document, _if_match(request))
-    change = (await system.run(command.__call__, actor=staff.username)).result
+    change = await _change(system, command, staff.username)
     return _tagged({"revision": change["revision"]}, change["revision"])
 
 
