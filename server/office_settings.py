@@ -9,6 +9,7 @@ one revision, never parts of two."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from server.store.engine import Connection, Engines
 from server.store.unit_of_work import Tx
 
 _swap = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def office_at(conn: Connection, ctx: Context, revision: int, *, authoritative: bool) -> Office:
@@ -35,9 +37,20 @@ def office_at(conn: Connection, ctx: Context, revision: int, *, authoritative: b
         return current
     office = office_from_document(document, revision)
     with _swap:
-        if authoritative or revision > ctx.office.revision:
+        swapped = authoritative or revision > ctx.office.revision
+        if swapped:
             ctx.office = office
+    if swapped:
+        _tell(ctx, office)
     return office
+
+
+def _tell(ctx: Context, office: Office) -> None:
+    for listener in ctx.on_office:
+        try:
+            listener(office)
+        except Exception:  # a listener must never undo a change in force
+            log.exception("a listener of the office's settings failed")
 
 
 def in_force(ctx: Context, tx: Tx) -> Context:
@@ -56,6 +69,7 @@ def store_document(ctx: Context, tx: Tx, document: dict[str, Any], at: datetime)
     tx.settings_revision = revision
     with _swap:
         ctx.office = office
+    _tell(ctx, office)
     return office
 
 

@@ -297,8 +297,16 @@ def build_view(
     snap: Snapshot,
     printers: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """None when the channel's subject does not exist (an unknown ticket token).
-    ``printers``: a kiosk's id -> its printer's state, for the kiosk channel."""
+    """None when the channel's subject does not exist (an unknown ticket token; a display,
+    kiosk or counter no longer in the office's settings). ``printers``: a kiosk's id -> its
+    printer's state, for the kiosk channel."""
+    office = snap.office
+    if (
+        (channel.kind is Kind.KIOSK and channel.key not in office.kiosks)
+        or (channel.kind is Kind.DISPLAY and channel.key not in office.displays)
+        or (channel.kind is Kind.COUNTER and channel.key not in office.counters)
+    ):
+        return None
     if channel.kind is Kind.KIOSK:
         return kiosk_view(snap, channel.key, printers(channel.key) if printers else None)
     if channel.kind is Kind.PUBLIC:
