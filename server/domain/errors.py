@@ -57,3 +57,15 @@ class HoldsAnotherCounter(DomainError):
 
 class InvalidRequest(DomainError):
     code = "invalid_request"
+
+
+class NameTaken(DomainError):
+    """An account (or another thing with a name) that exists already."""
+
+    code = "name_taken"
+
+
+class LastAdmin(DomainError):
+    """The change would leave the installation without an enabled admin."""
+
+    code = "last_admin"

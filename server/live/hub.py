@@ -100,6 +100,7 @@ class Hub:
         channel: Channel,
         since: int | None,
         direct: DirectWriter | None = None,
+        who: str | None = None,
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
         Returns None (after closing the socket) when the channel's subject is unknown.
@@ -111,6 +112,7 @@ class Hub:
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
         sub = Subscriber(socket, channel, state, direct)
+        sub.who = who  # before the first await: a disconnect from now on finds it
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
@@ -178,6 +180,19 @@ class Hub:
             connections=count,
             last_seen=(self.clock() if count else seen).isoformat() if seen else None,
         )
+
+    def disconnect(self, who: str, code: int, reason: str) -> int:
+        """Close every connection made as `who` ("staff:NAME", "device:NAME") with `code`:
+        its user was disabled or its device token rotated or revoked. Answers how many."""
+        ending = [
+            sub for state in self._channels.values() for sub in state.subscribers if sub.who == who
+        ]
+        loop = asyncio.get_running_loop()
+        for sub in ending:
+            log.info("closing %s on %s: %s", who, sub.channel.name, reason)
+            self.unsubscribe(sub)
+            loop.create_task(sub.end(code, reason))
+        return len(ending)
 
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
