@@ -214,13 +214,16 @@ class Subscriber:
             self.owner.cancel()
 
     async def end(self, code: int, reason: str) -> None:
-        """Close the connection now, with `code`: its sign-in or device token has ended."""
+        """Close the connection now, with `code`: its sign-in or device token has ended.
+        The endpoint then ends on the client's answer to the close; when the close cannot
+        be sent (a full socket), the endpoint is ended as for a drop."""
         self.dropped = True
-        with contextlib.suppress(Exception):
+        try:
             async with asyncio.timeout(1):
                 await self.socket.close(code, protocol.close_reason(reason))
-        if self.owner is not None and self.owner is not asyncio.current_task():
-            self.owner.cancel()
+        except Exception:
+            if self.owner is not None and self.owner is not asyncio.current_task():
+                self.owner.cancel()
 
     def stop(self) -> None:
         self.dropped = True
