@@ -148,16 +148,14 @@ async def change(
             raise NotFound(f"職員 {username} はいません。", kind="staff", id=username)
         _refuse_last_admin(tx, before, what)
         values: dict[str, Any] = {
-            k: v
-            for k, v in (
-                ("role", None if what.role is UNCHANGED else str(what.role)),
-                ("password_hash", None if hashed is UNCHANGED else hashed),
-            )
-            if v is not None
+            key: getattr(what, key)
+            for key in ("counters", "areas", "disabled")
+            if getattr(what, key) is not UNCHANGED
         }
-        for key in ("counters", "areas", "disabled"):
-            if getattr(what, key) is not UNCHANGED:
-                values[key] = getattr(what, key)
+        if what.role is not UNCHANGED:
+            values["role"] = str(what.role)
+        if hashed is not UNCHANGED:
+            values["password_hash"] = hashed
         if what.ends_sessions:
             values["sessions_after"] = time.time()
         rows.change(tx.conn, username, **values)

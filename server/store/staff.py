@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from .accounts import DEVICE, USER
 from .convert import utc
@@ -89,8 +89,15 @@ def change(conn: Connection, username: str, **values: Any) -> None:
 
 
 def enabled_admins(conn: Connection) -> int:
-    query = select(func.count()).where((USER.c.role == "admin") & USER.c.disabled.is_(False))
-    return int(conn.execute(query).scalar_one())
+    """How many enabled admins there are. Their rows are locked for the transaction (on
+    PostgreSQL; SQLite's writer is alone): two processes disabling the last two admins at
+    once count one after the other, not both two."""
+    query = (
+        select(USER.c.username)
+        .where((USER.c.role == "admin") & USER.c.disabled.is_(False))
+        .with_for_update()
+    )
+    return len(conn.execute(query).all())
 
 
 def signed_in(conn: Connection, username: str, now: datetime) -> None:
