@@ -64,6 +64,7 @@ class Hub:
         # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
         self._seen: dict[str, tuple[int, datetime]] = {}
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
+        self._closing: set[asyncio.Task[None]] = set()  # disconnect()'s closes under way
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -191,7 +192,9 @@ class Hub:
         for sub in ending:
             log.info("closing %s on %s: %s", who, sub.channel.name, reason)
             self.unsubscribe(sub)
-            loop.create_task(sub.end(code, reason))
+            task = loop.create_task(sub.end(code, reason))
+            self._closing.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self._closing.discard)
         return len(ending)
 
     def subscriber_count(self) -> int:
