@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
@@ -144,3 +145,21 @@ def test_every_device_change_is_an_audit_row_without_the_token(
     assert mine[0]["after"] == {"paired": False, "paired_at": None}
     text = json.dumps(rows)
     assert all(token not in text for token in tokens)
+
+
+def test_rotating_a_kiosk_token_closes_its_print_agent(
+    make_client: Callable[..., TestClient], sqlite_url: str
+) -> None:
+    client = make_client(sqlite_url, printers={"kiosk-2f": "agent:"})
+    accounts.add_user(client.app.state.system.writer, *ADMIN, accounts.Role.ADMIN)  # type: ignore[attr-defined]
+    admin = sign_in(client, ADMIN)
+    old = client.post(f"{DEVICES}/kiosk-2f/pair", headers=admin).json()["token"]
+    link = client.app.state.system.printing.agents  # type: ignore[attr-defined]
+    with client.websocket_connect(f"/ws/v1/agent/kiosk-2f?token={old}") as agent:
+        agent.send_text(json.dumps({"type": "status", "state": "online"}))
+        assert client.get(f"{DEVICES}/tokens", headers=admin).status_code == 200
+        assert link.is_connected("kiosk-2f")
+        assert client.post(f"{DEVICES}/kiosk-2f/rotate", headers=admin).status_code == 200
+        with pytest.raises(WebSocketDisconnect) as closed:
+            receive_json(agent)  # within its timeout: a close, not a job
+        assert closed.value.code == Close.POLICY
