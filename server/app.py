@@ -19,6 +19,7 @@ from server.api import (
     form_routes,
     openapi,
     pages,
+    reports,
     session,
     staff_routes,
 )
@@ -32,7 +33,7 @@ from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import admin_pages, form_pages, visitor_pages
+from server.web import admin_pages, form_pages, report_pages, visitor_pages
 
 
 def create_app(
@@ -58,6 +59,7 @@ def create_app(
         *admin_routes.routes(),
         *staff_routes.routes(),
         *device_routes.routes(),
+        *reports.routes(),
         *openapi.routes(),
         *endpoints.routes(),
         *agent_link.routes(),
@@ -67,6 +69,7 @@ def create_app(
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),
+        *report_pages.routes(),
     ]
     app = Starlette(
         routes=route_list,

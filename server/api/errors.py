@@ -28,6 +28,7 @@ _STATUS: dict[type[de.DomainError], int] = {
     de.InvalidRequest: 422,
     de.NameTaken: 409,
     de.LastAdmin: 409,
+    de.EditConflict: 409,
 }
 
 

@@ -69,3 +69,10 @@ class LastAdmin(DomainError):
     """The change would leave the installation without an enabled admin."""
 
     code = "last_admin"
+
+
+class EditConflict(DomainError):
+    """A change made on settings that someone else changed since they were read: the
+    details carry the current value and revision, to look at and try again."""
+
+    code = "edit_conflict"

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal, TypedDict
 
 from server.context import Context
+from server.domain.office import Office
 from server.store.engine import Engines
 from server.voice import voiced_languages
 
@@ -134,7 +135,11 @@ class Hub:
         self._learn_langs(snap)
         self._publish_estimates(snap)
         resync = since is not None and not replayable
-        events = [] if since is None or resync else self._events_for(channel, snap.events, state)
+        events = (
+            []
+            if since is None or resync
+            else self._events_for(channel, snap.events, state, snap.office)
+        )
         sub.start(snap.version, protocol.dumps(view), events, resync)
         if snap.version < self.known_version:
             # A rebuild pushed a newer version while the snapshot was read (offers to a
@@ -219,11 +224,13 @@ class Hub:
                 sub.kick()
 
     def _events_for(
-        self, channel: Channel, events: list[dict[str, Any]], state: _ChannelState
+        self,
+        channel: Channel,
+        events: list[dict[str, Any]],
+        state: _ChannelState,
+        office: Office,
     ) -> list[dict[str, Any]]:
-        return events_for(
-            channel, self.ctx.office, events, state.ticket_id, self._langs, self.voiced
-        )
+        return events_for(channel, office, events, state.ticket_id, self._langs, self.voiced)
 
     def _learn_langs(self, snap: Snapshot) -> None:
         """A display announces a call in the visitor's language too, and only the ticket
@@ -283,6 +290,10 @@ class Hub:
             return
         view = build_view(state.channel, snap, self.printers)
         if view is None:
+            if state.channel.kind is not Kind.TICKET:
+                # Its display, kiosk or counter was taken out of the settings.
+                for sub in list(state.subscribers):
+                    self._drop(sub, "removed from the office", protocol.Close.NOT_FOUND)
             return
         view_json = protocol.dumps(view)
         seqs = [e["seq"] for e in snap.events]
@@ -301,13 +312,16 @@ class Hub:
             found = frames.get(held)
             if found is None:
                 new = snap.events[bisect.bisect_right(seqs, held) :]
-                events = self._events_for(state.channel, new, state)
+                events = self._events_for(state.channel, new, state, snap.office)
                 text = protocol.frame(state.channel.name, snap.version, view_json, events)
                 found = frames[held] = (events, protocol.Outgoing(text))
             if not sub.offer(snap.version, view_json, *found):
                 self._drop(sub, f"{len(sub.events)} events behind")
 
-    def _drop(self, sub: Subscriber, why: str) -> None:
+    def _drop(
+        self, sub: Subscriber, why: str, code: protocol.Close = protocol.Close.TRY_AGAIN
+    ) -> None:
         log.info("dropping client on %s: %s", sub.channel.name, why)
         self.unsubscribe(sub)
-        asyncio.get_running_loop().create_task(sub.drop())
+        reason = "too slow" if code is protocol.Close.TRY_AGAIN else why
+        asyncio.get_running_loop().create_task(sub.drop(code, reason))

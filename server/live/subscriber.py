@@ -202,14 +202,16 @@ class Subscriber:
                 self._pump = None
         self.kick()
 
-    async def drop(self) -> None:
-        """Close a client that fell behind. Its socket may be full, so the close frame may
-        never go out: the endpoint is ended all the same, and the server closes the
-        connection once the client reads what was buffered."""
+    async def drop(
+        self, code: protocol.Close = protocol.Close.TRY_AGAIN, reason: str = "too slow"
+    ) -> None:
+        """Close a client that fell behind (or whose subject is gone: `code`). Its socket
+        may be full, so the close frame may never go out: the endpoint is ended all the
+        same, and the server closes the connection once the client reads what was buffered."""
         self.dropped = True
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1):
-                await self.socket.close(protocol.Close.TRY_AGAIN, "too slow")
+                await self.socket.close(code, reason)
         if self.owner is not None and self.owner is not asyncio.current_task():
             self.owner.cancel()
 

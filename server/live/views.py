@@ -88,6 +88,7 @@ def _head(office: Office, snap: Snapshot) -> dict[str, Any]:
         "names": office.names,
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
+        "settings_revision": office.revision,
     }
 
 
@@ -108,7 +109,7 @@ def public_view(snap: Snapshot) -> dict[str, Any]:
         "ready": [r for s in services for r in s["ready"]],
         "waiting_total": sum(s["waiting"] for s in services),
         "done_today": snap.done_today,
-        "notice": snap.office.notice,
+        "notice": snap.office.notice_at(snap.now),
     }
 
 
@@ -142,7 +143,7 @@ def display_view(snap: Snapshot, display_id: str) -> dict[str, Any]:
         "ready": [c for c in calling if c["status"] == "ready"],
         "recent_calls": _calls(snap, areas),
         "issuing": any(s["issuing"] for s in services),
-        "notice": office.notice,
+        "notice": office.notice_at(snap.now),
     }
 
 
@@ -242,6 +243,7 @@ def ticket_view(snap: Snapshot, token: str) -> dict[str, Any] | None:
             "recalls": ticket.recalls,
         },
         "issuing": snap.issuing.get(service.id) is None,
+        "notice": office.notice_at(snap.now),
     }
 
 
@@ -281,7 +283,7 @@ def kiosk_view(
         "areas": areas,
         "issuing": any(s["issuing"] for a in areas for s in a["services"]),
         "printer": printer,
-        "notice": office.notice,
+        "notice": office.notice_at(snap.now),
     }
 
 
@@ -295,8 +297,16 @@ def build_view(
     snap: Snapshot,
     printers: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """None when the channel's subject does not exist (an unknown ticket token).
-    ``printers``: a kiosk's id -> its printer's state, for the kiosk channel."""
+    """None when the channel's subject does not exist (an unknown ticket token; a display,
+    kiosk or counter no longer in the office's settings). ``printers``: a kiosk's id -> its
+    printer's state, for the kiosk channel."""
+    office = snap.office
+    if (
+        (channel.kind is Kind.KIOSK and channel.key not in office.kiosks)
+        or (channel.kind is Kind.DISPLAY and channel.key not in office.displays)
+        or (channel.kind is Kind.COUNTER and channel.key not in office.counters)
+    ):
+        return None
     if channel.kind is Kind.KIOSK:
         return kiosk_view(snap, channel.key, printers(channel.key) if printers else None)
     if channel.kind is Kind.PUBLIC:
