@@ -26,6 +26,8 @@ from .schemas import (
     ReadyBody,
     ServiceSettingsBody,
     SettingsBody,
+    StaffBody,
+    StaffChangeBody,
     TokenBody,
     TransferBody,
 )
@@ -171,6 +173,78 @@ def operations() -> dict[str, dict[str, Op]]:
             )
         },
         f"{office}/devices": {"get": Op("Kiosks and their printers' state", STAFF_READ, _json())},
+        f"{office}/devices/tokens": {
+            "get": Op(
+                "The office's kiosks and displays: paired or not, since when, connected now "
+                "(admins)",
+                STAFF_READ,
+                _json(),
+            )
+        },
+        f"{office}/devices/{{device}}/pair": {
+            "post": Op(
+                "Pair a kiosk or display: {token, address, qr}, shown once (admins; 409 when "
+                "it is paired: rotate it)",
+                STAFF_WRITE,
+                _json(_ref("DeviceToken"), "201"),
+                errors=("409",),
+            )
+        },
+        f"{office}/devices/{{device}}/rotate": {
+            "post": Op(
+                "A new token for a device: the old one is refused at once and its screens "
+                "are closed (1008) (admins)",
+                STAFF_WRITE,
+                _json(_ref("DeviceToken")),
+            )
+        },
+        f"{office}/devices/{{device}}/revoke": {
+            "post": Op(
+                "End a device's token: refused at once, its screens closed (admins)",
+                STAFF_WRITE,
+                {"204": ("", {})},
+            )
+        },
+        "/api/v1/staff": {
+            "get": Op(
+                "Every staff account: role, disabled, made, last sign-in, counters, areas (admins)",
+                STAFF_READ,
+                _json(),
+            ),
+            "post": Op(
+                "Add a staff account (admins; 409 when the name exists)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember"), "201"),
+                errors=("409",),
+                body=_ref("StaffBody"),
+            ),
+        },
+        "/api/v1/staff/{username}": {
+            "patch": Op(
+                "Set a staff member's role, password, counters or areas (admins; 409 for "
+                "the last admin)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember")),
+                errors=("409",),
+                body=_ref("StaffChangeBody"),
+            )
+        },
+        "/api/v1/staff/{username}/disable": {
+            "post": Op(
+                "Disable an account: every token and session of it is refused from now on "
+                "(admins; 409 for the last admin)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember")),
+                errors=("409",),
+            )
+        },
+        "/api/v1/staff/{username}/enable": {
+            "post": Op(
+                "Enable a disabled account (it signs in anew)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember")),
+            )
+        },
         f"{office}/log.csv": {
             "get": Op(
                 "The day's ticket log as CSV (supervisors)",
@@ -408,7 +482,34 @@ def _schemas() -> dict[str, Any]:
             ServiceSettingsBody,
             CallToCounterBody,
             SettingsBody,
+            StaffBody,
+            StaffChangeBody,
         )
+    }
+    names = {"type": ["array", "null"], "items": _STRING}
+    schemas["StaffMember"] = {
+        "type": "object",
+        "required": ["username", "role", "disabled"],
+        "properties": {
+            "username": _STRING,
+            "role": {"enum": ["clerk", "supervisor", "admin"]},
+            "disabled": {"type": "boolean"},
+            "created": {"type": ["string", "null"]},
+            "last_signin": {"type": ["string", "null"]},
+            "counters": names,
+            "areas": names,
+        },
+    }
+    schemas["DeviceToken"] = {
+        "type": "object",
+        "required": ["device", "kind", "token", "address", "qr"],
+        "properties": {
+            "device": _STRING,
+            "kind": {"enum": ["kiosk", "display"]},
+            "token": _STRING,
+            "address": {"type": "string", "description": "the pairing address (#token=…)"},
+            "qr": {"type": "string", "description": "its QR code, an SVG data: URI"},
+        },
     }
     schemas["Error"] = {
         "type": "object",

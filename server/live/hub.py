@@ -65,6 +65,7 @@ class Hub:
         # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
         self._seen: dict[str, tuple[int, datetime]] = {}
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
+        self._closing: set[asyncio.Task[None]] = set()  # disconnect()'s closes under way
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -101,6 +102,7 @@ class Hub:
         channel: Channel,
         since: int | None,
         direct: DirectWriter | None = None,
+        who: str | None = None,
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
         Returns None (after closing the socket) when the channel's subject is unknown.
@@ -112,6 +114,7 @@ class Hub:
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
         sub = Subscriber(socket, channel, state, direct)
+        sub.who = who  # before the first await: a disconnect from now on finds it
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
@@ -183,6 +186,21 @@ class Hub:
             connections=count,
             last_seen=(self.clock() if count else seen).isoformat() if seen else None,
         )
+
+    def disconnect(self, who: str, code: int, reason: str) -> int:
+        """Close every connection made as `who` ("staff:NAME", "device:NAME") with `code`:
+        its user was disabled or its device token rotated or revoked. Answers how many."""
+        ending = [
+            sub for state in self._channels.values() for sub in state.subscribers if sub.who == who
+        ]
+        loop = asyncio.get_running_loop()
+        for sub in ending:
+            log.info("closing %s on %s: %s", who, sub.channel.name, reason)
+            self.unsubscribe(sub)
+            task = loop.create_task(sub.end(code, reason))
+            self._closing.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self._closing.discard)
+        return len(ending)
 
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
