@@ -91,6 +91,8 @@ class Office:
     return_rule: ReturnRule = ReturnRule.AFTER
     return_after: int = 3
     notice: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The console's staffing hint names the lines whose wait passes this (minutes).
+    staffing_target_min: int = 30
 
     def counters_for(self, service: str) -> list[Counter]:
         return [c for c in self.counters.values() if service in c.services]
