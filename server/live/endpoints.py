@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.api.state import system_of, tokens_of
 from server.domain.errors import NotFound
+from server.permissions import Action, may
 
 from . import protocol
 from .channels import STAFF_KINDS, Channel, Kind, parse_channel
@@ -115,8 +116,12 @@ async def live(websocket: WebSocket) -> None:
         from server.api.auth import staff_of
 
         # A Bearer token (header, ?token= or the first message), or a browser's session.
-        if staff_of(websocket, tokens_of(websocket)) is None:
+        staff = staff_of(websocket, tokens_of(websocket))
+        if staff is None:
             await refuse(websocket, protocol.Close.UNAUTHORIZED, "staff sign-in required")
+            return
+        if channel.kind is Kind.ADMIN and not may(staff.role, Action.VIEW_FLOOR):
+            await refuse(websocket, protocol.Close.FORBIDDEN, "supervisors only")
             return
     if channel.kind is Kind.DISPLAY and not await may_watch_display(websocket, channel):
         await refuse(websocket, protocol.Close.POLICY, "display token required")

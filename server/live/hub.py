@@ -19,7 +19,7 @@ from server.context import Context
 from server.store.engine import Engines
 from server.voice import voiced_languages
 
-from . import protocol
+from . import floor, protocol
 from .channels import Channel, Kind, events_for
 from .direct import DirectWriter
 from .snapshot import Snapshot
@@ -115,12 +115,14 @@ class Hub:
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
         try:
-            snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
+            snap, replayable = await asyncio.to_thread(
+                self._read_first, since, tokens, channel.kind is Kind.ADMIN
+            )
         except BaseException:
             self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
             raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
-        view = build_view(channel, snap, self.printers)
+        view = build_view(channel, snap, self.printers, self.screen_of)
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
@@ -139,11 +141,13 @@ class Hub:
             self._schedule()
         return sub
 
-    def _read_first(self, since: int | None, tokens: tuple[str, ...]) -> tuple[Snapshot, bool]:
+    def _read_first(
+        self, since: int | None, tokens: tuple[str, ...], staff: bool = False
+    ) -> tuple[Snapshot, bool]:
         """A subscriber's first snapshot (in a worker thread), and whether the events after
         its `since` can all be replayed."""
         now = self.clock()
-        snap = read_snapshot(self.engines, self.ctx, now, since, tokens)
+        snap = read_snapshot(self.engines, self.ctx, now, since, tokens, staff)
         if since is None:
             return snap, False  # nothing to replay
         if since > snap.version:
@@ -168,6 +172,7 @@ class Hub:
         if channel.startswith(("display:", "kiosk:")):
             count = self._seen.get(channel, (0, self.clock()))[0]
             self._seen[channel] = (max(count + change, 0), self.clock())
+            self._devices_changed()
 
     def screen(self, channel: str) -> Screen:
         """A device's screen: online while its page is connected, and when it was last seen
@@ -179,12 +184,17 @@ class Hub:
             last_seen=(self.clock() if count else seen).isoformat() if seen else None,
         )
 
+    def screen_of(self, channel: str) -> dict[str, Any]:
+        return dict(self.screen(channel))
+
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
 
     def printer_changed(self, kiosk: str) -> None:
         """A kiosk's printer changed state (no office version for it): the kiosk's screen
-        gets a ``printer`` frame now, ordered by the printer's own ``revision``."""
+        gets a ``printer`` frame now, ordered by the printer's own ``revision``, and the
+        admin console a ``devices`` frame."""
+        self._devices_changed()
         state = self._channels.get(f"kiosk:{kiosk}")
         if state is None or self.printers is None:
             return
@@ -193,6 +203,26 @@ class Hub:
             "channel": state.channel.name,
             "version": state.version,
             "printer": self.printers(kiosk),
+        }
+        frame = protocol.Outgoing(protocol.dumps(note))
+        for sub in state.subscribers:
+            if sub.ready:
+                sub.note = frame
+                sub.kick()
+
+    def _devices_changed(self) -> None:
+        """A device's screen came or went, or a printer changed: no office version for it,
+        so the admin console gets a ``devices`` frame now (the newest replaces one not yet
+        sent), with the hub's ``now`` for the browser to tell how long a screen is gone."""
+        state = self._channels.get(f"{Kind.ADMIN}:{self.ctx.office.id}")
+        if state is None:
+            return
+        note = {
+            "type": "devices",
+            "channel": state.channel.name,
+            "version": state.version,
+            "now": self.clock().isoformat(),
+            "devices": floor.devices(self.ctx.office, self.printers, self.screen_of),
         }
         frame = protocol.Outgoing(protocol.dumps(note))
         for sub in state.subscribers:
@@ -243,8 +273,9 @@ class Hub:
         tokens = tuple(
             s.channel.key for s in self._channels.values() if s.channel.kind is Kind.TICKET
         )
+        staff = any(s.channel.kind is Kind.ADMIN for s in self._channels.values())
         snap = await asyncio.to_thread(
-            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens
+            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens, staff
         )
         self.rebuilds += 1
         self._learn_langs(snap)
@@ -263,7 +294,7 @@ class Hub:
         behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]
         if not behind:
             return
-        view = build_view(state.channel, snap, self.printers)
+        view = build_view(state.channel, snap, self.printers, self.screen_of)
         if view is None:
             return
         view_json = protocol.dumps(view)
