@@ -98,6 +98,7 @@ def pickup(snap: Snapshot) -> list[dict[str, Any]]:
         for t in snap.tickets
         if t.service in services and t.status in (Status.PREPARING, Status.READY)
     ]
+
     def since(t: Ticket) -> datetime:
         return (t.called_at if t.status is Status.READY else t.finished_at) or t.issued_at
 

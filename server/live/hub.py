@@ -215,20 +215,20 @@ class Hub:
         so the admin console gets a ``devices`` frame now (the newest replaces one not yet
         sent), with the hub's ``now`` for the browser to tell how long a screen is gone."""
         state = self._channels.get(f"{Kind.ADMIN}:{self.ctx.office.id}")
-        if state is None:
+        ready = [sub for sub in state.subscribers if sub.ready] if state else []
+        if state is None or not ready:
             return
         note = {
             "type": "devices",
             "channel": state.channel.name,
-            "version": state.version,
+            "version": max(sub.queued_version for sub in ready),  # the newest view sent
             "now": self.clock().isoformat(),
             "devices": floor.devices(self.ctx.office, self.printers, self.screen_of),
         }
         frame = protocol.Outgoing(protocol.dumps(note))
-        for sub in state.subscribers:
-            if sub.ready:
-                sub.note = frame
-                sub.kick()
+        for sub in ready:
+            sub.note = frame
+            sub.kick()
 
     def _events_for(
         self, channel: Channel, events: list[dict[str, Any]], state: _ChannelState
