@@ -9,7 +9,14 @@ import httpx
 
 OFFICE = "/api/v1/offices/nakano"
 # Tickets issued per service: the certificates line long enough for the staffing hint.
-LINES = {"moving": 9, "certificates": 22, "mynumber": 4, "insurance": 5, "childcare": 6, "koseki": 2}
+LINES = {
+    "moving": 9,
+    "certificates": 22,
+    "mynumber": 4,
+    "insurance": 5,
+    "childcare": 6,
+    "koseki": 2,
+}
 OPEN = ("1", "2", "4", "7", "9", "21", "22")
 
 

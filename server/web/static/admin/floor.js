@@ -97,7 +97,7 @@ function lineRow(s) {
     el("td", { class: "line-actions" },
       button(stopped ? "再開" : "停止", `line-${s.id}-toggle`,
         () => setIssuing(s, stopped ? "open" : "stopped"), { "aria-label": `${name(s.names)}の発券を${stopped ? "再開" : "停止"}` }),
-      button("詳細…", `line-${s.id}-more`, () => openLine(s.id), { "aria-label": `${name(s.names)}の上限・受付終了・呼出` })));
+      button("詳細…", `line-${s.id}-more`, () => openLine(s.id), { "aria-label": `${name(s.names)}の詳細…（上限・受付終了・番号の呼出）` })));
 }
 
 function renderLines() {
