@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from printer.emulator import PrinterEmulator
 from server.cli import DEMO_SUPERVISOR
@@ -41,10 +42,12 @@ def api(server: LiveServer) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def floor(browser: Any, server: LiveServer) -> Iterator[Any]:
-    """The floor at 1366×768, signed in as the demo supervisor, its first view shown."""
+    """The floor at 1366×768, signed in as the demo supervisor, its first view shown; the
+    page's clock is Playwright's, so a test may move it on."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    page.clock.install()
     page.goto(f"{server.url}/admin")
     page.wait_for_url("**/signin**")
     page.locator("#username").fill(DEMO_SUPERVISOR[0])
@@ -150,3 +153,22 @@ def test_stopping_a_lines_issuing_shows_the_servers_answer(floor: Any) -> None:
     else:
         said = (answer.json() or {}).get("message") or str(answer.status)
         assert "できませんでした" in message.inner_text() and said in message.inner_text()
+
+
+def test_a_display_gone_for_over_a_minute_raises_an_alert_by_the_browsers_clock(
+    floor: Any, server: LiveServer, api: httpx.Client
+) -> None:
+    token = api.headers["Authorization"].split()[1]
+    row = floor.locator("#devices tr", has_text="display-2f")
+    with connect(f"{server.ws_url}/ws/v1/display:display-2f?token={token}") as display:
+        display.recv(timeout=10)
+        row.locator(".badge", has_text="接続中").wait_for()
+    row.locator(".badge", has_text="切断").wait_for()  # told at once, no new version
+    alert = floor.locator('.alert[data-alert^="display:display-2f:"]')
+
+    floor.clock.run_for(30_000)
+    assert alert.count() == 0  # half a minute: not yet
+    floor.clock.run_for(35_000)
+
+    alert.wait_for()
+    assert "表示盤 display-2f" in alert.inner_text()
