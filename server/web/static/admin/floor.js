@@ -185,7 +185,7 @@ function renderPickup() {
     el("strong", { class: "number", text: p.number }),
     el("span", { class: `badge ${p.status === "ready" ? "warn" : "off"}`, text: TICKET[p.status] }),
     p.counter ? el("span", { class: "small", text: `${p.counter}番` }) : null,
-    since(p.since)));
+    since(p.since, true)));
   $("pickup-summary").textContent = `作成中 ${view.pickup.filter((p) => p.status === "preparing").length}・呼出中 ${view.pickup.filter((p) => p.status === "ready").length}`;
   $("pickup").replaceChildren(...(rows.length ? rows : [el("li", { class: "muted", text: "ありません" })]));
 }
