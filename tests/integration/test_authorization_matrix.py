@@ -115,7 +115,7 @@ ROUTES = [
     Route("GET", f"{OFFICE}/form-audit", SUPERVISOR),
     Route("GET", f"{OFFICE}/audit", SUPERVISOR),
     Route("GET", "/api/v1/views/counter:1", STAFF),
-    Route("GET", "/api/v1/views/admin:nakano", STAFF),
+    Route("GET", "/api/v1/views/admin:nakano", SUPERVISOR),  # the floor: not for clerks
     # A display's view: its own token, or staff by token (the cookie is not read there).
     Route("GET", "/api/v1/views/display:display-2f", (401, 401, 401, 200, 200, 200, 200, 200, 401)),
     Route("GET", T, STAFF),
