@@ -22,10 +22,6 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def _minutes(snap: Snapshot, since: datetime) -> float:
-    return round(max((snap.now - since).total_seconds(), 0.0) / 60.0, 1)
-
-
 def counters(snap: Snapshot) -> list[dict[str, Any]]:
     """Every counter of the office, in the office file's order: its state, the clerk who
     holds it, and the ticket it has called or is serving, with since when (the browser
@@ -64,13 +60,13 @@ def _held(t: Ticket) -> dict[str, Any]:
 
 
 def line_extras(snap: Snapshot, service: str, line: list[Ticket]) -> dict[str, Any]:
-    """What the floor shows of a line beyond the public view: the longest wait now (from
-    the first waiting ticket's place in time, kept across a transfer), today's count
-    against the cap, the cut-off, the counters that serve it, and the waiting tickets."""
+    """What the floor shows of a line beyond the public view: since when its first ticket
+    waits (its place in time, kept across a transfer: the browser counts the longest wait
+    from it, so the view does not change while time passes), today's count against the
+    cap, the cut-off, the counters that serve it, and the waiting tickets."""
     s = snap.office.services[service]
     oldest = min((t.queued_at for t in line), default=None)
     return {
-        "longest_wait_min": _minutes(snap, oldest) if oldest else 0.0,
         "oldest_queued_at": _iso(oldest),
         "issued_today": snap.issued_today.get(service, 0),
         "daily_cap": s.daily_cap,

@@ -518,7 +518,7 @@ def test_the_floor_lists_every_counter_with_its_state_clerk_and_the_ticket_it_ho
     assert counters["21"]["floor"] == "3F"
 
 
-def test_each_line_shows_its_longest_wait_todays_count_against_the_cap_and_its_queue() -> None:
+def test_each_line_shows_since_when_its_first_waits_its_count_against_the_cap_and_queue() -> None:
     capped = dataclasses.replace(
         OFFICE,
         services={
@@ -540,7 +540,7 @@ def test_each_line_shows_its_longest_wait_todays_count_against_the_cap_and_its_q
 
     mynumber = lines["mynumber"]
     assert mynumber["waiting"] == 3
-    assert mynumber["longest_wait_min"] == 55.0  # issued 09:05, now 10:00
+    assert mynumber["oldest_queued_at"] == (NOW - timedelta(minutes=55)).isoformat()
     assert (mynumber["issued_today"], mynumber["daily_cap"]) == (17, 40)
     assert mynumber["cutoff"] == "16:30"
     assert mynumber["counters"] == ["7"]
@@ -548,7 +548,7 @@ def test_each_line_shows_its_longest_wait_todays_count_against_the_cap_and_its_q
     assert [t["number"] for t in mynumber["queue"]] == ["C-002", "C-001", "C-003"]
     assert mynumber["queue"][0]["id"] == "mynumber-0002" and mynumber["queue_more"] == 0
     assert lines["moving"]["daily_cap"] is None and lines["moving"]["issued_today"] == 3
-    assert lines["koseki"]["longest_wait_min"] == 0.0 and lines["koseki"]["queue"] == []
+    assert lines["koseki"]["oldest_queued_at"] is None and lines["koseki"]["queue"] == []
 
 
 def test_the_pickup_list_holds_preparing_and_ready_tickets_the_longest_kept_first() -> None:
