@@ -62,11 +62,25 @@ def need(
     if wait is not None and wait <= target_min:
         return None
     open_count = len(state.counters_for(service))
-    for extra in range(1, max_extra + 1):
+
+    def within(extra: int) -> float | None:
         after = last_in_line_wait(_with_extra(state, service, extra), service)
-        if after is not None and after <= target_min:
-            return Need(service, waiting, open_count, wait, extra, after)
-    return Need(service, waiting, open_count, wait, None, None)
+        return after if after is not None and after <= target_min else None
+
+    # More counters never make the wait longer: test the most first (a hopeless line costs
+    # one play-out), then halve the range (four more at most, not ten).
+    best = within(max_extra)
+    if best is None:
+        return Need(service, waiting, open_count, wait, None, None)
+    low, high = 0, max_extra  # within(low) fails (no extra: the line waits past it)
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = within(middle)
+        if found is None:
+            low = middle
+        else:
+            high, best = middle, found
+    return Need(service, waiting, open_count, wait, high, best)
 
 
 def staffing(

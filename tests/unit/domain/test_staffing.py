@@ -96,3 +96,22 @@ def test_staffing_lists_the_lines_past_the_target_the_longest_wait_first():
 
     # moving: 3 x 24.8 = 74.4; certificates 63.8; insurance has no counter at all.
     assert [n.service for n in found] == ["insurance", "moving", "certificates"]
+
+
+@pytest.mark.parametrize("waiting", [6, 13, 25, 40, 61, 90])
+def test_the_hint_names_the_fewest_counters_that_will_do(waiting: int) -> None:
+    from server.domain.staffing import _with_extra
+
+    floor = state([CounterNow("4", ("certificates",))], {"certificates": waiting}, CERTS)
+
+    found = need(floor, "certificates", 30)
+
+    def enough(extra: int) -> bool:
+        wait = last_in_line_wait(_with_extra(floor, "certificates", extra), "certificates")
+        return wait is not None and wait <= 30
+
+    fewest = next((k for k in range(11) if enough(k)), None)
+    if fewest == 0:
+        assert found is None
+    else:
+        assert found is not None and found.more == fewest
