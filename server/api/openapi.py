@@ -291,7 +291,7 @@ def operations() -> dict[str, dict[str, Op]]:
         "/api/v1/views/{channel}": {
             "get": Op(
                 "A live view over HTTP, with ETag. public:/ticket: need nothing, display: a "
-                "display's device token (or staff), counter:/admin: staff.",
+                "display's device token (or staff), counter: staff, admin: supervisors and admins.",
                 security=[{}, {"device": []}, {"bearer": []}, {"session": []}],
                 ok=_json(),
                 errors=("304", "401", "403"),
