@@ -1,5 +1,6 @@
-"""The admin console's own API: the audit log of supervisors' and admins' changes. (Each
-change's route writes its audit row in the change's own transaction.)"""
+"""The admin console's own API: the audit log of supervisors' and admins' changes (each
+change's route writes its audit row in the change's own transaction), and acknowledging
+the floor's alerts."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from server.store import admin_audit
 from .auth import require
 from .errors import ApiError
 from .responses import JSONResponse
+from .schemas import AckBody, parse
 from .state import office_system, tokens_of
 
 MAX_AUDIT_ROWS = 1000
@@ -37,6 +39,21 @@ async def audit_log(request: Request) -> Response:
     return JSONResponse({"office": system.office.id, "audit": await asyncio.to_thread(read)})
 
 
+async def acknowledge(request: Request) -> Response:
+    """An alert of the floor acknowledged, for every console watching it (the hub keeps
+    it, in memory like the device states the alerts come from; each browser keeps its own
+    too, so a restart forgets nothing a console still shows)."""
+    system = office_system(request)
+    staff = require(request, tokens_of(request), Action.VIEW_FLOOR)
+    body = await parse(request, AckBody)
+    if system.hub is None:
+        raise ApiError(503, "unavailable", "サーバーの起動中です。しばらくしてからもう一度。")
+    return JSONResponse(system.hub.acknowledge(body.alert, staff.username))
+
+
 def routes() -> list[Route]:
     office = "/api/v1/offices/{office}"
-    return [Route(f"{office}/audit", audit_log)]
+    return [
+        Route(f"{office}/audit", audit_log),
+        Route(f"{office}/alerts/ack", acknowledge, methods=["POST"]),
+    ]

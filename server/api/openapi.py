@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .responses import JSONResponse
-from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody
+from .schemas import AckBody, IssueTicketBody, ReadyBody, TokenBody, TransferBody
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
@@ -193,6 +193,15 @@ def operations() -> dict[str, dict[str, Op]]:
                 query={"limit": _STRING},
             )
         },
+        f"{office}/alerts/ack": {
+            "post": Op(
+                "Acknowledge an alert of the floor for every console (supervisors)",
+                STAFF_READ,
+                _json(),
+                errors=("422",),
+                body=_ref("AckBody"),
+            )
+        },
         f"{office}/form-audit": {
             "get": Op(
                 "Who viewed which pre-entry when (supervisors)",
@@ -317,7 +326,7 @@ def operations() -> dict[str, dict[str, Op]]:
 def _schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {
         m.__name__: m.model_json_schema()
-        for m in (IssueTicketBody, TransferBody, ReadyBody, TokenBody)
+        for m in (IssueTicketBody, TransferBody, ReadyBody, TokenBody, AckBody)
     }
     schemas["Error"] = {
         "type": "object",

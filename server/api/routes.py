@@ -97,8 +97,11 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
     snap = await asyncio.to_thread(
         read_snapshot, system.engines, system.ctx, system.clock(), None, tokens, staff
     )
-    screens = system.hub.screen_of if system.hub else None
-    view = build_view(channel, snap, system.printing.kiosk_printer, screens)
+    hub = system.hub
+    screens = hub.screen_of if hub else None
+    view = build_view(
+        channel, snap, system.printing.kiosk_printer, screens, hub.acked if hub else None
+    )
     if view is None:
         raise NotFound("受付票が見つかりません。", kind="ticket")
     body = dumps(view).encode()

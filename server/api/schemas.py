@@ -45,6 +45,12 @@ class ReadyBody(_Body):
     )
 
 
+class AckBody(_Body):
+    alert: str = Field(
+        min_length=1, max_length=200, description="the floor's alert key, e.g. printer:kiosk-2f:…"
+    )
+
+
 class TokenBody(BaseModel):
     # Not _Body: a password is taken exactly as typed, spaces at its ends included.
     model_config = ConfigDict(extra="forbid")

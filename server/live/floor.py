@@ -4,7 +4,7 @@ and the staffing hint. views.admin_view puts them together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -111,12 +111,19 @@ def pickup(snap: Snapshot) -> list[dict[str, Any]]:
     ]
 
 
-def devices(office: Office, printers: Lookup | None, screens: Lookup | None) -> dict[str, Any]:
+def devices(
+    office: Office,
+    printers: Lookup | None,
+    screens: Lookup | None,
+    acked: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Each kiosk's screen and printer, each display's screen, as the hub and the print
-    service know them now (None where this process does not know). A display gone for over
-    a minute is an alert: the browser tells it from `last_seen` with its own clock (see
-    floor.js), since nothing here changes when a minute passes."""
+    service know them now (None where this process does not know), and the alerts already
+    acknowledged (`acked`: key -> who and when). A display gone for over a minute is an
+    alert: the browser tells it from `last_seen` with its own clock (see floor.js), since
+    nothing here changes when a minute passes."""
     return {
+        "acked": dict(acked or {}),
         "kiosks": [
             {
                 "id": k.id,

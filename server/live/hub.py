@@ -29,6 +29,7 @@ from .views import build_view
 
 log = logging.getLogger(__name__)
 MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
+MAX_ACKED = 500  # acknowledged alerts kept: a day's faults, many times over
 
 
 class Screen(TypedDict):
@@ -64,6 +65,8 @@ class Hub:
         # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
         self._seen: dict[str, tuple[int, datetime]] = {}
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
+        # The floor's alerts acknowledged: key -> who and when (newest last, bounded).
+        self.acked: dict[str, dict[str, str]] = {}
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -122,7 +125,7 @@ class Hub:
             self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
             raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
-        view = build_view(channel, snap, self.printers, self.screen_of)
+        view = build_view(channel, snap, self.printers, self.screen_of, self.acked)
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
@@ -210,6 +213,15 @@ class Hub:
                 sub.note = frame
                 sub.kick()
 
+    def acknowledge(self, alert: str, who: str) -> dict[str, str]:
+        """An alert of the floor acknowledged: every console hears it in a devices frame."""
+        self.acked.pop(alert, None)
+        self.acked[alert] = {"by": who, "at": self.clock().isoformat()}
+        while len(self.acked) > MAX_ACKED:
+            del self.acked[next(iter(self.acked))]
+        self._devices_changed()
+        return {"alert": alert, **self.acked[alert]}
+
     def _devices_changed(self) -> None:
         """A device's screen came or went, or a printer changed: no office version for it,
         so the admin console gets a ``devices`` frame now (the newest replaces one not yet
@@ -223,7 +235,7 @@ class Hub:
             "channel": state.channel.name,
             "version": max(sub.queued_version for sub in ready),  # the newest view sent
             "now": self.clock().isoformat(),
-            "devices": floor.devices(self.ctx.office, self.printers, self.screen_of),
+            "devices": floor.devices(self.ctx.office, self.printers, self.screen_of, self.acked),
         }
         frame = protocol.Outgoing(protocol.dumps(note))
         for sub in ready:
@@ -294,7 +306,7 @@ class Hub:
         behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]
         if not behind:
             return
-        view = build_view(state.channel, snap, self.printers, self.screen_of)
+        view = build_view(state.channel, snap, self.printers, self.screen_of, self.acked)
         if view is None:
             return
         view_json = protocol.dumps(view)

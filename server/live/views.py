@@ -4,7 +4,7 @@ it receives and never reconstructs state."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from server.domain import call_policy
@@ -250,11 +250,13 @@ def admin_view(
     snap: Snapshot,
     printers: floor.Lookup | None = None,
     screens: floor.Lookup | None = None,
+    acked: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The supervisor's floor: the public view, each service with what only staff see
     (floor.line_extras), every counter, the pickup list, the devices (``printers``: a
     kiosk's printer state; ``screens``: a device channel's screen, from the hub) and the
-    staffing hint. ``now`` lets the browser count minutes and absences between versions."""
+    staffing hint (``acked``: the alerts acknowledged, from the hub). ``now`` lets the
+    browser count minutes and absences between versions."""
     view = public_view(snap)
     lines = _lines(snap)
     for service in view["services"]:
@@ -262,7 +264,7 @@ def admin_view(
     view["now"] = snap.now.isoformat()
     view["counters"] = floor.counters(snap)
     view["pickup"] = floor.pickup(snap)
-    view["devices"] = floor.devices(snap.office, printers, screens)
+    view["devices"] = floor.devices(snap.office, printers, screens, acked)
     view["staffing"] = floor.staffing_hint(snap)
     return view
 
@@ -311,10 +313,12 @@ def build_view(
     snap: Snapshot,
     printers: Callable[[str], dict[str, Any]] | None = None,
     screens: Callable[[str], dict[str, Any]] | None = None,
+    acked: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """None when the channel's subject does not exist (an unknown ticket token).
     ``printers``: a kiosk's id -> its printer's state, for the kiosk and admin channels;
-    ``screens``: a device's channel -> its screen (connected, last seen), for the admin's."""
+    ``screens``: a device's channel -> its screen (connected, last seen), and ``acked``:
+    the floor's alerts acknowledged, for the admin's."""
     if channel.kind is Kind.KIOSK:
         return kiosk_view(snap, channel.key, printers(channel.key) if printers else None)
     if channel.kind is Kind.PUBLIC:
@@ -325,4 +329,4 @@ def build_view(
         return counter_view(snap, channel.key)
     if channel.kind is Kind.TICKET:
         return ticket_view(snap, channel.key)
-    return admin_view(snap, printers, screens)
+    return admin_view(snap, printers, screens, acked)

@@ -172,3 +172,25 @@ def test_a_display_gone_for_over_a_minute_raises_an_alert_by_the_browsers_clock(
 
     alert.wait_for()
     assert "表示盤 display-2f" in alert.inner_text()
+
+
+def test_an_alert_acknowledged_on_one_console_leaves_the_other_too(
+    floor: Any, browser: Any, server: LiveServer, emulator: PrinterEmulator
+) -> None:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="ja-JP")
+    other = context.new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(f"{server.url}/admin")
+    other.locator("#username").fill(DEMO_SUPERVISOR[0])
+    other.locator("#password").fill(DEMO_SUPERVISOR[1])
+    other.locator("#password").press("Enter")
+    other.wait_for_url(f"{server.url}/admin")
+    emulator.set_state(paper_out=True)
+    selector = f'.alert[data-alert^="printer:{KIOSK}:paper_out:"]'
+    other.locator(selector).wait_for()
+    floor.locator(selector).wait_for()
+
+    floor.locator(selector).get_by_role("button").click()
+
+    other.locator(selector).wait_for(state="detached")
+    context.close()

@@ -114,6 +114,7 @@ ROUTES = [
     Route("GET", f"{OFFICE}/log.csv", SUPERVISOR),
     Route("GET", f"{OFFICE}/form-audit", SUPERVISOR),
     Route("GET", f"{OFFICE}/audit", SUPERVISOR),
+    Route("POST", f"{OFFICE}/alerts/ack", SUPERVISOR, {"alert": "printer:kiosk-2f:paper_out:1"}),
     Route("GET", "/api/v1/views/counter:1", STAFF),
     Route("GET", "/api/v1/views/admin:nakano", SUPERVISOR),  # the floor: not for clerks
     # A display's view: its own token, or staff by token (the cookie is not read there).

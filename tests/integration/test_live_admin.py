@@ -103,3 +103,31 @@ def test_an_admin_may_watch_the_floor_too(client: TestClient) -> None:
     assert SUPERVISOR[0] != "admin1"
 
     assert client.get(f"/api/v1/views/{ADMIN}", headers=admin).status_code == 200
+
+
+def test_an_alert_acknowledged_on_one_console_is_acknowledged_on_every_one(
+    client: TestClient, supervisor: dict[str, str]
+) -> None:
+    key = "printer:kiosk-2f:paper_out:3"
+    with client.websocket_connect(f"/ws/v1/{ADMIN}?token={token_of(supervisor)}") as ws:
+        first = receive_json(ws)
+        assert first["view"]["devices"]["acked"] == {}
+
+        answer = client.post(f"{OFFICE}/alerts/ack", json={"alert": key}, headers=supervisor)
+        note = receive_json(ws)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"alert": key, "by": SUPERVISOR[0], "at": note["now"]}
+    assert note["type"] == "devices"
+    assert note["devices"]["acked"] == {key: {"by": SUPERVISOR[0], "at": note["now"]}}
+    fresh = client.get(f"/api/v1/views/{ADMIN}", headers=supervisor).json()
+    assert fresh["devices"]["acked"] == note["devices"]["acked"]  # and a console that comes later
+
+
+@pytest.mark.parametrize("body", [{}, {"alert": ""}, {"alert": "x" * 201}, {"alert": 3}])
+def test_an_acknowledgement_must_name_its_alert(
+    client: TestClient, supervisor: dict[str, str], body: dict[str, Any]
+) -> None:
+    answer = client.post(f"{OFFICE}/alerts/ack", json=body, headers=supervisor)
+
+    assert answer.status_code == 422, answer.text

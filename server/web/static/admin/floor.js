@@ -235,14 +235,23 @@ function currentAlerts() {
       out.push({ key: `display:${d.id}:${s.last_seen}`, kind: "display", text: `表示盤 ${d.id} の接続が切れています（最後の接続 ${new Date(s.last_seen).toLocaleTimeString("ja-JP", { timeZone: tz })}）` });
     }
   }
-  return out.filter((a) => !acked.has(a.key));
+  const everyones = devices.acked || {}; // acknowledged on any console (the server's)
+  return out.filter((a) => !acked.has(a.key) && !(a.key in everyones));
 }
 
-function acknowledge(key) {
+// Kept in this browser at once, and told to the server so that every console drops it;
+// a server that does not hear it (restarting) still leaves it acknowledged here.
+async function acknowledge(key) {
   acked.add(key);
   localStorage.setItem(ACK_KEY, JSON.stringify([...acked].slice(-200)));
   renderAlerts();
   $("main").focus();
+  try {
+    const answer = await api("POST", `${officePath}/alerts/ack`, { alert: key });
+    if (!answer.ok) say(refusal(answer, "確認をほかの画面に伝えることが"), "error");
+  } catch {
+    // offline: this browser remembers it
+  }
 }
 
 function sound() {
