@@ -98,9 +98,13 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
         read_snapshot, system.engines, system.ctx, system.clock(), None, tokens, staff
     )
     hub = system.hub
-    screens = hub.screen_of if hub else None
+    known = hub.devices if hub else None
     view = build_view(
-        channel, snap, system.printing.kiosk_printer, screens, hub.acked if hub else None
+        channel,
+        snap,
+        system.printing.kiosk_printer,
+        known.screen_of if known else None,
+        known.acked if known else None,
     )
     if view is None:
         raise NotFound("受付票が見つかりません。", kind="ticket")

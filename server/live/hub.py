@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any
 
 from server.context import Context
 from server.store.engine import Engines
@@ -21,6 +21,7 @@ from server.voice import voiced_languages
 
 from . import floor, protocol
 from .channels import Channel, Kind, events_for
+from .devices import Devices, Screen
 from .direct import DirectWriter
 from .snapshot import Snapshot
 from .source import MAX_REPLAY_EVENTS, first_seq_of_day, read_snapshot
@@ -29,15 +30,6 @@ from .views import build_view
 
 log = logging.getLogger(__name__)
 MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
-MAX_ACKED = 500  # acknowledged alerts kept: a day's faults, many times over
-
-
-class Screen(TypedDict):
-    """A device's page as the hub sees it (the admin console's device list)."""
-
-    state: Literal["online", "offline", "never_seen"]
-    connections: int
-    last_seen: str | None  # ISO time
 
 
 class _ChannelState:
@@ -62,11 +54,9 @@ class Hub:
         # A kiosk's id -> its printer's state (the print service's), for kiosk channels.
         self.printers: Callable[[str], dict[str, Any]] | None = None
         self.voiced = voiced_languages()  # displays' call events name these languages' clips
-        # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
-        self._seen: dict[str, tuple[int, datetime]] = {}
+        # Devices' screens (display:…, kiosk:…) and the floor's alerts acknowledged.
+        self.devices = Devices(clock)
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
-        # The floor's alerts acknowledged: key -> who and when (newest last, bounded).
-        self.acked: dict[str, dict[str, str]] = {}
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -125,7 +115,7 @@ class Hub:
             self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
             raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
-        view = build_view(channel, snap, self.printers, self.screen_of, self.acked)
+        view = build_view(channel, snap, self.printers, *self._known())
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
@@ -172,23 +162,11 @@ class Hub:
             del self._channels[sub.channel.name]
 
     def _saw(self, channel: str, change: int) -> None:
-        if channel.startswith(("display:", "kiosk:")):
-            count = self._seen.get(channel, (0, self.clock()))[0]
-            self._seen[channel] = (max(count + change, 0), self.clock())
+        if self.devices.saw(channel, change):
             self._devices_changed()
 
     def screen(self, channel: str) -> Screen:
-        """A device's screen: online while its page is connected, and when it was last seen
-        (now, for one that is connected)."""
-        count, seen = self._seen.get(channel, (0, None))
-        return Screen(
-            state="online" if count else ("offline" if seen else "never_seen"),
-            connections=count,
-            last_seen=(self.clock() if count else seen).isoformat() if seen else None,
-        )
-
-    def screen_of(self, channel: str) -> dict[str, Any]:
-        return dict(self.screen(channel))
+        return self.devices.screen(channel)
 
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
@@ -215,12 +193,9 @@ class Hub:
 
     def acknowledge(self, alert: str, who: str) -> dict[str, str]:
         """An alert of the floor acknowledged: every console hears it in a devices frame."""
-        self.acked.pop(alert, None)
-        self.acked[alert] = {"by": who, "at": self.clock().isoformat()}
-        while len(self.acked) > MAX_ACKED:
-            del self.acked[next(iter(self.acked))]
+        done = self.devices.acknowledge(alert, who)
         self._devices_changed()
-        return {"alert": alert, **self.acked[alert]}
+        return done
 
     def _devices_changed(self) -> None:
         """A device's screen came or went, or a printer changed: no office version for it,
@@ -235,12 +210,18 @@ class Hub:
             "channel": state.channel.name,
             "version": max(sub.queued_version for sub in ready),  # the newest view sent
             "now": self.clock().isoformat(),
-            "devices": floor.devices(self.ctx.office, self.printers, self.screen_of, self.acked),
+            "devices": floor.devices(
+                self.ctx.office, self.printers, self.devices.screen_of, self.devices.acked
+            ),
         }
         frame = protocol.Outgoing(protocol.dumps(note))
         for sub in ready:
             sub.note = frame
             sub.kick()
+
+    def _known(self) -> tuple[Callable[[str], dict[str, Any]], dict[str, dict[str, str]]]:
+        """What the admin view is told of the devices: their screens, the alerts acknowledged."""
+        return self.devices.screen_of, self.devices.acked
 
     def _events_for(
         self, channel: Channel, events: list[dict[str, Any]], state: _ChannelState
@@ -306,7 +287,7 @@ class Hub:
         behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]
         if not behind:
             return
-        view = build_view(state.channel, snap, self.printers, self.screen_of, self.acked)
+        view = build_view(state.channel, snap, self.printers, *self._known())
         if view is None:
             return
         view_json = protocol.dumps(view)
