@@ -19,7 +19,17 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .responses import JSONResponse
-from .schemas import AckBody, IssueTicketBody, ReadyBody, TokenBody, TransferBody
+from .schemas import (
+    AckBody,
+    CallToCounterBody,
+    IssueTicketBody,
+    NoticeBody,
+    ReadyBody,
+    ServiceSettingsBody,
+    SettingsBody,
+    TokenBody,
+    TransferBody,
+)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
@@ -61,6 +71,7 @@ class Op:
     body: dict[str, Any] | None = None
     body_required: bool = True
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    more_media: dict[str, dict[str, Any]] = field(default_factory=dict)  # 200's other types
 
     def to_openapi(self, path: str) -> dict[str, Any]:
         responses: dict[str, Any] = {}
@@ -68,6 +79,8 @@ class Op:
             answer: dict[str, Any] = {"description": "OK" if status != "204" else "No content"}
             if media:
                 answer["content"] = {media: {"schema": schema}}
+                if status == "200":
+                    answer["content"] |= {m: {"schema": s} for m, s in self.more_media.items()}
             responses[status] = answer
         errors = set(self.errors) | {"503"}
         if "{" in path:
@@ -202,6 +215,31 @@ def operations() -> dict[str, dict[str, Op]]:
                 body=_ref("AckBody"),
             )
         },
+        f"{office}/reports": {
+            "get": Op(
+                "Tickets, waits and service times by day, hour, service, counter or clerk, as "
+                "JSON, CSV or Excel (supervisors)",
+                STAFF_READ,
+                _json(),
+                errors=("422",),
+                more_media={
+                    "text/csv": _STRING,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "type": "string",
+                        "format": "binary",
+                    },
+                },
+                query=_RANGE
+                | {
+                    "by": {
+                        "type": "string",
+                        "enum": ["day", "hour", "service", "counter", "clerk"],
+                    },
+                    "format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+                    "target": {"type": "number", "minimum": 1, "maximum": 480},
+                },
+            )
+        },
         f"{office}/form-audit": {
             "get": Op(
                 "Who viewed which pre-entry when (supervisors)",
@@ -226,6 +264,51 @@ def operations() -> dict[str, dict[str, Op]]:
                 _json(_TICKET),
                 errors=("409", "422"),
                 query={"kiosk": _STRING},
+            )
+        },
+        "/api/v1/tickets/{id}/call": {
+            "post": Op(
+                "Call a given waiting ticket to a given counter (supervisors)",
+                STAFF_WRITE,
+                _json(_TICKET),
+                errors=("409",),
+                body=_ref("CallToCounterBody"),
+            )
+        },
+        f"{office}/notice": {
+            "get": Op("The notice on every screen (supervisors)", STAFF_READ, _json()),
+            "put": Op(
+                "Set or clear the notice on every screen (supervisors); If-Match: revision",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("NoticeBody"),
+            ),
+        },
+        f"{office}/services/{{service}}": {
+            "patch": Op(
+                "Stop or resume a service's issuing, set its cap or cut-off (supervisors)",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("ServiceSettingsBody"),
+            )
+        },
+        f"{office}/settings": {
+            "get": Op("The office's settings in force (admins)", STAFF_READ, _json()),
+            "put": Op(
+                "Replace the office's settings: a new revision (admins); If-Match: revision",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("SettingsBody"),
+            ),
+        },
+        f"{office}/settings.toml": {
+            "get": Op(
+                "The settings in force as an office file (admins)",
+                STAFF_READ,
+                {"200": ("application/toml", _STRING)},
             )
         },
         "/api/v1/tickets/{id}/transfer": {
@@ -326,7 +409,17 @@ def operations() -> dict[str, dict[str, Op]]:
 def _schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {
         m.__name__: m.model_json_schema()
-        for m in (IssueTicketBody, TransferBody, ReadyBody, TokenBody, AckBody)
+        for m in (
+            IssueTicketBody,
+            TransferBody,
+            ReadyBody,
+            TokenBody,
+            NoticeBody,
+            ServiceSettingsBody,
+            CallToCounterBody,
+            SettingsBody,
+            AckBody,
+        )
     }
     schemas["Error"] = {
         "type": "object",

@@ -117,12 +117,23 @@ function renderLines() {
   $("staffing-lines").replaceChildren(...rows);
 }
 
-// PATCH …/services/{id}: a 409 says someone changed it first, with the current value.
+// Settings changes carry the revision this floor shows (If-Match): a 409 edit_conflict says
+// someone changed the settings first, with the current value; the floor shows it as it is.
+const revisionHeaders = () => {
+  const revision = view?.office?.settings_revision;
+  return revision === undefined || revision === null ? {} : { "If-Match": `"${revision}"` };
+};
+
+function conflict(answer, what) {
+  const current = answer.data?.current;
+  const shown = current && typeof current === "object" ? ` 現在: ${JSON.stringify(current)}` : "";
+  return `${refusal(answer, what)}${shown}`;
+}
+
 async function patchService(s, body, what) {
-  const headers = s.version !== undefined ? { "If-Match": `"${s.version}"` } : {};
-  const answer = await api("PATCH", `${officePath}/services/${encodeURIComponent(s.id)}`, body, headers);
+  const answer = await api("PATCH", `${officePath}/services/${encodeURIComponent(s.id)}`, body, revisionHeaders());
   if (answer.ok) { say(`${name(s.names)}: ${what}しました`); return true; }
-  say(refusal(answer, `${name(s.names)}: ${what}`), "error");
+  say(answer.status === 409 ? conflict(answer, `${name(s.names)}: ${what}`) : refusal(answer, `${name(s.names)}: ${what}`), "error");
   return false;
 }
 
@@ -291,14 +302,15 @@ function renderAlerts() {
 
 function renderNotice() {
   const notice = view.notice || {};
-  const text = notice.text || notice; // {text: {ja, en}, until} once the notice route lands; {ja, en} before
+  const text = notice.text || notice; // the view's notice: {ja, en, …} (the route's answer: {text, until})
   const shown = [text.ja, text.en].filter(Boolean).join(" / ");
   $("notice-current").textContent = shown ? `${shown}${notice.until ? `（${new Date(notice.until).toLocaleString("ja-JP", { timeZone: tz })}まで）` : ""}` : "なし";
 }
 
 async function putNotice(body, what) {
-  const answer = await api("PUT", `${officePath}/notice`, body);
-  say(answer.ok ? `お知らせを${what}しました` : refusal(answer, `お知らせを${what}`), answer.ok ? "info" : "error");
+  const answer = await api("PUT", `${officePath}/notice`, body, revisionHeaders());
+  if (answer.ok) say(`お知らせを${what}しました`);
+  else say(answer.status === 409 ? conflict(answer, `お知らせを${what}`) : refusal(answer, `お知らせを${what}`), "error");
 }
 
 $("notice-form").addEventListener("submit", (event) => {
