@@ -138,21 +138,52 @@ def test_a_new_fault_after_an_acknowledged_one_is_a_new_alert(
     assert floor.locator("#alerts").get_attribute("data-sounded") == "2"
 
 
-def test_stopping_a_lines_issuing_shows_the_servers_answer(floor: Any) -> None:
-    # PATCH …/services/{id} is another change's (issue 15, item 3): until it lands the
-    # server answers 404 or 405, and the floor says so in the server's words.
+def test_a_supervisor_stops_and_resumes_a_lines_issuing_from_the_floor(
+    floor: Any, api: httpx.Client
+) -> None:
     row = floor.locator('tr[data-service="koseki"]')
-    with floor.expect_response(lambda r: r.request.method == "PATCH") as caught:
-        row.get_by_role("button", name="戸籍の届出（出生・婚姻・死亡など）の発券を停止").click()
-    answer = caught.value
+    name = "戸籍の届出（出生・婚姻・死亡など）"
+    row.get_by_role("button", name=f"{name}の発券を停止").click()
 
-    message = floor.locator("#message")
-    message.wait_for()
-    if answer.ok:
-        assert "発券を停止しました" in message.inner_text()
-    else:
-        said = (answer.json() or {}).get("message") or str(answer.status)
-        assert "できませんでした" in message.inner_text() and said in message.inner_text()
+    row.locator(".badge", has_text="停止中").wait_for()
+    assert "発券を停止しました" in floor.locator("#message").inner_text()
+    refused = api.post("/api/v1/offices/nakano/tickets", json={"service": "koseki"})
+    assert refused.status_code == 409 and refused.json()["reason"] == "stopped"
+
+    row.get_by_role("button", name=f"{name}の発券を再開").click()
+    row.locator(".badge", has_text="発券中").wait_for()
+
+
+def test_a_supervisor_calls_a_given_ticket_to_a_given_counter_from_the_lines_dialog(
+    floor: Any, api: httpx.Client
+) -> None:
+    first, second = issue(api, "insurance"), issue(api, "insurance")
+    counter(api, "10", "open")
+    row = floor.locator('tr[data-service="insurance"]')
+    row.filter(has_text="2人").wait_for()
+    row.get_by_role("button", name="詳細").click()
+    dialog = floor.locator("#line-dialog")
+    dialog.get_by_label("番号（待っている順）").select_option(second["id"])
+    dialog.get_by_label("呼び出す窓口").select_option("10")
+    dialog.get_by_role("button", name="この窓口へ呼出").click()
+
+    card(floor, "10").filter(has_text=second["number"]).wait_for()
+    assert not dialog.is_visible()
+    assert "1人" in row.inner_text()  # the first is still waiting
+    assert api.get(f"/api/v1/tickets/{first['id']}").json()["status"] == "waiting"
+
+
+def test_a_supervisor_puts_up_a_notice_and_takes_it_down(floor: Any, api: httpx.Client) -> None:
+    floor.get_by_label("日本語").fill("本日は混み合っています")
+    floor.get_by_label("English").fill("It is busy today")
+    floor.get_by_role("button", name="掲示する").click()
+
+    floor.locator("#notice-current", has_text="本日は混み合っています").wait_for()
+    public = api.get("/api/v1/views/public:nakano").json()
+    assert public["notice"]["en"] == "It is busy today"
+
+    floor.get_by_role("button", name="お知らせを消す").click()
+    floor.locator("#notice-current", has_text="なし").wait_for()
 
 
 def test_a_display_gone_for_over_a_minute_raises_an_alert_by_the_browsers_clock(
