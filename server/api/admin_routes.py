@@ -1,6 +1,6 @@
 """The supervisors' and admins' API: the notice, a service's issuing, cap and cut-off, the
 office's whole settings (read, replace, export), calling a given ticket to a given counter,
-and the audit log. Each change's command writes its audit row in its own transaction
+the audit log, and acknowledging the floor's alerts. Each change's command writes its audit row in its own transaction
 (server/admin_commands.py).
 
 Settings are versioned: answers carry `ETag: "<revision>"`; a change sent with
@@ -30,7 +30,14 @@ from server.store.unit_of_work import StoreUnavailable
 from .auth import require
 from .errors import ApiError
 from .responses import JSONResponse
-from .schemas import CallToCounterBody, NoticeBody, ServiceSettingsBody, SettingsBody, parse
+from .schemas import (
+    AckBody,
+    CallToCounterBody,
+    NoticeBody,
+    ServiceSettingsBody,
+    SettingsBody,
+    parse,
+)
 from .state import office_system, system_of, tokens_of
 
 MAX_AUDIT_ROWS = 1000
@@ -209,10 +216,23 @@ async def call_to_counter(request: Request) -> Response:
     return JSONResponse(commands.ticket_json(info, system.office, info.stored_print))
 
 
+async def acknowledge(request: Request) -> Response:
+    """An alert of the floor acknowledged, for every console watching it (the hub keeps
+    it, in memory like the device states the alerts come from; each browser keeps its own
+    too, so a restart forgets nothing a console still shows)."""
+    system = office_system(request)
+    staff = require(request, tokens_of(request), Action.VIEW_FLOOR)
+    body = await parse(request, AckBody)
+    if system.hub is None:
+        raise ApiError(503, "unavailable", "サーバーの起動中です。しばらくしてからもう一度。")
+    return JSONResponse(system.hub.acknowledge(body.alert, staff.username))
+
+
 def routes() -> list[Route]:
     office = "/api/v1/offices/{office}"
     return [
         Route(f"{office}/audit", audit_log),
+        Route(f"{office}/alerts/ack", acknowledge, methods=["POST"]),
         Route(f"{office}/notice", get_notice, methods=["GET"]),
         Route(f"{office}/notice", put_notice, methods=["PUT"]),
         Route(f"{office}/services/{{service}}", patch_service, methods=["PATCH"]),

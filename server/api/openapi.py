@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from .responses import JSONResponse
 from .schemas import (
+    AckBody,
     CallToCounterBody,
     IssueTicketBody,
     NoticeBody,
@@ -279,6 +280,15 @@ def operations() -> dict[str, dict[str, Op]]:
                 query={"limit": _STRING},
             )
         },
+        f"{office}/alerts/ack": {
+            "post": Op(
+                "Acknowledge an alert of the floor for every console (supervisors)",
+                STAFF_READ,
+                _json(),
+                errors=("422",),
+                body=_ref("AckBody"),
+            )
+        },
         f"{office}/reports": {
             "get": Op(
                 "Tickets, waits and service times by day, hour, service, counter or clerk, as "
@@ -447,7 +457,7 @@ def operations() -> dict[str, dict[str, Op]]:
         "/api/v1/views/{channel}": {
             "get": Op(
                 "A live view over HTTP, with ETag. public:/ticket: need nothing, display: a "
-                "display's device token (or staff), counter:/admin: staff.",
+                "display's device token (or staff), counter: staff, admin: supervisors and admins.",
                 security=[{}, {"device": []}, {"bearer": []}, {"session": []}],
                 ok=_json(),
                 errors=("304", "401", "403"),
@@ -484,6 +494,7 @@ def _schemas() -> dict[str, Any]:
             SettingsBody,
             StaffBody,
             StaffChangeBody,
+            AckBody,
         )
     }
     names = {"type": ["array", "null"], "items": _STRING}

@@ -77,6 +77,12 @@ class SettingsBody(_Body):
     document: dict[str, Any] = Field(description="the office file's content, as JSON")
 
 
+class AckBody(_Body):
+    alert: str = Field(
+        min_length=1, max_length=200, description="the floor's alert key, e.g. printer:kiosk-2f:…"
+    )
+
+
 class TokenBody(BaseModel):
     # Not _Body: a password is taken exactly as typed, spaces at its ends included.
     model_config = ConfigDict(extra="forbid")

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.api.state import system_of, tokens_of
 from server.domain.errors import NotFound
+from server.permissions import Action, may
 
 from . import protocol
 from .channels import STAFF_KINDS, Channel, Kind, parse_channel
@@ -127,6 +128,9 @@ async def live(websocket: WebSocket) -> None:
         staff = staff_of(websocket, tokens_of(websocket))
         if staff is None:
             await refuse(websocket, protocol.Close.UNAUTHORIZED, "staff sign-in required")
+            return
+        if channel.kind is Kind.ADMIN and not may(staff.role, Action.VIEW_FLOOR):
+            await refuse(websocket, protocol.Close.FORBIDDEN, "supervisors only")
             return
         who = f"staff:{staff.username}"
     if channel.kind is Kind.DISPLAY:

@@ -13,15 +13,16 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any
 
 from server.context import Context
 from server.domain.office import Office
 from server.store.engine import Engines
 from server.voice import voiced_languages
 
-from . import protocol
+from . import floor, protocol
 from .channels import Channel, Kind, events_for
+from .devices import Devices, Screen
 from .direct import DirectWriter
 from .snapshot import Snapshot
 from .source import MAX_REPLAY_EVENTS, first_seq_of_day, read_snapshot
@@ -30,14 +31,6 @@ from .views import build_view
 
 log = logging.getLogger(__name__)
 MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
-
-
-class Screen(TypedDict):
-    """A device's page as the hub sees it (the admin console's device list)."""
-
-    state: Literal["online", "offline", "never_seen"]
-    connections: int
-    last_seen: str | None  # ISO time
 
 
 class _ChannelState:
@@ -62,8 +55,8 @@ class Hub:
         # A kiosk's id -> its printer's state (the print service's), for kiosk channels.
         self.printers: Callable[[str], dict[str, Any]] | None = None
         self.voiced = voiced_languages()  # displays' call events name these languages' clips
-        # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
-        self._seen: dict[str, tuple[int, datetime]] = {}
+        # Devices' screens (display:…, kiosk:…) and the floor's alerts acknowledged.
+        self.devices = Devices(clock)
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
         self._closing: set[asyncio.Task[None]] = set()  # disconnect()'s closes under way
 
@@ -119,12 +112,14 @@ class Hub:
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
         try:
-            snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
+            snap, replayable = await asyncio.to_thread(
+                self._read_first, since, tokens, channel.kind is Kind.ADMIN
+            )
         except BaseException:
             self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
             raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
-        view = build_view(channel, snap, self.printers)
+        view = build_view(channel, snap, self.printers, *self._known())
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
@@ -147,11 +142,13 @@ class Hub:
             self._schedule()
         return sub
 
-    def _read_first(self, since: int | None, tokens: tuple[str, ...]) -> tuple[Snapshot, bool]:
+    def _read_first(
+        self, since: int | None, tokens: tuple[str, ...], staff: bool = False
+    ) -> tuple[Snapshot, bool]:
         """A subscriber's first snapshot (in a worker thread), and whether the events after
         its `since` can all be replayed."""
         now = self.clock()
-        snap = read_snapshot(self.engines, self.ctx, now, since, tokens)
+        snap = read_snapshot(self.engines, self.ctx, now, since, tokens, staff)
         if since is None:
             return snap, False  # nothing to replay
         if since > snap.version:
@@ -173,19 +170,11 @@ class Hub:
             del self._channels[sub.channel.name]
 
     def _saw(self, channel: str, change: int) -> None:
-        if channel.startswith(("display:", "kiosk:")):
-            count = self._seen.get(channel, (0, self.clock()))[0]
-            self._seen[channel] = (max(count + change, 0), self.clock())
+        if self.devices.saw(channel, change):
+            self._devices_changed()
 
     def screen(self, channel: str) -> Screen:
-        """A device's screen: online while its page is connected, and when it was last seen
-        (now, for one that is connected)."""
-        count, seen = self._seen.get(channel, (0, None))
-        return Screen(
-            state="online" if count else ("offline" if seen else "never_seen"),
-            connections=count,
-            last_seen=(self.clock() if count else seen).isoformat() if seen else None,
-        )
+        return self.devices.screen(channel)
 
     def disconnect(self, who: str, code: int, reason: str) -> int:
         """Close every connection made as `who` ("staff:NAME", "device:NAME") with `code`:
@@ -207,7 +196,9 @@ class Hub:
 
     def printer_changed(self, kiosk: str) -> None:
         """A kiosk's printer changed state (no office version for it): the kiosk's screen
-        gets a ``printer`` frame now, ordered by the printer's own ``revision``."""
+        gets a ``printer`` frame now, ordered by the printer's own ``revision``, and the
+        admin console a ``devices`` frame."""
+        self._devices_changed()
         state = self._channels.get(f"kiosk:{kiosk}")
         if state is None or self.printers is None:
             return
@@ -222,6 +213,38 @@ class Hub:
             if sub.ready:
                 sub.note = frame
                 sub.kick()
+
+    def acknowledge(self, alert: str, who: str) -> dict[str, str]:
+        """An alert of the floor acknowledged: every console hears it in a devices frame."""
+        done = self.devices.acknowledge(alert, who)
+        self._devices_changed()
+        return done
+
+    def _devices_changed(self) -> None:
+        """A device's screen came or went, or a printer changed: no office version for it,
+        so the admin console gets a ``devices`` frame now (the newest replaces one not yet
+        sent), with the hub's ``now`` for the browser to tell how long a screen is gone."""
+        state = self._channels.get(f"{Kind.ADMIN}:{self.ctx.office.id}")
+        ready = [sub for sub in state.subscribers if sub.ready] if state else []
+        if state is None or not ready:
+            return
+        note = {
+            "type": "devices",
+            "channel": state.channel.name,
+            "version": max(sub.queued_version for sub in ready),  # the newest view sent
+            "now": self.clock().isoformat(),
+            "devices": floor.devices(
+                self.ctx.office, self.printers, self.devices.screen_of, self.devices.acked
+            ),
+        }
+        frame = protocol.Outgoing(protocol.dumps(note))
+        for sub in ready:
+            sub.note = frame
+            sub.kick()
+
+    def _known(self) -> tuple[Callable[[str], dict[str, Any]], dict[str, dict[str, str]]]:
+        """What the admin view is told of the devices: their screens, the alerts acknowledged."""
+        return self.devices.screen_of, self.devices.acked
 
     def _events_for(
         self,
@@ -268,8 +291,9 @@ class Hub:
         tokens = tuple(
             s.channel.key for s in self._channels.values() if s.channel.kind is Kind.TICKET
         )
+        staff = any(s.channel.kind is Kind.ADMIN for s in self._channels.values())
         snap = await asyncio.to_thread(
-            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens
+            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens, staff
         )
         self.rebuilds += 1
         self._learn_langs(snap)
@@ -288,7 +312,7 @@ class Hub:
         behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]
         if not behind:
             return
-        view = build_view(state.channel, snap, self.printers)
+        view = build_view(state.channel, snap, self.printers, *self._known())
         if view is None:
             if state.channel.kind is not Kind.TICKET:
                 # Its display, kiosk or counter was taken out of the settings.

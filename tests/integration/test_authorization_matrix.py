@@ -152,8 +152,9 @@ ROUTES = [
         "POST", f"{OFFICE}/devices/display-3f/pair", (401, 401, 401, 401, 403, 403, 403, 201, R401)
     ),
     Route("POST", f"{OFFICE}/devices/display-3f/rotate", ADMIN),
+    Route("POST", f"{OFFICE}/alerts/ack", SUPERVISOR, {"alert": "printer:kiosk-2f:paper_out:1"}),
     Route("GET", "/api/v1/views/counter:1", STAFF),
-    Route("GET", "/api/v1/views/admin:nakano", STAFF),
+    Route("GET", "/api/v1/views/admin:nakano", SUPERVISOR),  # the floor: not for clerks
     # A display's view: its own token, or staff by token (the cookie is not read there).
     Route("GET", "/api/v1/views/display:display-2f", (401, 401, 401, 200, 200, 200, 200, 200, 401)),
     Route("GET", T, STAFF),
