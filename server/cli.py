@@ -218,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _writer(args: argparse.Namespace, importing: bool = False):  # type: ignore[no-untyped-def]
     """The database, migrated, and a writer (no thread: each write runs on this one).
-    `importing`: the office file is about to become the settings (no warning that the
-    database's differ)."""
+    An office file named (--office or MADOGUCHI_OFFICE) becomes a new database's settings,
+    as `serve` would make it; the demo office, named by nobody, never does (a `user add`
+    before the first `serve --office FILE` must not make the demo the office's settings).
+    `importing`: the file is about to become the settings (no warning that they differ)."""
     from server.bootstrap import prepare_database
     from server.office_file import load_office, read_document
     from server.store.engine import make_engines
@@ -229,7 +231,9 @@ def _writer(args: argparse.Namespace, importing: bool = False):  # type: ignore[
     office = load_office(settings.office_file)
     writer = Writer(make_engines(settings.database_url))
     try:
-        prepare_database(writer, office, read_document(settings.office_file), warn=not importing)
+        named = settings.office_file is not None or importing
+        document = read_document(settings.office_file) if named else None
+        prepare_database(writer, office, document, warn=not importing)
     except BaseException:
         _close(writer)
         raise

@@ -26,6 +26,10 @@ def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_demo_file_round_trips_through_the_database(database_url: str, tmp_path: Path) -> None:
+    nothing = _cli(database_url, "export")
+    assert nothing.returncode == 2 and "no settings" in nothing.stderr  # none imported yet
+    imported = _cli(database_url, "import", str(demo_office_path()))
+    assert imported.returncode == 0 and "revision 1" in imported.stdout, imported.stderr
     out = tmp_path / "out.toml"
     exported = _cli(database_url, "export", str(out))
     assert exported.returncode == 0, exported.stderr
@@ -39,7 +43,7 @@ def test_an_imported_file_is_a_new_revision_and_export_gives_it_back(
     text = demo_office_path().read_text(encoding="utf-8")
     changed = tmp_path / "changed.toml"
     changed.write_text(text.replace("mean_service_min = 25", "mean_service_min = 27"), "utf-8")
-    assert _cli(database_url, "export").returncode == 0  # the first start imports the demo
+    assert _cli(database_url, "import", str(demo_office_path())).returncode == 0
     first = _cli(database_url, "import", str(changed))
     assert first.returncode == 0, first.stderr
     assert "revision 2" in first.stdout
@@ -50,7 +54,7 @@ def test_an_imported_file_is_a_new_revision_and_export_gives_it_back(
 
 
 def test_a_bad_file_names_the_key_and_changes_nothing(database_url: str, tmp_path: Path) -> None:
-    assert _cli(database_url, "export").returncode == 0
+    assert _cli(database_url, "import", str(demo_office_path())).returncode == 0
     text = demo_office_path().read_text(encoding="utf-8")
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace('prefix = "B"', 'prefix = "A"'), "utf-8")
@@ -59,3 +63,21 @@ def test_a_bad_file_names_the_key_and_changes_nothing(database_url: str, tmp_pat
     assert "services[1].prefix" in refused.stderr and "used by another service" in refused.stderr
     exported = _cli(database_url, "export")
     assert 'prefix = "B"' in exported.stdout
+
+
+def test_a_command_without_an_office_file_makes_no_settings(database_url: str) -> None:
+    """`madoguchi user add` before the first `serve --office FILE` leaves the office's
+    settings to that file, not to the demo."""
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url}
+    env.pop("MADOGUCHI_OFFICE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "user", "add", "someone", "--role", "clerk"],
+        input="some-password-1\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _cli(database_url, "export").returncode == 2
