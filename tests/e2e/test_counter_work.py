@@ -192,9 +192,8 @@ def test_the_pickup_counter_marks_ready_by_keyboard_and_the_display_calls_the_nu
 def test_a_counter_with_services_and_pickup_shows_both_and_one_without_pickup_only_its_own(
     browser: Any, start: Callable[..., tuple[LiveServer, httpx.Client]], tmp_path: Path
 ) -> None:
-    both = office_file(
-        tmp_path, ('id = "11"                              # 交付窓口 (pickup counter) for certificates\narea = "residents"\nservices = []', 'id = "11"\narea = "residents"\nservices = ["mynumber"]')  # fmt: skip
-    )
+    pickup_only = 'for certificates\narea = "residents"\nservices = []'
+    both = office_file(tmp_path, (pickup_only, pickup_only.replace("[]", '["mynumber"]')))
     server, api = start("--office", both)
     [ticket] = prepared(api, 1)
     page = counter_app(browser, server, "11")
