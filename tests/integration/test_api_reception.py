@@ -5,6 +5,7 @@ kiosk, with `"channel": "reception"`, printed at a chosen kiosk's printer or not
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 from printer.emulator import PrinterEmulator
 from printer.emulator.decode import QRCode
 from server.accounts import device_token
-from tests.conftest import kiosk_headers, sign_in
+from tests.conftest import CLERK, kiosk_headers, sign_in
 
 TICKETS = "/api/v1/offices/nakano/tickets"
 RECEPTION = {"service": "certificates", "channel": "reception"}
@@ -133,3 +134,24 @@ def test_reception_is_not_held_to_the_per_address_limits_of_anonymous_issuing(
         TICKETS, json={"service": "moving", "kiosk": "kiosk-2f"}, headers=kiosk_headers(client)
     )
     assert kiosk.status_code == 201 and kiosk.json()["channel"] == "kiosk"
+
+
+def test_the_counter_apps_session_issues_at_reception_with_its_csrf_token_only(
+    client: TestClient,
+) -> None:
+    page = client.get("/signin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    signed_in = client.post(
+        "/signin",
+        data={"csrf": csrf.group(1), "username": CLERK[0], "password": CLERK[1], "next": "/"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    session = client.get("/api/v1/auth/session").json()
+    # The cookie alone (a page elsewhere posting in the clerk's browser): refused.
+    answer = client.post(TICKETS, json=RECEPTION)
+    assert answer.status_code == 403 and answer.json()["code"] == "csrf_failed", answer.text
+    answer = client.post(TICKETS, json=RECEPTION, headers={"X-CSRF-Token": session["csrf"]})
+    assert answer.status_code == 201 and answer.json()["channel"] == "reception", answer.text
+    assert issued_event(client, answer.json()["id"])[0] == CLERK[0]
