@@ -266,4 +266,16 @@ def test_the_reception_desk_issues_for_a_visitor_printed_at_a_kiosk_or_shown_as_
     page.screenshot(path=str(ROOT / "docs" / "counter-reception.png") if SHOTS else None)
     assert len(emulator.jobs) == 1  # the second ticket was not printed
     assert page.evaluate("() => localStorage.getItem('madoguchi.reception.kiosk')") == "none"
+
+    # The printer runs out of paper: the ticket is issued all the same, the desk is told
+    # why it did not print (the QR code is there), and the kiosk's choice says so.
+    emulator.set_state(paper_out=True)
+    page.locator('input[name="reception-service"][value="insurance"]').check()
+    page.locator('input[name="reception-kiosk"][value="kiosk-2f"]').check()
+    page.keyboard.press("F2")
+    outcome = page.locator("#issued-print")
+    expect(outcome).to_contain_text("kiosk-2f で印刷できませんでした（用紙切れ）")
+    expect(outcome).to_have_class("print-outcome error")
+    expect(page.locator('.printer-state[data-kiosk="kiosk-2f"]')).to_have_text("（用紙切れ）")
+    page.locator("#issued-qr").wait_for()
     page.context.close()

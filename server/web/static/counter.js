@@ -161,6 +161,7 @@ function choose(counter) {
   if (counter === RECEPTION) {
     disconnect();
     document.title = "受付・案内 — 窓口端末";
+    showPrinters();
     return;
   }
   const services = Object.keys(config.services);
@@ -322,7 +323,8 @@ function buildReception() {
   const chosen = stored === "none" || kiosks.includes(stored) ? stored : (kiosks[0] || "none");
   $("reception-print").append(
     ...config.kiosks.map((k) => el("label", { class: "choice" },
-      el("input", { type: "radio", name: "reception-kiosk", value: k.id, checked: chosen === k.id }), ` ${k.id}（${k.floors.join("・")}）の発券機で印刷`)),
+      el("input", { type: "radio", name: "reception-kiosk", value: k.id, checked: chosen === k.id }), ` ${k.id}（${k.floors.join("・")}）の発券機で印刷`,
+      el("span", { class: "printer-state", "data-kiosk": k.id }))),
     el("label", { class: "choice" }, el("input", { type: "radio", name: "reception-kiosk", value: "none", checked: chosen === "none" }), " 印刷しない（画面のQRコードを見せる）"));
 }
 
@@ -337,6 +339,7 @@ async function issueAtReception() {
   const answer = await act("発券", "POST", `/api/v1/offices/${config.office.id}/tickets`, body);
   if (!answer) return;
   showIssued(answer.data);
+  showPrinters();
   say(`${answer.data.number} を発券しました（${serviceName(service)}）`);
   // Ready for the next visitor: what was theirs is cleared, the printer stays chosen.
   for (const radio of form.querySelectorAll('input[name="reception-service"]')) radio.checked = false;
@@ -344,12 +347,28 @@ async function issueAtReception() {
   $("reception-priority").checked = false;
 }
 
+// Each kiosk's printer as the print service last saw it (GET …/devices), beside its choice.
+const PRINTER_JA = { paper_out: "用紙切れ", cover_open: "カバーが開いています", offline: "接続できません" };
+async function showPrinters() {
+  let answer;
+  try { answer = await api("GET", `/api/v1/offices/${config.office.id}/devices`); } catch { return; }
+  if (!answer.ok) return;
+  for (const kiosk of answer.data.kiosks) {
+    const box = document.querySelector(`.printer-state[data-kiosk="${kiosk.kiosk}"]`);
+    if (!box) continue;
+    const fault = PRINTER_JA[kiosk.state] || (kiosk.paper_near_end ? "用紙残りわずか" : "");
+    box.textContent = fault ? `（${fault}）` : "";
+    box.classList.toggle("error", Boolean(PRINTER_JA[kiosk.state]));
+  }
+}
+
 function printText(t) {
   const status = t.print.status;
   if (!t.kiosk) return "印刷なし — QRコードを読み取っていただくか、番号をお伝えください";
   if (status === "printed") return `${t.kiosk} の発券機で印刷しました`;
   if (status === "queued") return `${t.kiosk} の発券機へ印刷を送りました`;
-  return `${t.kiosk} で印刷できませんでした${t.print.error ? `（${t.print.error}）` : ""}。QRコードを見せてください`;
+  const why = t.print.error && (PRINTER_JA[t.print.error] || t.print.error);
+  return `${t.kiosk} で印刷できませんでした${why ? `（${why}）` : ""}。QRコードを見せてください`;
 }
 
 function showIssued(t) {
