@@ -8,18 +8,18 @@
 // visitors who cannot use the kiosk, F2 ("reception").
 
 import { el } from "./dom.js";
+import { pickupCounter } from "./counter_pickup.js";
+import { receptionDesk } from "./counter_reception.js";
 
 const config = JSON.parse(document.getElementById("counter-config").textContent);
 const COUNTER_KEY = "madoguchi.counter";
-const PRINT_KEY = "madoguchi.reception.kiosk";
 const RECEPTION = "reception"; // the reception desk's place in the counter list (counter_app.py)
-const ISSUED_SHOWN = 8;
 const LANG_NAMES = config.languages; // code -> its name for staff (printer/languages.py)
 const STATE_JA = { open: "開設中", paused: "休止中", closed: "閉鎖" };
 const STATUS_JA = { called: "呼出中", serving: "対応中" };
 
 const $ = (id) => document.getElementById(id);
-const state = { counter: null, mode: "work", view: null, version: -1, ws: null, retry: 0, formFor: null, form: null, busy: false, issued: [] };
+const state = { counter: null, mode: "work", view: null, version: -1, ws: null, retry: 0, formFor: null, form: null, busy: false };
 
 const serviceName = (id) => (config.services[id] && config.services[id].names.ja) || id;
 const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
@@ -161,7 +161,7 @@ function choose(counter) {
   if (counter === RECEPTION) {
     disconnect();
     document.title = "受付・案内 — 窓口端末";
-    showPrinters();
+    reception.show();
     return;
   }
   const services = Object.keys(config.services);
@@ -192,7 +192,7 @@ function render() {
   $("btn-close").disabled = view.counter.state === "closed";
   $("call-next").disabled = state.mode === "pickup" || view.counter.state !== "open" || Boolean(view.current);
   renderCurrent(view.current);
-  renderPickup(view);
+  pickup.render(view);
   const queue = view.next || [];
   const total = Object.values(view.waiting || {}).reduce((a, b) => a + b, 0);
   $("waiting-total").textContent = `${total}人`;
@@ -231,167 +231,6 @@ function renderCurrent(t) {
       el("dt", { text: "配慮" }), el("dd", { text: t.priority ? "配慮が必要な方" : "—" }),
       el("dt", { text: "回送" }), el("dd", { id: "current-transfers", text: t.transfers ? transfers.map((x) => `${serviceName(x.from)} → ${serviceName(x.to)}${x.note ? `（${x.note}）` : ""}`).join("、") || `${t.transfers}回` : "なし" }),
       el("dt", { text: "再呼出" }), el("dd", { text: `${t.recalls}回` })));
-}
-
-// -- the pickup counter (交付窓口) -----------------------------------------------------------------
-const PICKUP_ACTIONS = {
-  ready: { label: "交付準備完了", key: "P" },
-  "hand-over": { label: "交付済", key: "H" },
-  recall: { label: "再呼出", key: "R" },
-};
-
-function pickupRow(t, actions) {
-  return el("li", { class: "pickup-row", "data-number": t.number, "data-ticket": t.id },
-    el("span", { class: "number", text: t.number }),
-    el("span", { class: "service", text: serviceName(t.service) }),
-    el("span", { class: "waited", text: `${minutesSince(t.called_at || t.issued_at)}分` }),
-    el("span", { class: "flags" }, flags(t)),
-    el("span", { class: "buttons" }, actions.map((action) => {
-      const { label, key } = PICKUP_ACTIONS[action];
-      return el("button", { type: "button", class: action === "recall" ? "minor" : "", "data-pickup-action": action, "data-ticket": t.id,
-        "aria-label": `${label} ${key}（${t.number}）`, "aria-keyshortcuts": key, onclick: () => pickupAction(t, action) }, `${label} `, el("kbd", { text: key }));
-    })));
-}
-
-function renderPickup(view) {
-  if (state.mode !== "pickup" && state.mode !== "both") return;
-  // Keep the keyboard's place: the same button of the same ticket, else of the row that
-  // took its place in the list (the ticket just acted on has moved on).
-  const active = document.activeElement && document.activeElement.closest("[data-pickup-action]");
-  const kept = active && { ticket: active.dataset.ticket, action: active.dataset.pickupAction, list: active.closest("ol").id,
-    index: [...active.closest("ol").querySelectorAll(`[data-pickup-action="${active.dataset.pickupAction}"]`)].indexOf(active) };
-  const byTime = (key) => (a, b) => Date.parse(a[key] || a.issued_at) - Date.parse(b[key] || b.issued_at);
-  const preparing = [...(view.preparing || [])].sort(byTime("issued_at"));
-  const ready = [...(view.ready || [])].sort(byTime("called_at"));
-  $("preparing-count").textContent = `${preparing.length}件`;
-  $("ready-count").textContent = `${ready.length}件`;
-  $("preparing").replaceChildren(...(preparing.length ? preparing.map((t) => pickupRow(t, ["ready"])) : [el("li", { class: "none", text: "作成中の書類はありません" })]));
-  $("ready").replaceChildren(...(ready.length ? ready.map((t) => pickupRow(t, ["hand-over", "recall"])) : [el("li", { class: "none", text: "交付呼出し中の番号はありません" })]));
-  if (!kept) return;
-  const same = document.querySelector(`[data-ticket="${kept.ticket}"][data-pickup-action="${kept.action}"]`);
-  const others = [...$(kept.list).querySelectorAll(`[data-pickup-action="${kept.action}"]`)];
-  const next = same || others[Math.min(kept.index, others.length - 1)] || document.querySelector("[data-pickup-action]");
-  if (next) next.focus();
-}
-
-async function pickupAction(t, action) {
-  const { label } = PICKUP_ACTIONS[action];
-  const body = action === "ready" ? { counter: state.counter } : undefined;
-  const answer = await act(label, "POST", `/api/v1/tickets/${t.id}/${action}`, body);
-  if (!answer) return;
-  if (action === "ready") say(`${t.number}: 交付準備完了 — ${state.counter}番窓口へ呼び出しました`);
-  else say(`${t.number}: ${label}`);
-}
-
-// P H R act on the row holding the focus, else on the first row of their list (the oldest);
-// ↑ ↓ move between the rows' buttons of one kind. R is the current ticket's recall at a
-// counter that also calls, unless the focus is in a ticket ready for pickup.
-function pickupKey(event, key) {
-  const active = document.activeElement && document.activeElement.closest("[data-pickup-action]");
-  if ((key === "arrowdown" || key === "arrowup") && active) {
-    const buttons = [...active.closest("ol").querySelectorAll(`[data-pickup-action="${active.dataset.pickupAction}"]`)];
-    const next = buttons[buttons.indexOf(active) + (key === "arrowdown" ? 1 : -1)];
-    if (next) next.focus();
-    event.preventDefault();
-    return true;
-  }
-  const action = { p: "ready", h: "hand-over", r: "recall" }[key];
-  if (!action) return false;
-  const row = document.activeElement && document.activeElement.closest(".pickup-row");
-  if (action === "recall" && state.mode === "both" && !(row && row.closest("#ready"))) return false;
-  const list = action === "ready" ? "preparing" : "ready";
-  const button = (row && row.closest(`#${list}`) && row.querySelector(`[data-pickup-action="${action}"]`))
-    || $(list).querySelector(`[data-pickup-action="${action}"]`);
-  event.preventDefault();
-  if (button) button.click();
-  else say(action === "ready" ? "作成中の書類はありません" : "交付呼出し中の番号はありません", "error");
-  return true;
-}
-
-// -- the reception desk (受付・案内) ------------------------------------------------------------
-function buildReception() {
-  const byArea = Object.keys(config.areas).map((area) => [area, Object.keys(config.services).filter((s) => config.services[s].area === area)]);
-  $("reception-services").append(...byArea.filter(([, services]) => services.length).map(([area, services]) =>
-    el("div", { class: "area", role: "group", "aria-label": config.areas[area].names.ja },
-      el("span", { class: "area-name", "aria-hidden": "true", text: `${config.areas[area].names.ja}（${config.areas[area].floor}）` }),
-      services.map((s) => el("label", { class: "choice" },
-        el("input", { type: "radio", name: "reception-service", value: s, required: true }),
-        el("span", { class: "prefix", text: config.services[s].prefix }), ` ${serviceName(s)}`)))));
-  $("reception-lang").replaceChildren(...Object.entries(LANG_NAMES).map(([code, name]) => el("option", { value: code, text: `${name}（${code}）` })));
-  const stored = window.localStorage.getItem(PRINT_KEY);
-  const kiosks = config.kiosks.map((k) => k.id);
-  const chosen = stored === "none" || kiosks.includes(stored) ? stored : (kiosks[0] || "none");
-  $("reception-print").append(
-    ...config.kiosks.map((k) => el("label", { class: "choice" },
-      el("input", { type: "radio", name: "reception-kiosk", value: k.id, checked: chosen === k.id }), ` ${k.id}（${k.floors.join("・")}）の発券機で印刷`,
-      el("span", { class: "printer-state", "data-kiosk": k.id }))),
-    el("label", { class: "choice" }, el("input", { type: "radio", name: "reception-kiosk", value: "none", checked: chosen === "none" }), " 印刷しない（画面のQRコードを見せる）"));
-}
-
-async function issueAtReception() {
-  const form = $("reception-form");
-  if (!form.reportValidity()) return;
-  const service = form.querySelector('input[name="reception-service"]:checked').value;
-  const kiosk = form.querySelector('input[name="reception-kiosk"]:checked').value;
-  window.localStorage.setItem(PRINT_KEY, kiosk);
-  const body = { service, lang: $("reception-lang").value, priority: $("reception-priority").checked, channel: "reception" };
-  if (kiosk !== "none") body.kiosk = kiosk;
-  const answer = await act("発券", "POST", `/api/v1/offices/${config.office.id}/tickets`, body);
-  if (!answer) return;
-  showIssued(answer.data);
-  showPrinters();
-  say(`${answer.data.number} を発券しました（${serviceName(service)}）`);
-  // Ready for the next visitor: what was theirs is cleared, the printer stays chosen.
-  for (const radio of form.querySelectorAll('input[name="reception-service"]')) radio.checked = false;
-  $("reception-lang").value = "ja";
-  $("reception-priority").checked = false;
-}
-
-// Each kiosk's printer as the print service last saw it (GET …/devices), beside its choice.
-const PRINTER_JA = { paper_out: "用紙切れ", cover_open: "カバーが開いています", offline: "接続できません" };
-async function showPrinters() {
-  let answer;
-  try { answer = await api("GET", `/api/v1/offices/${config.office.id}/devices`); } catch { return; }
-  if (!answer.ok) return;
-  for (const kiosk of answer.data.kiosks) {
-    const box = document.querySelector(`.printer-state[data-kiosk="${kiosk.kiosk}"]`);
-    if (!box) continue;
-    const fault = PRINTER_JA[kiosk.state] || (kiosk.paper_near_end ? "用紙残りわずか" : "");
-    box.textContent = fault ? `（${fault}）` : "";
-    box.classList.toggle("error", Boolean(PRINTER_JA[kiosk.state]));
-  }
-}
-
-function printText(t) {
-  const status = t.print.status;
-  if (!t.kiosk) return "印刷なし — QRコードを読み取っていただくか、番号をお伝えください";
-  if (status === "printed") return `${t.kiosk} の発券機で印刷しました`;
-  if (status === "queued") return `${t.kiosk} の発券機へ印刷を送りました`;
-  const why = t.print.error && (PRINTER_JA[t.print.error] || t.print.error);
-  return `${t.kiosk} で印刷できませんでした${why ? `（${why}）` : ""}。QRコードを見せてください`;
-}
-
-function showIssued(t) {
-  const failed = t.kiosk && t.print.status === "failed";
-  $("issued").replaceChildren(
-    el("div", { class: "head" },
-      el("div", { class: "number", id: "issued-number", "data-ticket": t.id, text: t.number }),
-      el("div", { class: `print-outcome ${failed ? "error" : t.kiosk ? "ok" : ""}`, id: "issued-print", text: printText(t) })),
-    el("dl", {},
-      el("dt", { text: "手続き" }), el("dd", { text: serviceName(t.service) }),
-      el("dt", { text: "言語" }), el("dd", { text: LANG_NAMES[t.lang] || t.lang }),
-      el("dt", { text: "配慮" }), el("dd", { text: t.priority ? "配慮が必要な方" : "—" }),
-      el("dt", { text: "順番" }), el("dd", { text: t.position === null ? "—" : t.position === 0 ? "次の番" : `前に${t.position}人` })),
-    el("figure", { class: "qr" },
-      el("img", { id: "issued-qr", src: `/api/v1/visitor/${encodeURIComponent(t.token)}/qr.svg`, alt: `${t.number} の受付票ページのQRコード`, width: 168, height: 168 }),
-      el("figcaption", {}, "スマートフォンで読み取ると呼出の状況が見られます。",
-        el("a", { href: t.url, target: "_blank", rel: "noopener", text: "受付票のページを開く" }))));
-  state.issued = [t, ...state.issued].slice(0, ISSUED_SHOWN);
-  $("issued-list").replaceChildren(...state.issued.map((x) => el("li", { "data-number": x.number },
-    el("span", { class: "number", text: x.number }),
-    el("span", { class: "service", text: serviceName(x.service) }),
-    el("span", { class: "waited", text: new Date(x.issued_at).toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit", timeZone: config.office.timezone }) }),
-    el("span", { class: "flags" }, flags(x), x.kiosk ? el("span", { class: "flag", text: x.kiosk }) : el("span", { class: "flag", text: "QR" })))));
 }
 
 // -- the pre-entry form ------------------------------------------------------------------------
@@ -483,19 +322,23 @@ async function confirmForm() {
   $("form-pdf").focus();
 }
 
+// -- the pickup counter and the reception desk (counter_pickup.js, counter_reception.js) --------
+const pickup = pickupCounter({ act, say, serviceName, minutesSince, flags, counter: () => state.counter, mode: () => state.mode });
+const reception = receptionDesk({ config, api, act, say, serviceName, flags });
+
 // -- keyboard and wiring ------------------------------------------------------------------------
 const KEYS = { r: "recall", s: "start", f: "finish", a: "no-show", b: "return", x: "cancel" };
 document.addEventListener("keydown", (event) => {
   if (event.key === "F2") {
     event.preventDefault();
-    if (state.mode === "reception") issueAtReception();
+    if (state.mode === "reception") reception.issue();
     else if (state.mode !== "pickup" && !$("call-next").disabled) callNext();
     return;
   }
   const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
   if (typing || event.ctrlKey || event.altKey || event.metaKey || state.mode === "reception") return;
   const key = event.key.toLowerCase();
-  if ((state.mode === "pickup" || state.mode === "both") && pickupKey(event, key)) return;
+  if ((state.mode === "pickup" || state.mode === "both") && pickup.key(event, key)) return;
   if (state.mode === "pickup") return;
   if (key === "t") { event.preventDefault(); $("transfer-service").focus(); return; }
   const action = KEYS[key];
@@ -508,8 +351,6 @@ document.addEventListener("keydown", (event) => {
 $("call-next").addEventListener("click", callNext);
 for (const button of document.querySelectorAll("[data-action]")) button.addEventListener("click", () => setCounter(button.dataset.action));
 for (const button of document.querySelectorAll("[data-ticket-action]")) button.addEventListener("click", () => ticketAction(button.dataset.ticketAction));
-$("reception-form").addEventListener("submit", (event) => { event.preventDefault(); issueAtReception(); });
-buildReception();
 $("transfer").addEventListener("submit", (event) => {
   event.preventDefault();
   const note = $("transfer-note").value.trim();
@@ -526,6 +367,6 @@ function tick() {
   const now = new Date();
   $("clock").textContent = now.toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit", timeZone: config.office.timezone });
 }
-setInterval(() => { tick(); if (state.view) { renderCurrent(state.view.current); renderPickup(state.view); } }, 30000);
+setInterval(() => { tick(); if (state.view) { renderCurrent(state.view.current); pickup.render(state.view); } }, 30000);
 tick();
 choose(config.counter || window.localStorage.getItem(COUNTER_KEY) || config.counters[0].id);
