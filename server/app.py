@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute
 
 from server import agent_link, voice
 from server.accounts import Standing
-from server.api import admin_routes, counter_app, form_routes, openapi, pages, session
+from server.api import admin_routes, counter_app, form_routes, openapi, pages, reports, session
 from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
@@ -23,7 +23,7 @@ from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import admin_pages, form_pages, visitor_pages
+from server.web import admin_pages, form_pages, report_pages, visitor_pages
 
 
 def create_app(
@@ -47,6 +47,7 @@ def create_app(
         *counter_app.routes(),
         *form_routes.routes(),
         *admin_routes.routes(),
+        *reports.routes(),
         *openapi.routes(),
         *endpoints.routes(),
         *agent_link.routes(),
@@ -56,6 +57,7 @@ def create_app(
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),
+        *report_pages.routes(),
     ]
     app = Starlette(
         routes=route_list,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import random
 import secrets
@@ -17,7 +16,7 @@ from typing import Any, TypeVar
 
 import jpholiday
 
-from server import accounts, estimates
+from server import accounts, estimates, office_settings
 from server.commands import PrintOutcome, RecordPrint
 from server.context import Context
 from server.domain.office import Office
@@ -25,10 +24,11 @@ from server.forms.crypto import Cipher
 from server.forms.desk import FormDesk
 from server.forms.entries import Entries, data_key
 from server.live.hub import Hub
-from server.office_file import load_forms, load_office
+from server.office_file import load_forms, load_office, office_from_document, read_document
 from server.printing import PrintService
 from server.settings import Settings
 from server.store import migrate, offices
+from server.store import office_settings as settings_rows
 from server.store.engine import Engines, make_engines
 from server.store.relay import Relay
 from server.store.unit_of_work import Committed, Tx, Writer
@@ -86,7 +86,6 @@ class System:
     stopped by the app's lifespan."""
 
     settings: Settings
-    office: Office
     ctx: Context
     engines: Engines
     writer: Writer
@@ -102,16 +101,28 @@ class System:
     def __post_init__(self) -> None:
         self.printing = PrintService(self.settings, self.office, self.record_print, self.clock)
 
+    @property
+    def office(self) -> Office:
+        """The office's settings in force in this process (they change live)."""
+        return self.ctx.office
+
     async def run(
         self, command: Callable[[Context, Tx], R], actor: str | None = None
     ) -> Committed[R]:
-        return await self.writer.run(
-            self.office.id, functools.partial(command, self.ctx), self.clock(), actor
-        )
+        return await self.writer.run(self.office.id, self._bound(command), self.clock(), actor)
+
+    def _bound(self, command: Callable[[Context, Tx], R]) -> Callable[[Tx], R]:
+        """The command, run with the settings in force in its transaction."""
+        ctx = self.ctx
+
+        def run(tx: Tx) -> R:
+            return command(office_settings.in_force(ctx, tx), tx)
+
+        return run
 
     def record_print(self, ticket_id: str, outcome: PrintOutcome) -> None:
         """A print job's outcome on its ticket, from a printer's worker thread."""
-        command = functools.partial(RecordPrint(ticket_id, outcome), self.ctx)
+        command = self._bound(RecordPrint(ticket_id, outcome))
         self.writer.run_sync(self.office.id, command, self.clock())
 
     async def start(self) -> None:
@@ -127,6 +138,7 @@ class System:
         self.writer.start()
         self.printing.start()
         self._tasks.append(asyncio.create_task(self._purge_loop(), name="form-purge"))
+        self._tasks.append(asyncio.create_task(self._notice_loop(), name="notice-end"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -150,6 +162,25 @@ class System:
             except Exception as e:  # the next round tries again; the reason, never the data
                 log.warning("form purge failed: %s", type(e).__name__)
             await asyncio.sleep(self.settings.purge_interval_s)
+
+    async def _notice_loop(self) -> None:
+        """Take the notice down at its end time: a new revision without it, so that every
+        screen drops it at that version (views change only with a version)."""
+        from server.admin_commands import set_notice
+        from server.domain.errors import DomainError
+
+        while True:
+            await asyncio.sleep(self.settings.notice_check_s)
+            office = self.office
+            if office.notice_until is None or self.clock() < office.notice_until:
+                continue
+            command = set_notice({}, None, expected_revision=office.revision)
+            try:
+                await self.run(command.__call__, actor="madoguchi (お知らせの終了時刻)")
+            except DomainError:
+                pass  # someone changed the settings meanwhile: the next round looks again
+            except Exception as e:  # the store is busy: the next round tries again
+                log.warning("could not take the notice down: %s", type(e).__name__)
 
     def attach_hub(self, loop: asyncio.AbstractEventLoop) -> Hub:
         hub = Hub(self.engines, self.ctx, self.clock)
@@ -200,22 +231,47 @@ class _CommitNotices:
             self.notify(office, version)
 
 
-def prepare_database(writer: Writer, office: Office) -> None:
-    """Migrate to the newest schema and make sure the office and its counters exist."""
+def prepare_database(
+    writer: Writer, office: Office, document: dict[str, Any] | None = None, warn: bool = True
+) -> Office:
+    """Migrate to the newest schema and make sure the office and its counters exist. The
+    office's settings are the database's: a new installation imports its office file
+    (revision 1); after that the file is only read again by `madoguchi office import`.
+    Answers the office in force. (Without a `document`, as some tests do, nothing is
+    imported: the office given is in force, revision 0.)"""
     migrate.upgrade(writer.engines.writer)
 
-    def ensure(tx: Tx) -> None:
+    def ensure(tx: Tx) -> Office:
         offices.ensure_office(tx.conn, office.id, list(office.counters))
+        revision = settings_rows.revision_in_force(tx.conn, office.id)
+        if revision == 0:
+            if document is None:
+                return office
+            revision = settings_rows.store(tx.conn, office.id, document, tx.now, "office-file")
+            return dataclasses.replace(office, revision=revision)
+        stored = settings_rows.document(tx.conn, office.id, revision)
+        assert stored is not None
+        if warn and document is not None and stored != document:
+            log.warning(
+                "office %s: the settings in the database (revision %d) are in force, not the"
+                " office file's; `madoguchi office import FILE` makes the file's the settings",
+                office.id,
+                revision,
+            )
+        in_force = office_from_document(stored, revision)
+        offices.ensure_office(tx.conn, office.id, list(in_force.counters))
+        return in_force
 
-    writer.run_sync(None, ensure, utc_now())
+    return writer.run_sync(None, ensure, utc_now()).result
 
 
 def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) -> System:
+    document = read_document(settings.office_file)
     office = load_office(settings.office_file)
     engines = make_engines(settings.database_url)
     writer = Writer(engines)  # runs on the caller's thread until System.start
     try:
-        prepare_database(writer, office)
+        office = prepare_database(writer, office, document)
         ctx = Context(
             office,
             holiday_predicate(office),
@@ -230,7 +286,7 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         writer.stop()
         engines.dispose()
         raise
-    return System(settings, office, ctx, engines, writer, clock, forms)
+    return System(settings, ctx, engines, writer, clock, forms)
 
 
 def signing_key(system: System) -> str:

@@ -1,5 +1,5 @@
 """The `madoguchi` command: serve, migrate, user add/remove, device token, purge, simulate,
-estimator-eval."""
+estimator-eval, history import."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import gc
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from server.settings import Settings
 
@@ -79,6 +80,21 @@ def parser() -> argparse.ArgumentParser:
     _common(token)
     token.add_argument("name")
     token.add_argument("--rotate", action="store_true", help="replace the token with a new one")
+    office = sub.add_parser("office", help="the office's settings in the database").add_subparsers(
+        dest="office_command", required=True
+    )
+    office_import = office.add_parser(
+        "import",
+        help="make an office file the office's settings (a new revision; the screens follow"
+        " at once); a new installation imports its file when it first starts",
+    )
+    office_import.add_argument("file", metavar="FILE")
+    office_import.add_argument("--database-url", help="as for serve")
+    office_export = office.add_parser(
+        "export", help="write the settings in force as an office file (to stdout or FILE)"
+    )
+    _common(office_export)
+    office_export.add_argument("file", metavar="FILE", nargs="?")
     # Device programs: their own options, parsed by their own modules (see main()).
     sub.add_parser(
         "printer-emulator",
@@ -90,6 +106,32 @@ def parser() -> argparse.ArgumentParser:
         "kiosk-agent",
         add_help=False,
         help="print a kiosk's tickets on its PC's printer: --server URL --kiosk ID --printer URI",
+    )
+    past = sub.add_parser("history", help="the office's past logs").add_subparsers(
+        dest="history_command", required=True
+    )
+    imp = past.add_parser(
+        "import",
+        help="load a past log in the format of log.csv into the office's history "
+        "(rows already there are left as they are; exit 1 if some rows were not used)",
+    )
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument(
+        "--database-url",
+        help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: $MADOGUCHI_DATABASE_URL, else sqlite:///var/madoguchi.sqlite3)",
+    )
+    imp.add_argument(
+        "--office-file",
+        dest="office",
+        metavar="FILE",
+        help="office TOML file (default: $MADOGUCHI_OFFICE, else the demo office)",
+    )
+    imp.add_argument(
+        "--office",
+        dest="office_id",
+        metavar="ID",
+        help="the office's id (checked against its file)",
     )
     purge = sub.add_parser(
         "purge", help="erase visitors' form entries past their retention (the end of the day)"
@@ -153,12 +195,16 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(args)
         if args.command == "user":
             return _user_remove(args) if args.user_command == "remove" else _user_add(args)
+        if args.command == "office":
+            return _office_import(args) if args.office_command == "import" else _office_export(args)
         if args.command == "purge":
             return _purge(args)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "estimator-eval":
             return _estimator_eval(args)
+        if args.command == "history":
+            return _history_import(args)
         return _device_token(args)
     except Exception as e:  # the operator sees one clear line, not a traceback
         from server.office_file import OfficeFileError
@@ -169,10 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
-def _writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The database, migrated, and a writer (no thread: each write runs on this one)."""
+def _writer(args: argparse.Namespace, importing: bool = False):  # type: ignore[no-untyped-def]
+    """The database, migrated, and a writer (no thread: each write runs on this one).
+    `importing`: the office file is about to become the settings (no warning that the
+    database's differ)."""
     from server.bootstrap import prepare_database
-    from server.office_file import load_office
+    from server.office_file import load_office, read_document
     from server.store.engine import make_engines
     from server.store.unit_of_work import Writer
 
@@ -180,7 +228,7 @@ def _writer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     office = load_office(settings.office_file)
     writer = Writer(make_engines(settings.database_url))
     try:
-        prepare_database(writer, office)
+        prepare_database(writer, office, read_document(settings.office_file), warn=not importing)
     except BaseException:
         _close(writer)
         raise
@@ -231,6 +279,80 @@ def _user_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _office_import(args: argparse.Namespace) -> int:
+    """A new revision of the settings from FILE (the office the file names)."""
+    from server import office_settings
+    from server.admin_commands import replace_settings
+    from server.bootstrap import holiday_predicate, utc_now
+    from server.context import Context
+    from server.office_file import read_document
+
+    args.office = args.file
+    document = read_document(args.file)
+    writer = _writer(args, importing=True)  # checks the file; a new office's first revision
+    try:
+        office = _office_in_force(writer, document["office"]["id"])
+        if office is None:
+            print(
+                f"madoguchi: office {document['office']['id']!r} has no settings", file=sys.stderr
+            )
+            return 2
+        if office.revision and _document(writer, office) == document:
+            print(
+                f"office {office.id}: the settings in force (revision {office.revision}) are the file's already"
+            )
+            return 0
+        ctx = Context(office, holiday_predicate(office))
+        command = replace_settings(document, None)
+
+        def run(tx):  # type: ignore[no-untyped-def]
+            return command(office_settings.in_force(ctx, tx), tx)
+
+        change = writer.run_sync(office.id, run, utc_now(), "madoguchi office import").result
+    finally:
+        _close(writer)
+    print(f"office {office.id}: revision {change['revision']} is in force")
+    return 0
+
+
+def _office_in_force(writer, office_id: str):  # type: ignore[no-untyped-def]
+    from server.office_file import office_from_document
+    from server.store import office_settings as rows
+
+    with writer.engines.reader.connect() as conn:
+        revision = rows.revision_in_force(conn, office_id)
+        document = rows.document(conn, office_id, revision)
+    return None if document is None else office_from_document(document, revision)
+
+
+def _document(writer, office) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
+    from server.store import office_settings as rows
+
+    with writer.engines.reader.connect() as conn:
+        return rows.document(conn, office.id, office.revision)
+
+
+def _office_export(args: argparse.Namespace) -> int:
+    from server.office_file import document_toml, load_office
+
+    writer = _writer(args)
+    try:
+        office = _office_in_force(writer, load_office(_settings(args).office_file).id)
+        document = None if office is None else _document(writer, office)
+    finally:
+        _close(writer)
+    if office is None or document is None:
+        print("madoguchi: the office has no settings in the database", file=sys.stderr)
+        return 2
+    text = document_toml(document)
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"office {office.id}: revision {office.revision} written to {args.file}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _purge(args: argparse.Namespace) -> int:
     from server.bootstrap import utc_now
     from server.forms.crypto import Cipher
@@ -247,6 +369,39 @@ def _purge(args: argparse.Namespace) -> int:
         _close(writer)
     print(f"purged {count} form entries")
     return 0
+
+
+def _history_import(args: argparse.Namespace) -> int:
+    from server.bootstrap import utc_now
+    from server.history_import import import_log
+    from server.office_file import load_office
+
+    office = load_office(_settings(args).office_file)
+    if args.office_id is not None and args.office_id != office.id:
+        print(
+            f"madoguchi: the office file is for {office.id!r}, not {args.office_id!r}"
+            " (name its file with --office-file)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"madoguchi: cannot read {args.file}: {e}", file=sys.stderr)
+        return 2
+    writer = _writer(args)
+    try:
+        done = import_log(writer, office, text, utc_now())
+    finally:
+        _close(writer)
+    for message in done.problems:
+        print(f"{args.file}: {message}", file=sys.stderr)
+    print(
+        f"{office.id}: {done.added} rows imported, {done.rows - done.added} already there,"
+        f" {len(done.problems)} not used"
+    )
+    return 1 if done.problems else 0
 
 
 def _device_token(args: argparse.Namespace) -> int:

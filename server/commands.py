@@ -25,7 +25,7 @@ from server.domain.estimate import Estimate
 from server.domain.events import Event, EventType
 from server.domain.office import Counter, CounterState, Office, Service
 from server.domain.ticket import AT_COUNTER, Action, Status, Ticket
-from server.store import offices, tickets
+from server.store import admin_audit, offices, tickets
 from server.store.engine import Connection
 from server.store.unit_of_work import Tx
 
@@ -253,6 +253,17 @@ class SetCounterState:
             refuse_if_held(ctx, tx, counter, "操作してください")
         offices.set_counter_state(tx.conn, ctx.office.id, counter.id, self.state, clerk)
         tx.append(Event(_COUNTER_EVENTS[self.state], counter=counter.id, data={"clerk": clerk}))
+        if self.supervisor:  # a supervisor's change to a counter is in the audit log
+            admin_audit.write(
+                tx.conn,
+                office=ctx.office.id,
+                at=tx.now,
+                actor=self.clerk or "system",
+                action="counter",
+                target=counter.id,
+                before={"state": str(current), "clerk": holder},
+                after={"state": str(self.state), "clerk": clerk},
+            )
         return CounterChange(counter=counter.id, state=str(self.state), clerk=clerk)
 
 

@@ -11,8 +11,12 @@ from server.domain import calendar
 from server.domain.office import Office
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(eq=False)
 class Context:
+    """`office` is the office's settings in force in this process: a settings change puts
+    the new revision here (server/office_settings.py), one reference swap that every
+    command and view started after it sees whole."""
+
     office: Office
     is_holiday: calendar.IsHoliday
     always_open: bool = False

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server.domain.reports import nearest_rank
 from server.simulation.log import write_log
 from server.simulation.simulator import Visit
 
@@ -54,6 +54,8 @@ class Stay:
     finished_at: datetime | None = None
     counter: str | None = None
     outcome: str = "waiting"  # served, no_show, left; waiting while not known
+    first_called_at: datetime | None = None  # the reports' wait runs to the first call
+    clerk: str | None = None  # who finished it (or sent it on), else who last called it
 
     def as_visit(self) -> Visit:
         return Visit(
@@ -105,10 +107,13 @@ def stays_from_events(events: Iterable[Mapping[str, Any]]) -> list[Stay]:
         stay = stay_or_none
         if kind == "ticket.called":
             stay.called_at, stay.counter = at, e.get("counter")
+            stay.first_called_at = stay.first_called_at or at
+            stay.clerk = e.get("actor") or stay.clerk
         elif kind == "ticket.started":
             stay.started_at = at
         elif kind in ("ticket.finished", "ticket.preparing"):
             stay.finished_at, stay.outcome = at, "served"
+            stay.clerk = e.get("actor") or stay.clerk
         elif kind == "ticket.no_show":
             stay.outcome = "no_show"
         elif kind == "ticket.returned":
@@ -117,6 +122,7 @@ def stays_from_events(events: Iterable[Mapping[str, Any]]) -> list[Stay]:
             stay.finished_at, stay.outcome = at, "left"
         elif kind == "ticket.transferred":
             stay.finished_at, stay.outcome = at, "served"
+            stay.clerk = e.get("actor") or stay.clerk
             nxt = Stay(stay.ticket, e.get("to") or e["service"], at, transferred=True)
             current[key] = nxt
             out.append(nxt)
@@ -124,14 +130,19 @@ def stays_from_events(events: Iterable[Mapping[str, Any]]) -> list[Stay]:
     return out
 
 
-def settle(stays: Iterable[Stay], today: date, timezone: str) -> list[Stay]:
+def settle(
+    stays: Iterable[Stay], today: date, timezone: str, keep_today: bool = False
+) -> list[Stay]:
     """Stays whose end the log does not know: of a past day, the visitor left (the day
-    closed with them in line); of today, they are still in line and left out."""
+    closed with them in line); of today, they are still in line and left out (kept as
+    waiting with `keep_today`)."""
     tz = ZoneInfo(timezone)
     out = []
     for s in stays:
         if s.outcome == "waiting":
             if s.issued_at.astimezone(tz).date() >= today:
+                if keep_today:
+                    out.append(s)
                 continue
             s = dataclasses.replace(s, outcome="left")
         out.append(s)
@@ -161,8 +172,7 @@ def log_csv(stays: Iterable[Stay], timezone: str) -> str:
 
 def percentile(values: list[float], share: float) -> float:
     """Nearest rank: the smallest value with at least `share` of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+    return nearest_rank(values, share)
 
 
 def _minutes(value: float | None) -> float | None:

@@ -25,6 +25,7 @@ class Settings:
     # Development without one: a key is made and kept in the database, with a warning.
     data_key: str = ""
     purge_interval_s: float = 300.0  # how often expired form entries are looked for
+    notice_check_s: float = 10.0  # how often a notice's end time is looked at
     # The largest request body taken (413 above it, before it is read or parsed).
     max_body_bytes: int = 1024 * 1024
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,

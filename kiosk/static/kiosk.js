@@ -171,7 +171,9 @@ function startScreen(view) {
     el("strong", { text: t("priority") }),
     el("span", { text: t("priority_hint") }),
   );
-  return [el("h1", { class: "heading", text: t("choose") }), areas, priority];
+  const notice = named(view.notice);
+  const said = notice ? [el("p", { class: "office-notice", role: "status", text: notice })] : [];
+  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, priority];
 }
 
 function serviceButton(service) {

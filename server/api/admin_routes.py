@@ -1,21 +1,35 @@
-"""The admin console's own API: the audit log of supervisors' and admins' changes. (Each
-change's route writes its audit row in the change's own transaction.)"""
+"""The supervisors' and admins' API: the notice, a service's issuing, cap and cut-off, the
+office's whole settings (read, replace, export), calling a given ticket to a given counter,
+and the audit log. Each change's command writes its audit row in its own transaction
+(server/admin_commands.py).
+
+Settings are versioned: answers carry `ETag: "<revision>"`; a change sent with
+`If-Match: "<revision>"` is refused (409 edit_conflict, with the current value) when
+someone else changed the settings since that revision."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import time
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from server import admin_commands, commands
+from server.admin_commands import notice_settings
+from server.domain.errors import NotFound
+from server.office_file import document_toml
 from server.permissions import Action
 from server.store import admin_audit
+from server.store import office_settings as settings_rows
 
 from .auth import require
 from .errors import ApiError
 from .responses import JSONResponse
-from .state import office_system, tokens_of
+from .schemas import CallToCounterBody, NoticeBody, ServiceSettingsBody, SettingsBody, parse
+from .state import office_system, system_of, tokens_of
 
 MAX_AUDIT_ROWS = 1000
 
@@ -37,6 +51,162 @@ async def audit_log(request: Request) -> Response:
     return JSONResponse({"office": system.office.id, "audit": await asyncio.to_thread(read)})
 
 
+def _if_match(request: Request) -> int | None:
+    """The revision a change was made on (If-Match: "12"), or None (no precondition)."""
+    value = request.headers.get("if-match")
+    if value is None or value.strip() == "*":
+        return None
+    digits = value.strip().removeprefix("W/").strip('"')
+    if not digits.isdigit():
+        raise ApiError(
+            422, "invalid_request", 'If-Match は "版番号" です（例: "12"）。', field="If-Match"
+        )
+    return int(digits)
+
+
+def _tagged(body: dict[str, Any], revision: int, status: int = 200) -> Response:
+    return JSONResponse(body, status_code=status, headers={"ETag": f'"{revision}"'})
+
+
+async def get_notice(request: Request) -> Response:
+    system = office_system(request)
+    require(request, tokens_of(request), Action.VIEW_FLOOR)
+    office = system.office
+    return _tagged({**notice_settings(office), "revision": office.revision}, office.revision)
+
+
+async def put_notice(request: Request) -> Response:
+    """The notice on every screen: `{"text": {"ja": …, "en": …}, "until": ISO | null}`;
+    `{"text": {}}` clears it."""
+    system = office_system(request)
+    staff = require(request, tokens_of(request), Action.SET_NOTICE)
+    body = await parse(request, NoticeBody)
+    text = {lang: t for lang, t in body.text.items() if t.strip()}
+    if text and "ja" not in text:
+        raise ApiError(
+            422, "invalid_request", "日本語（ja）のお知らせが必要です。", field="text.ja"
+        )
+    if body.until is not None and body.until <= system.clock():
+        raise ApiError(422, "invalid_request", "終了時刻が過去です。", field="until")
+    command = admin_commands.set_notice(text, body.until if text else None, _if_match(request))
+    change = (await system.run(command.__call__, actor=staff.username)).result
+    return _tagged({**change["after"], "revision": change["revision"]}, change["revision"])
+
+
+async def patch_service(request: Request) -> Response:
+    """Stop or resume a service's issuing, set its daily cap or cut-off: any of
+    `{"issuing": "stopped" | "open", "daily_cap": N | null, "cutoff": "HH:MM"}`."""
+    system = office_system(request)
+    staff = require(request, tokens_of(request), Action.SET_SERVICE_ISSUING)
+    service = request.path_params["service"]
+    if service not in system.office.services:
+        raise NotFound(f"業務 {service!r} はありません。", kind="service", id=service)
+    body = await parse(request, ServiceSettingsBody)
+    given = body.model_fields_set
+    if not given:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "issuing、daily_cap、cutoff のどれかを指定してください。",
+            field="body",
+        )
+    changes: dict[str, Any] = {}
+    if "issuing" in given:
+        if body.issuing is None:
+            raise ApiError(
+                422, "invalid_request", 'issuing は "open" か "stopped" です。', field="issuing"
+            )
+        changes["issuing"] = body.issuing
+    if "daily_cap" in given:
+        changes["daily_cap"] = body.daily_cap
+    if "cutoff" in given:
+        if body.cutoff is None:
+            raise ApiError(422, "invalid_request", "cutoff は HH:MM です。", field="cutoff")
+        hours, minutes = (int(x) for x in body.cutoff.split(":"))
+        changes["cutoff"] = time(hours, minutes)
+    command = admin_commands.set_service(service, changes, _if_match(request))
+    change = (await system.run(command.__call__, actor=staff.username)).result
+    answer = {"service": service, **change["after"], "revision": change["revision"]}
+    return _tagged(answer, change["revision"])
+
+
+async def get_settings(request: Request) -> Response:
+    """The settings in force: `{"revision", "document"}` (the office file as JSON), and
+    the last revisions (when, by whom)."""
+    system = office_system(request)
+    require(request, tokens_of(request), Action.EDIT_SETTINGS)
+    office = system.office
+
+    def read() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        with system.engines.reader.connect() as db:
+            return (
+                settings_rows.document(db, office.id, office.revision),
+                settings_rows.history(db, office.id),
+            )
+
+    document, history = await asyncio.to_thread(read)
+    if document is None:
+        raise NotFound("この庁舎の設定はデータベースにありません。", kind="settings")
+    body = {"revision": office.revision, "document": document, "revisions": history}
+    return _tagged(body, office.revision)
+
+
+async def put_settings(request: Request) -> Response:
+    """Replace the settings: `{"document": {…}}`, the office file's content as JSON. 422
+    names the key that is wrong (services[2].prefix), and nothing changes."""
+    system = office_system(request)
+    staff = require(request, tokens_of(request), Action.EDIT_SETTINGS)
+    body = await parse(request, SettingsBody)
+    command = admin_commands.replace_settings(body.document, _if_match(request))
+    change = (await system.run(command.__call__, actor=staff.username)).result
+    return _tagged({"revision": change["revision"]}, change["revision"])
+
+
+async def export_settings(request: Request) -> Response:
+    """The settings in force as an office file (TOML), as `madoguchi office export`."""
+    system = office_system(request)
+    require(request, tokens_of(request), Action.EDIT_SETTINGS)
+    office = system.office
+
+    def read() -> dict[str, Any] | None:
+        with system.engines.reader.connect() as db:
+            return settings_rows.document(db, office.id, office.revision)
+
+    document = await asyncio.to_thread(read)
+    if document is None:
+        raise NotFound("この庁舎の設定はデータベースにありません。", kind="settings")
+    return PlainTextResponse(
+        document_toml(document),
+        media_type="application/toml",
+        headers={
+            "ETag": f'"{office.revision}"',
+            "Content-Disposition": f'attachment; filename="{office.id}.toml"',
+        },
+    )
+
+
+async def call_to_counter(request: Request) -> Response:
+    """A supervisor calls a given waiting ticket to a given counter: `{"counter": "4"}`."""
+    system = system_of(request)
+    staff = require(request, tokens_of(request), Action.CALL_TO_COUNTER)
+    body = await parse(request, CallToCounterBody)
+    command = admin_commands.CallToCounter(request.path_params["id"], body.counter)
+    info = (await system.run(command.__call__, actor=staff.username)).result
+    return JSONResponse(commands.ticket_json(info, system.office, info.stored_print))
+
+
 def routes() -> list[Route]:
     office = "/api/v1/offices/{office}"
-    return [Route(f"{office}/audit", audit_log)]
+    return [
+        Route(f"{office}/audit", audit_log),
+        Route(f"{office}/notice", get_notice, methods=["GET"]),
+        Route(f"{office}/notice", put_notice, methods=["PUT"]),
+        Route(f"{office}/services/{{service}}", patch_service, methods=["PATCH"]),
+        Route(f"{office}/settings", get_settings, methods=["GET"]),
+        Route(f"{office}/settings", put_settings, methods=["PUT"]),
+        Route(f"{office}/settings.toml", export_settings, methods=["GET"]),
+    ]
+
+
+# Before the generic /tickets/{id}/{action} route (server/api/routes.py puts it there).
+CALL_TO_COUNTER = Route("/api/v1/tickets/{id}/call", call_to_counter, methods=["POST"])

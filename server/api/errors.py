@@ -26,6 +26,7 @@ _STATUS: dict[type[de.DomainError], int] = {
     de.NotYours: 403,
     de.HoldsAnotherCounter: 409,
     de.InvalidRequest: 422,
+    de.EditConflict: 409,
 }
 
 

@@ -37,7 +37,7 @@ def _date(request: Request, name: str) -> date | None:
         ) from None
 
 
-def _range(request: Request, today: date) -> tuple[date, date]:
+def date_range(request: Request, today: date, max_days: int = MAX_DAYS) -> tuple[date, date]:
     """``?from=&to=`` (local business days, both included); by default the last month."""
     last = _date(request, "to") or today
     first = _date(request, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
@@ -45,16 +45,16 @@ def _range(request: Request, today: date) -> tuple[date, date]:
         raise ApiError(
             422, "invalid_request", "from は to 以前の日付にしてください。", field="from"
         )
-    if (last - first).days >= MAX_DAYS:
+    if (last - first).days >= max_days:
         raise ApiError(
-            422, "invalid_request", f"期間は {MAX_DAYS} 日以内にしてください。", field="from"
+            422, "invalid_request", f"期間は {max_days} 日以内にしてください。", field="from"
         )
     return first, last
 
 
 async def _stays(request: Request, system: System) -> tuple[date, date, list[Any]]:
     today = calendar.business_day(system.office, system.clock())
-    first, last = _range(request, today)
+    first, last = date_range(request, today)
     stays = await asyncio.to_thread(read_stays, system.engines, system.office, first, last, today)
     return first, last, stays
 

@@ -61,6 +61,7 @@ class Op:
     body: dict[str, Any] | None = None
     body_required: bool = True
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    more_media: dict[str, dict[str, Any]] = field(default_factory=dict)  # 200's other types
 
     def to_openapi(self, path: str) -> dict[str, Any]:
         responses: dict[str, Any] = {}
@@ -68,6 +69,8 @@ class Op:
             answer: dict[str, Any] = {"description": "OK" if status != "204" else "No content"}
             if media:
                 answer["content"] = {media: {"schema": schema}}
+                if status == "200":
+                    answer["content"] |= {m: {"schema": s} for m, s in self.more_media.items()}
             responses[status] = answer
         errors = set(self.errors) | {"503"}
         if "{" in path:
@@ -193,6 +196,31 @@ def operations() -> dict[str, dict[str, Op]]:
                 _json(),
                 errors=("422",),
                 query={"limit": _STRING},
+            )
+        },
+        f"{office}/reports": {
+            "get": Op(
+                "Tickets, waits and service times by day, hour, service, counter or clerk, as "
+                "JSON, CSV or Excel (supervisors)",
+                STAFF_READ,
+                _json(),
+                errors=("422",),
+                more_media={
+                    "text/csv": _STRING,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "type": "string",
+                        "format": "binary",
+                    },
+                },
+                query=_RANGE
+                | {
+                    "by": {
+                        "type": "string",
+                        "enum": ["day", "hour", "service", "counter", "clerk"],
+                    },
+                    "format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+                    "target": {"type": "number", "minimum": 1, "maximum": 480},
+                },
             )
         },
         f"{office}/form-audit": {

@@ -33,9 +33,10 @@ from server.live.protocol import dumps
 from server.live.source import read_snapshot
 from server.live.views import build_view
 from server.permissions import Action as Permission
-from server.store import offices
+from server.store import admin_audit, offices
+from server.store.unit_of_work import Tx
 
-from . import exports
+from . import admin_routes, exports
 from .auth import bearer, require, require_staff, sign_in, staff_of
 from .errors import ApiError
 from .reception import check_reception
@@ -145,7 +146,7 @@ async def issue_ticket(request: Request) -> Response:
 async def reprint_ticket(request: Request) -> Response:
     """An explicit reprint by staff, at the ticket's kiosk or at ``?kiosk=ID``."""
     system = system_of(request)
-    require_staff(request, tokens_of(request))
+    staff = require_staff(request, tokens_of(request))
     info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
     kiosk = request.query_params.get("kiosk") or info.ticket.kiosk
     if kiosk is None:
@@ -166,7 +167,26 @@ async def reprint_ticket(request: Request) -> Response:
     printed = await system.printing.print_ticket(
         info, str(request.base_url), kiosk=kiosk, reprint=True
     )
+    await _audit_reprint(system, staff.username, info, kiosk, printed)
     return _ticket_answer(system, info, printed=printed)
+
+
+async def _audit_reprint(
+    system: System, actor: str, info: TicketInfo, kiosk: str, printed: PrintOutcome
+) -> None:
+    def write(tx: Tx) -> None:
+        admin_audit.write(
+            tx.conn,
+            office=system.office.id,
+            at=tx.now,
+            actor=actor,
+            action="reprint",
+            target=info.ticket.number,
+            before=None,
+            after={"kiosk": kiosk, "print": printed.as_dict()},
+        )
+
+    await system.writer.run(None, write, system.clock(), actor)
 
 
 async def devices(request: Request) -> Response:
@@ -371,6 +391,7 @@ def routes() -> list[Route]:
         Route(f"{office}/opendata/daily.json", exports.opendata_json),
         Route(f"{api}/tickets/{{id}}", get_ticket),
         Route(f"{api}/tickets/{{id}}/reprint", reprint_ticket, methods=["POST"]),
+        admin_routes.CALL_TO_COUNTER,
         Route(f"{api}/tickets/{{id}}/{{action}}", ticket_route, methods=["POST"]),
         Route(f"{api}/visitor/{{token}}", visitor),
         Route(f"{api}/views/{{channel}}", views),

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 from starlette.requests import Request
 
 from printer.languages import LANGUAGES
@@ -49,6 +58,29 @@ class ReadyBody(_Body):
     counter: str | None = Field(
         None, max_length=40, description="pickup counter; default the service's"
     )
+
+
+class NoticeBody(_Body):
+    text: dict[Lang, Annotated[str, Field(max_length=500)]] = Field(
+        description="the notice per language; {} clears it"
+    )
+    until: AwareDatetime | None = Field(None, description="when it ends (ISO, with offset)")
+
+
+class ServiceSettingsBody(_Body):
+    """Any of the three; a key left out stays as it is (daily_cap null: no cap)."""
+
+    issuing: Literal["open", "stopped"] | None = None
+    daily_cap: StrictInt | None = Field(None, ge=1, le=100_000)
+    cutoff: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
+
+
+class CallToCounterBody(_Body):
+    counter: str = Field(min_length=1, max_length=40, description="the counter to call to")
+
+
+class SettingsBody(_Body):
+    document: dict[str, Any] = Field(description="the office file's content, as JSON")
 
 
 class TokenBody(BaseModel):

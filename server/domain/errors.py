@@ -57,3 +57,10 @@ class HoldsAnotherCounter(DomainError):
 
 class InvalidRequest(DomainError):
     code = "invalid_request"
+
+
+class EditConflict(DomainError):
+    """A change made on settings that someone else changed since they were read: the
+    details carry the current value and revision, to look at and try again."""
+
+    code = "edit_conflict"

@@ -24,6 +24,7 @@ class EventType(enum.StrEnum):
     COUNTER_OPENED = "counter.opened"
     COUNTER_PAUSED = "counter.paused"
     COUNTER_CLOSED = "counter.closed"
+    SETTINGS_CHANGED = "office.settings_changed"  # a new revision of the office's settings
 
 
 # Events that call a number to a counter: shown and announced on the floor displays.

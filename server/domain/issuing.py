@@ -18,6 +18,7 @@ class Refusal(enum.StrEnum):
     NOT_YET_OPEN = "not_yet_open"
     AFTER_CUTOFF = "after_cutoff"
     DAILY_CAP_REACHED = "daily_cap_reached"
+    STOPPED = "stopped"  # a supervisor stopped this service's issuing for now
 
 
 def refusal(
@@ -29,7 +30,9 @@ def refusal(
     always_open: bool = False,
 ) -> Refusal | None:
     """Why a ticket for `service` may not be issued at `now`, or None when it may.
-    `always_open` (a demo, a test) lifts the hours, not the daily cap."""
+    `always_open` (a demo, a test) lifts the hours, not the daily cap nor a stop."""
+    if service.issuing_stopped:
+        return Refusal.STOPPED
     if not always_open:
         local = local_time(office, now)
         if not is_business_day(office, local.date(), is_holiday):
@@ -51,6 +54,12 @@ def check(service: Service, why: Refusal | None) -> None:
             f"「{name}」は本日の受付上限（{service.daily_cap}人）に達しました。",
             service=service.id,
             cap=service.daily_cap,
+        )
+    if why is Refusal.STOPPED:
+        raise IssuingClosed(
+            f"「{name}」の発券は、ただいま停止しています。職員にお声がけください。",
+            reason=str(why),
+            service=service.id,
         )
     if why is not None:
         raise IssuingClosed(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import time
+from datetime import datetime, time
 
 
 class CounterState(enum.StrEnum):
@@ -35,6 +35,7 @@ class Service:
     daily_cap: int | None = None
     pickup_counter: str | None = None  # set when the service has a pickup stage (交付)
     descriptions: dict[str, str] = dataclasses.field(default_factory=dict)
+    issuing_stopped: bool = False  # a supervisor stopped its issuing (発券停止) for now
 
     @property
     def has_pickup(self) -> bool:
@@ -91,6 +92,16 @@ class Office:
     return_rule: ReturnRule = ReturnRule.AFTER
     return_after: int = 3
     notice: dict[str, str] = dataclasses.field(default_factory=dict)
+    notice_until: datetime | None = None  # the notice ends then (None: until cleared)
+    # Which revision of the office's settings this is (the database's office_setting);
+    # 0 for an office read from its file and not yet stored.
+    revision: int = 0
+
+    def notice_at(self, now: datetime) -> dict[str, str]:
+        """The notice in force at `now`: empty once its end time has passed."""
+        if self.notice_until is not None and now >= self.notice_until:
+            return {}
+        return self.notice
 
     def counters_for(self, service: str) -> list[Counter]:
         return [c for c in self.counters.values() if service in c.services]

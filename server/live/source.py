@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from server import estimates
+from server import estimates, office_settings
 from server.context import Context
 from server.domain import calendar, issuing
 from server.domain.events import CALL_EVENT_TYPES
 from server.domain.issuing import Refusal
+from server.domain.office import Office
 from server.store import event_log, offices, tickets
 from server.store.engine import Engines
 
@@ -18,9 +19,12 @@ from .snapshot import Snapshot
 MAX_REPLAY_EVENTS = 5000
 
 
-def issuing_state(ctx: Context, conn: object, now: datetime) -> dict[str, Refusal | None]:
-    """Per service, why issuing is refused now (None: open), by the issuing rule itself."""
-    office = ctx.office
+def issuing_state(
+    ctx: Context, conn: object, now: datetime, office: Office | None = None
+) -> dict[str, Refusal | None]:
+    """Per service, why issuing is refused now (None: open), by the issuing rule itself
+    (`office`: the settings read with the snapshot; ctx's in force by default)."""
+    office = office or ctx.office
     day = calendar.business_day(office, now)
     return {
         service.id: issuing.refusal(
@@ -54,7 +58,9 @@ def read_snapshot(
     office = ctx.office
     day = calendar.business_day(office, now)
     with engines.reader.connect() as conn, conn.begin():
-        version = offices.office_version(conn, office.id) or 0
+        version, revision = offices.office_head(conn, office.id)
+        # The settings of this very read: a change and the view it makes come together.
+        office = office_settings.office_at(conn, ctx, revision, authoritative=False)
         active = tickets.day_tickets(conn, office.id, day, engines.ticket_rows)
         known = {t.token for t in active}
         extra = {}
@@ -81,7 +87,7 @@ def read_snapshot(
             recent_calls=event_log.recent_events(
                 conn, office.id, CALL_EVENT_TYPES, day_start_utc(ctx, now), 20
             ),
-            issuing=issuing_state(ctx, conn, now),
+            issuing=issuing_state(ctx, conn, now, office),
             done_today=tickets.done_today(conn, office.id, day),
             events=events,
             events_after=events_after,

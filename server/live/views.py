@@ -88,6 +88,7 @@ def _head(office: Office, snap: Snapshot) -> dict[str, Any]:
         "names": office.names,
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
+        "settings_revision": office.revision,
     }
 
 
@@ -108,7 +109,7 @@ def public_view(snap: Snapshot) -> dict[str, Any]:
         "ready": [r for s in services for r in s["ready"]],
         "waiting_total": sum(s["waiting"] for s in services),
         "done_today": snap.done_today,
-        "notice": snap.office.notice,
+        "notice": snap.office.notice_at(snap.now),
     }
 
 
@@ -142,7 +143,7 @@ def display_view(snap: Snapshot, display_id: str) -> dict[str, Any]:
         "ready": [c for c in calling if c["status"] == "ready"],
         "recent_calls": _calls(snap, areas),
         "issuing": any(s["issuing"] for s in services),
-        "notice": office.notice,
+        "notice": office.notice_at(snap.now),
     }
 
 
@@ -242,6 +243,7 @@ def ticket_view(snap: Snapshot, token: str) -> dict[str, Any] | None:
             "recalls": ticket.recalls,
         },
         "issuing": snap.issuing.get(service.id) is None,
+        "notice": office.notice_at(snap.now),
     }
 
 
@@ -281,7 +283,7 @@ def kiosk_view(
         "areas": areas,
         "issuing": any(s["issuing"] for a in areas for s in a["services"]),
         "printer": printer,
-        "notice": office.notice,
+        "notice": office.notice_at(snap.now),
     }
 
 

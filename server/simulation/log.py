@@ -25,6 +25,7 @@ from collections import Counter as Tally
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from server.domain import call_policy
 from server.domain.estimate import NO_SHOW_HOLD_MIN
@@ -43,6 +44,10 @@ IDLE_GRACE_MIN = 3.0  # a counter idle this long while someone waits for it is o
 
 class LogError(ValueError):
     """A row the replay cannot read: the message names the line and the field."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line  # 0: not one row's (the header)
 
 
 def write_log(visits: Iterable[Visit], out: io.TextIOBase | io.StringIO) -> None:
@@ -67,41 +72,63 @@ def _iso(at: datetime | None) -> str:
 
 
 def read_log(text: str) -> list[Visit]:
+    """Every row, or a LogError naming the first line that cannot be read."""
+    visits, errors = read_log_rows(text)
+    if errors:
+        raise errors[0]
+    return [v for _, v in visits]
+
+
+def read_log_rows(text: str) -> tuple[list[tuple[int, Visit]], list[LogError]]:
+    """The rows that can be read, each with its line number, and one error per row that
+    cannot (a wrong header is the one error there is)."""
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != FIELDS:
-        raise LogError(f"the header must be: {','.join(FIELDS)}")
-    rows = []
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        if row["outcome"] not in OUTCOMES:
-            raise LogError(
-                f"line {line}: outcome {row['outcome']!r} is not one of {sorted(OUTCOMES)}"
-            )
-        rows.append(
-            Visit(
-                ticket=row["ticket"],
-                service=row["service"],
-                issued_at=_time(row["issued_at"], line, "issued_at", required=True),  # type: ignore[arg-type]
-                called_at=_time(row["called_at"], line, "called_at"),
-                finished_at=_time(row["finished_at"], line, "finished_at"),
-                counter=row["counter"] or None,
-                outcome=row["outcome"],
-            )
+        return [], [LogError(f"the header must be: {','.join(FIELDS)}")]
+    rows, errors = [], []
+    for raw in reader:
+        line = reader.line_num
+        try:
+            rows.append((line, _visit(raw, line)))
+        except LogError as e:
+            errors.append(e)
+    return rows, errors
+
+
+def _visit(raw: dict[str | Any, str | Any], line: int) -> Visit:
+    if None in raw:
+        raise LogError(f"line {line}: more than {len(FIELDS)} fields", line)
+    row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+    if row["outcome"] not in OUTCOMES:
+        raise LogError(
+            f"line {line}: outcome {row['outcome']!r} is not one of {sorted(OUTCOMES)}", line
         )
-    return rows
+    if not row["ticket"] or not row["service"]:
+        raise LogError(
+            f"line {line}: {'ticket' if not row['ticket'] else 'service'} is empty", line
+        )
+    return Visit(
+        ticket=row["ticket"],
+        service=row["service"],
+        issued_at=_time(row["issued_at"], line, "issued_at", required=True),  # type: ignore[arg-type]
+        called_at=_time(row["called_at"], line, "called_at"),
+        finished_at=_time(row["finished_at"], line, "finished_at"),
+        counter=row["counter"] or None,
+        outcome=row["outcome"],
+    )
 
 
 def _time(value: str, line: int, field: str, required: bool = False) -> datetime | None:
     if not value:
         if required:
-            raise LogError(f"line {line}: {field} is empty")
+            raise LogError(f"line {line}: {field} is empty", line)
         return None
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise LogError(f"line {line}: {field} {value!r} is not an ISO 8601 time") from None
+        raise LogError(f"line {line}: {field} {value!r} is not an ISO 8601 time", line) from None
     if at.tzinfo is None:
-        raise LogError(f"line {line}: {field} {value!r} has no UTC offset")
+        raise LogError(f"line {line}: {field} {value!r} has no UTC offset", line)
     return at
 
 

@@ -94,13 +94,17 @@ def first_seq_since(conn: Connection, office: str, at: datetime) -> int | None:
 def ticket_events(
     conn: Connection, office: str, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
-    """The tickets' events from `start` to before `end`, oldest first (the history)."""
+    """The tickets' events from `start` to before `end`, oldest first (the history), each
+    with its `actor` (the staff member who did it; None for the visitor or a device)."""
     r = raw(conn)
-    return _events(
-        r,
-        "office = :office AND at >= :start AND at < :end AND type LIKE :kind ORDER BY seq",
+    cursor = r.execute(
+        f"SELECT {_COLUMNS}, actor FROM event WHERE office = :office AND at >= :start"
+        " AND at < :end AND type LIKE :kind ORDER BY seq",
         {"office": office, "start": r.ts(start), "end": r.ts(end), "kind": "ticket.%"},
     )
+    rows = cursor.fetchall()
+    cursor.close()
+    return [_event_of(row[:-1]) | {"actor": row[-1]} for row in rows]
 
 
 _TRANSFERRED = "office = :office AND type = 'ticket.transferred'"

@@ -14,7 +14,7 @@ def ensure_office(conn: Connection, office: str, counters: list[str]) -> None:
     """The office's row and one row per counter (closed), where missing."""
     r = raw(conn)
     if r.one("SELECT id FROM office WHERE id = :id", {"id": office}) is None:
-        r.run("INSERT INTO office (id, seq) VALUES (:id, 0)", {"id": office})
+        r.run("INSERT INTO office (id, seq, settings_revision) VALUES (:id, 0, 0)", {"id": office})
     cursor = r.execute("SELECT id FROM counter WHERE office = :office", {"office": office})
     known = {row[0] for row in cursor.fetchall()}
     cursor.close()
@@ -29,6 +29,12 @@ def ensure_office(conn: Connection, office: str, counters: list[str]) -> None:
 def office_version(conn: Connection, office: str) -> int | None:
     row = raw(conn).one("SELECT seq FROM office WHERE id = :id", {"id": office})
     return None if row is None else int(row[0])
+
+
+def office_head(conn: Connection, office: str) -> tuple[int, int]:
+    """(version, settings revision in force) of an office; (0, 0) before its row exists."""
+    row = raw(conn).one("SELECT seq, settings_revision FROM office WHERE id = :id", {"id": office})
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 
 def counter_states(conn: Connection, office: str) -> dict[str, CounterState]:

@@ -14,6 +14,7 @@ class OfficeRow(SQLModel, table=True):
     __tablename__ = "office"
     id: str = Field(primary_key=True, max_length=40)
     seq: int = 0  # the office's version: seq of its last event
+    settings_revision: int = 0  # the office_setting revision in force (0: none stored yet)
 
 
 class NumberCounterRow(SQLModel, table=True):
@@ -191,3 +192,20 @@ class OfficeSettingRow(SQLModel, table=True):
     document: str = Field(sa_column=Column(Text, nullable=False))
     at: datetime = Field(sa_type=UTC_DT)
     actor: str | None = Field(default=None, max_length=80)
+
+
+class HistoryVisitRow(SQLModel, table=True):
+    """A row of a past log imported with `madoguchi history import` (the format of log.csv:
+    one ticket's stay in one service's line), for the days the event log does not cover.
+    Its key makes a second import of the same file change nothing."""
+
+    __tablename__ = "history_visit"
+    office: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)  # the office day the ticket was issued
+    ticket: str = Field(primary_key=True, max_length=16)  # the number, "A-023"
+    service: str = Field(primary_key=True, max_length=40)
+    issued_at: datetime = Field(primary_key=True, sa_type=UTC_DT)  # or transferred in
+    called_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    finished_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    counter: str | None = Field(default=None, max_length=40)
+    outcome: str = Field(max_length=16)

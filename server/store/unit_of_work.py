@@ -52,17 +52,18 @@ class Committed(Generic[R]):
     events: list[dict[str, Any]]
 
 
-def lock_office(conn: Connection, office: str) -> int:
-    """Take the office's lock for this transaction and read its version. The office's row
-    is its lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises every writer."""
+def lock_office(conn: Connection, office: str) -> tuple[int, int]:
+    """Take the office's lock for this transaction and read its version and the revision
+    of its settings in force. The office's row is its lock on PostgreSQL; SQLite's BEGIN
+    IMMEDIATE already serialises every writer."""
     r = raw(conn)
     lock = "" if r.is_sqlite else " FOR UPDATE"
-    row = r.one(f"SELECT seq FROM office WHERE id = :id{lock}", {"id": office})
+    row = r.one(f"SELECT seq, settings_revision FROM office WHERE id = :id{lock}", {"id": office})
     if row is None:
         raise NotFound(f"庁舎 {office!r} はありません。", kind="office", id=office)
     version = int(row[0])
     lines(conn).check(office, version)
-    return version
+    return version, int(row[1])
 
 
 def store_version(conn: Connection, office: str, version: int) -> None:
@@ -78,14 +79,22 @@ class Tx:
     """What a command sees: the connection, inside the office's lock, and the event log.
     `version` is the office's version when the command starts (lock_office). A write of
     no office (`office` None: accounts, devices, settings, form entries) takes no lock
-    and appends no event."""
+    and appends no event. `settings_revision` is the revision of the office's settings in
+    force in this transaction (a command that stores a new one moves it on)."""
 
     def __init__(
-        self, conn: Connection, office: str | None, now: datetime, actor: str | None, version: int
+        self,
+        conn: Connection,
+        office: str | None,
+        now: datetime,
+        actor: str | None,
+        version: int,
+        settings_revision: int = 0,
     ) -> None:
         self.conn, self.office, self.now, self.actor = conn, office, now, actor
         self.raw = raw(conn)
         self.version = version
+        self.settings_revision = settings_revision
         self.events: list[dict[str, Any]] = []
 
     def append(self, event: Event) -> int:
@@ -237,9 +246,10 @@ class Writer:
                 # Each office's version: read (and locked) at its first command, carried
                 # from command to command, written once before the COMMIT.
                 versions: dict[str, int] = {}
+                revisions: dict[str, int] = {}  # each office's settings revision in force
                 changed: set[str] = set()
                 for job in batch:
-                    outcome = self._run_one(conn, job, versions)
+                    outcome = self._run_one(conn, job, versions, revisions)
                     outcomes.append((job, outcome))
                     if isinstance(outcome, Committed) and job.office is not None:
                         versions[job.office] = outcome.version
@@ -291,7 +301,9 @@ class Writer:
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
                 loop.call_soon_threadsafe(_settle_all, settled)
 
-    def _run_one(self, conn: Connection, job: _Job, versions: dict[str, int]) -> Outcome:
+    def _run_one(
+        self, conn: Connection, job: _Job, versions: dict[str, int], revisions: dict[str, int]
+    ) -> Outcome:
         # Plain SAVEPOINT statements: SQLAlchemy's nested transactions cost a tenth of a
         # ticket's time here.
         version = 0 if job.office is None else versions.get(job.office)
@@ -299,13 +311,15 @@ class Writer:
             assert job.office is not None
             # Outside the command's SAVEPOINT: the lock must outlive a refused command.
             try:
-                version = versions[job.office] = lock_office(conn, job.office)
+                version, revisions[job.office] = lock_office(conn, job.office)
+                versions[job.office] = version
             except DomainError as e:
                 return e
+        revision = 0 if job.office is None else revisions[job.office]
         r = raw(conn)
         r.run("SAVEPOINT command")
         try:
-            tx = Tx(conn, job.office, job.now, job.actor, version)
+            tx = Tx(conn, job.office, job.now, job.actor, version, revision)
             result = job.command(tx)
             tx.flush()
         except DomainError as e:
@@ -320,6 +334,8 @@ class Writer:
             self._undo(conn, job.office)
             return e
         r.run("RELEASE SAVEPOINT command")
+        if job.office is not None:
+            revisions[job.office] = tx.settings_revision
         return Committed(result, tx.version, tx.events)
 
     @staticmethod

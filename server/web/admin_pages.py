@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from printer.languages import BY_CODE
 from server.accounts import Role
 from server.api.session import Session, page_headers, page_session, session_json
 from server.api.state import system_of
@@ -62,13 +63,23 @@ def _forbidden(session: Session, section: Section) -> Response:
     return HTMLResponse(page, status_code=403, headers=page_headers())
 
 
-def _page(request: Request, name: str) -> Response:
+def section_session(request: Request, name: str) -> Session | Response:
+    """The session of a user who may see the section `name` (its pages too), or the answer
+    to send instead: the sign-in page (and back after it), or the 403 page that says why."""
     section = SECTIONS[name]
     session = page_session(request, Role.CLERK)
     if not isinstance(session, Session):
-        return session  # the sign-in page, and back here after it
+        return session
     if not may(session.staff.role, section.action):
         return _forbidden(session, section)
+    return session
+
+
+def _page(request: Request, name: str) -> Response:
+    section = SECTIONS[name]
+    session = section_session(request, name)
+    if not isinstance(session, Session):
+        return session
     office = system_of(request).office
     role = session.staff.role
     config = {
@@ -76,6 +87,7 @@ def _page(request: Request, name: str) -> Response:
         "section": name,
         "session": session_json(session),
         "may": actions_of(role),
+        "languages": [{"code": lang.code, "name": lang.staff_name} for lang in BY_CODE.values()],
     }
     tabs = "".join(
         f'<a href="/admin{s.path}"{" aria-current=page" if key == name else ""}>'

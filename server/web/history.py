@@ -13,8 +13,9 @@ from server.domain.office import Office
 from server.forecast import Forecast, build_forecast
 from server.opendata import Stay, settle, stays_from_events
 from server.simulation.log import read_log
-from server.store import event_log
+from server.store import event_log, history
 from server.store.engine import Engines
+from server.store.history import PastVisit
 
 OFFICES_DIR = Path(__file__).resolve().parent.parent / "offices"
 FORECAST_WEEKS = 8  # the forecast reads this much of the office's own log
@@ -30,16 +31,51 @@ def day_bounds(office: Office, first: date, last: date) -> tuple[datetime, datet
 
 
 def read_stays(
-    engines: Engines, office: Office, first: date, last: date, today: date
+    engines: Engines,
+    office: Office,
+    first: date,
+    last: date,
+    today: date,
+    keep_today: bool = False,
 ) -> list[Stay]:
-    """The stays of tickets issued from `first` to `last` (local days), as the log says.
-    Today's tickets still in line are left out; past days' are `left`."""
+    """The stays of tickets issued from `first` to `last` (local days), as the log says,
+    and, for the days it has no ticket of, as the imported history says. Today's tickets
+    still in line are left out (kept, as waiting, with `keep_today`); past days' are `left`."""
     start, end = day_bounds(office, first, last)
     with engines.reader.connect() as conn, conn.begin():
         # Events after `last` still finish the tickets issued by then.
         events = event_log.ticket_events(conn, office.id, start, end + timedelta(days=1))
+        past = history.between(conn, office.id, first, last)
     stays = [s for s in stays_from_events(events) if s.issued_at < end]
-    return settle(stays, today, office.timezone)
+    return with_imported(settle(stays, today, office.timezone, keep_today), past, office)
+
+
+def with_imported(live: list[Stay], past: list[PastVisit], office: Office) -> list[Stay]:
+    """The live stays, and the imported ones of the days without a live stay: a day is
+    told once, by the event log if it has it (an office importing its own log.csv, or an
+    overlap with its old system, counts nothing twice)."""
+    tz = ZoneInfo(office.timezone)
+    live_days = {s.issued_at.astimezone(tz).date() for s in live}
+    seen: set[tuple[date, str]] = set()
+    imported = []
+    for v in past:  # in time order: a number seen again that day was transferred
+        if v.day in live_days:
+            continue
+        imported.append(
+            Stay(
+                v.ticket,
+                v.service,
+                v.issued_at,
+                transferred=(v.day, v.ticket) in seen,
+                called_at=v.called_at,
+                finished_at=v.finished_at,
+                counter=v.counter,
+                outcome=v.outcome,
+                first_called_at=v.called_at,
+            )
+        )
+        seen.add((v.day, v.ticket))
+    return sorted(live + imported, key=lambda s: (s.issued_at, s.ticket))
 
 
 @dataclasses.dataclass

@@ -264,6 +264,7 @@ def ticket_context(
         "updated": calendar.local_time(office, now).strftime("%H:%M:%S"),
         "issued": datetime.fromisoformat(ticket["issued_at"]).astimezone(tz).strftime("%H:%M"),
         "active": active,
+        "notice": text.named(view["notice"]) if view.get("notice") else "",
         "form_url": f"/t/{token}/form" if form else None,
         "config": {
             "token": token,

@@ -125,6 +125,7 @@ ROUTES = [
     Route("GET", f"{OFFICE}/log.csv", SUPERVISOR),
     Route("GET", f"{OFFICE}/form-audit", SUPERVISOR),
     Route("GET", f"{OFFICE}/audit", SUPERVISOR),
+    Route("GET", f"{OFFICE}/reports", SUPERVISOR),
     Route("GET", "/api/v1/views/counter:1", STAFF),
     Route("GET", "/api/v1/views/admin:nakano", STAFF),
     # A display's view: its own token, or staff by token (the cookie is not read there).

@@ -1,7 +1,7 @@
 // The public congestion page (混雑状況): the server rendered it; this follows
 // public:{office} and rewrites each service's figures in place, and says new calls in a
 // polite live region for screen readers.
-import { $, config, estimateText, follow, numbersText, setText, t } from "./visitor_common.js";
+import { $, config, estimateText, follow, numbersText, setText, showNotice, t } from "./visitor_common.js";
 
 const minutes = (hhmm) => {
   const [h, m] = hhmm.split(":").map(Number);
@@ -20,6 +20,7 @@ function issuing(service, now) {
 }
 
 function render(view, events) {
+  showNotice(view.notice);
   for (const service of view.services) {
     const card = document.querySelector(`article.service[data-service="${CSS.escape(service.id)}"]`);
     if (!card) continue;

@@ -1,7 +1,7 @@
 // The visitor's ticket page (/t/{token}): follows ticket:{token}; says the status in words;
 // alerts when the number is called, when the certificate is ready, and when a few are left
 // (a notification where allowed, vibration, and a short tone).
-import { $, config, estimateText, follow, setText, t } from "./visitor_common.js";
+import { $, config, estimateText, follow, setText, showNotice, t } from "./visitor_common.js";
 
 const ACTIVE = new Set(["waiting", "called", "absent", "serving", "preparing", "ready"]);
 const ALERTS_KEY = "madoguchi.alerts";
@@ -15,6 +15,7 @@ function statusText(ticket) {
 
 function render(view) {
   const ticket = view.ticket;
+  showNotice(view.notice);
   const status = $("status");
   status.dataset.status = ticket.status;
   document.querySelector("section.ticket").dataset.status = ticket.status;

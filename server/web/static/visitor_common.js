@@ -74,3 +74,12 @@ export function follow(onView) {
   };
   connect();
 }
+
+// The office's notice (お知らせ) in the page's language, else in Japanese; hidden when none.
+export function showNotice(notice) {
+  const node = $("notice");
+  if (!node) return;
+  const text = (notice && (notice[config.lang] || notice.ja)) || "";
+  setText(node, text);
+  node.hidden = !text;
+}

@@ -3,6 +3,7 @@ from domain objects: no store, no hub. What a screen shows is asserted, not how.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -153,9 +154,20 @@ def test_the_public_view_heads_with_the_office_and_its_local_date_and_time() -> 
         "names": OFFICE.names,
         "date": "2026-11-25",
         "time": "10:00",  # 01:00 UTC, in Tokyo
+        "settings_revision": 0,
     }
     assert view["version"] == 42 and view["done_today"] == 17
     assert view["notice"] == OFFICE.notice
+
+
+def test_a_notice_past_its_end_time_is_in_no_view() -> None:
+    snap = snapshot()
+    until = snap.now + timedelta(minutes=5)
+    office = dataclasses.replace(OFFICE, notice={"ja": "午後は混雑"}, notice_until=until)
+    assert public_view(dataclasses.replace(snap, office=office))["notice"] == {"ja": "午後は混雑"}
+    later = dataclasses.replace(snap, office=office, now=until)
+    assert public_view(later)["notice"] == {}
+    assert kiosk_view(later, "kiosk-2f")["notice"] == {}
 
 
 def test_a_service_shows_its_area_and_whether_and_why_it_issues() -> None:

@@ -18,6 +18,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('office', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('settings_revision', sa.Integer(), nullable=False, server_default='0')
+        )
+    with op.batch_alter_table('office', schema=None) as batch_op:
+        batch_op.alter_column('settings_revision', server_default=None)
     op.create_table(
         'admin_audit',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -46,3 +52,5 @@ def downgrade() -> None:
     op.drop_table('office_setting')
     op.drop_index('ix_admin_audit_office_at', table_name='admin_audit')
     op.drop_table('admin_audit')
+    with op.batch_alter_table('office', schema=None) as batch_op:
+        batch_op.drop_column('settings_revision')
