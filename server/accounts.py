@@ -198,3 +198,8 @@ def signing_key(writer: Writer) -> str:
 def has_users(engines: Engines) -> bool:
     with engines.reader.connect() as conn:
         return rows.has_users(conn)
+
+
+def has_user(engines: Engines, username: str) -> bool:
+    with engines.reader.connect() as conn:
+        return rows.standing(conn, username) is not None

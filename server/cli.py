@@ -15,6 +15,7 @@ from server.settings import Settings
 # The demo office's accounts (made when its database has none); never in production.
 DEMO_CLERK = ("demo-clerk", "madoguchi-demo")
 DEMO_SUPERVISOR = ("demo-supervisor", "madoguchi-demo-sv")
+DEMO_ADMIN = ("demo-admin", "madoguchi-demo-admin")
 
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
@@ -515,9 +516,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo_accounts(system) -> None:  # type: ignore[no-untyped-def]
-    """The demo office's clerk and supervisor, made in a database without accounts. In one
-    made before there was a demo supervisor, the demo clerk (then a supervisor) becomes a
-    clerk and the demo supervisor is added."""
+    """The demo office's clerk, supervisor and admin, made in a database without accounts.
+    In one made before there was a demo supervisor, the demo clerk (then a supervisor)
+    becomes a clerk and the demo supervisor is added; the demo admin is added to a demo
+    that has none."""
     from server import accounts
 
     engines, writer = system.engines, system.writer
@@ -528,6 +530,9 @@ def _demo_accounts(system) -> None:  # type: ignore[no-untyped-def]
         accounts.add_user(writer, DEMO_CLERK[0], DEMO_CLERK[1], accounts.Role.CLERK)
         if accounts.authenticate(engines, *DEMO_SUPERVISOR) is None:
             accounts.add_user(writer, *DEMO_SUPERVISOR, accounts.Role.SUPERVISOR)
+    if not accounts.has_user(engines, DEMO_ADMIN[0]):
+        # The console's settings, staff and devices are an admin's (added to older demos).
+        accounts.add_user(writer, *DEMO_ADMIN, accounts.Role.ADMIN)
 
 
 def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: ignore[no-untyped-def]
@@ -555,14 +560,18 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
         f"  窓口端末 counter app   {base}/counter/1  (sign in at {base}/signin; "
         f"counters {', '.join(office.counters)})"
     )
-    lines.append(f"  管理画面 admin         {base}/admin")
+    lines.append(
+        f"  管理画面 admin         {base}/admin  (floor, reports; settings, staff and devices"
+        " for admins)"
+    )
     lines.append(f"  API                    {base}/api/v1/openapi.json")
     if demo:
         lines.append(f"  demo clerk:      user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
         lines.append(
             f"  demo supervisor: user {DEMO_SUPERVISOR[0]}  password {DEMO_SUPERVISOR[1]}"
-            "  (log.csv, form audit, other clerks' counters)"
+            "  (the console's floor and reports, log.csv, other clerks' counters)"
         )
+        lines.append(f"  demo admin:      user {DEMO_ADMIN[0]}  password {DEMO_ADMIN[1]}")
     print("\n".join(lines), flush=True)
 
 

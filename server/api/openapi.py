@@ -19,7 +19,16 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .responses import JSONResponse
-from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody
+from .schemas import (
+    CallToCounterBody,
+    IssueTicketBody,
+    NoticeBody,
+    ReadyBody,
+    ServiceSettingsBody,
+    SettingsBody,
+    TokenBody,
+    TransferBody,
+)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
@@ -249,6 +258,51 @@ def operations() -> dict[str, dict[str, Op]]:
                 query={"kiosk": _STRING},
             )
         },
+        "/api/v1/tickets/{id}/call": {
+            "post": Op(
+                "Call a given waiting ticket to a given counter (supervisors)",
+                STAFF_WRITE,
+                _json(_TICKET),
+                errors=("409",),
+                body=_ref("CallToCounterBody"),
+            )
+        },
+        f"{office}/notice": {
+            "get": Op("The notice on every screen (supervisors)", STAFF_READ, _json()),
+            "put": Op(
+                "Set or clear the notice on every screen (supervisors); If-Match: revision",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("NoticeBody"),
+            ),
+        },
+        f"{office}/services/{{service}}": {
+            "patch": Op(
+                "Stop or resume a service's issuing, set its cap or cut-off (supervisors)",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("ServiceSettingsBody"),
+            )
+        },
+        f"{office}/settings": {
+            "get": Op("The office's settings in force (admins)", STAFF_READ, _json()),
+            "put": Op(
+                "Replace the office's settings: a new revision (admins); If-Match: revision",
+                STAFF_WRITE,
+                _json(),
+                errors=("409",),
+                body=_ref("SettingsBody"),
+            ),
+        },
+        f"{office}/settings.toml": {
+            "get": Op(
+                "The settings in force as an office file (admins)",
+                STAFF_READ,
+                {"200": ("application/toml", _STRING)},
+            )
+        },
         "/api/v1/tickets/{id}/transfer": {
             "post": Op(
                 "Transfer to another service, with an optional note for its counter",
@@ -347,7 +401,16 @@ def operations() -> dict[str, dict[str, Op]]:
 def _schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {
         m.__name__: m.model_json_schema()
-        for m in (IssueTicketBody, TransferBody, ReadyBody, TokenBody)
+        for m in (
+            IssueTicketBody,
+            TransferBody,
+            ReadyBody,
+            TokenBody,
+            NoticeBody,
+            ServiceSettingsBody,
+            CallToCounterBody,
+            SettingsBody,
+        )
     }
     schemas["Error"] = {
         "type": "object",

@@ -303,7 +303,8 @@ def page_session(request: Request, role: Role = Role.CLERK) -> Session | Respons
     session = sessions_of(request).of(request)
     if session is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?next={quote(path, safe='/?=&')}", status_code=303)
+        # The whole path and query in one parameter: its own & and = are escaped.
+        return RedirectResponse(f"/signin?next={quote(path, safe='/')}", status_code=303)
     if session.staff.role.rank < role.rank:
         return HTMLResponse("この画面を使う権限がありません。", status_code=403)
     return session

@@ -125,6 +125,20 @@ ROUTES = [
     Route("GET", f"{OFFICE}/log.csv", SUPERVISOR),
     Route("GET", f"{OFFICE}/form-audit", SUPERVISOR),
     Route("GET", f"{OFFICE}/audit", SUPERVISOR),
+    Route("GET", f"{OFFICE}/notice", SUPERVISOR),
+    Route("PUT", f"{OFFICE}/notice", SUPERVISOR, {"text": {}}),
+    Route("PATCH", f"{OFFICE}/services/moving", SUPERVISOR, {"issuing": "open"}),
+    # T is called already: a supervisor is let in, and told it is not waiting (409).
+    Route("POST", f"{T}/call", (401, 401, 401, 401, 403, 403, 409, 409, R401), {"counter": "2"}),
+    Route("GET", f"{OFFICE}/settings", ADMIN),
+    Route("GET", f"{OFFICE}/settings.toml", ADMIN),
+    # An empty document: an admin is let in, and told what is missing (422).
+    Route(
+        "PUT",
+        f"{OFFICE}/settings",
+        (401, 401, 401, 401, 403, 403, 403, 422, R401),
+        {"document": {}},
+    ),
     Route("GET", f"{OFFICE}/reports", SUPERVISOR),
     Route("GET", "/api/v1/views/counter:1", STAFF),
     Route("GET", "/api/v1/views/admin:nakano", STAFF),

@@ -4,6 +4,8 @@ of roles in server/permissions.py."""
 
 from __future__ import annotations
 
+import re
+
 from starlette.testclient import TestClient
 
 from server import accounts
@@ -72,3 +74,29 @@ def test_the_audit_log_is_for_supervisors(client: TestClient) -> None:
     assert answer.status_code == 200 and answer.json()["audit"] == []
     bad = client.get("/api/v1/offices/nakano/audit?limit=0")
     assert bad.status_code == 422 and bad.json()["field"] == "limit"
+
+
+def test_a_console_address_with_a_query_comes_back_whole_after_sign_in(
+    client: TestClient,
+) -> None:
+    _add(client, SUPERVISOR, accounts.Role.SUPERVISOR)
+    path = "/admin/reports?from=2026-11-01&to=2026-11-30&by=service"
+    answer = client.get(path, follow_redirects=False)
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"])
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    nxt = re.search(r'name="next" value="([^"]+)"', page.text)
+    assert csrf is not None and nxt is not None
+    assert nxt.group(1).replace("&amp;", "&") == path
+    signed = client.post(
+        "/signin",
+        data={
+            "csrf": csrf.group(1),
+            "next": path,
+            "username": SUPERVISOR[0],
+            "password": SUPERVISOR[1],
+        },
+        follow_redirects=False,
+    )
+    assert signed.headers["location"] == path
