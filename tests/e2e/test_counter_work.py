@@ -44,16 +44,20 @@ def office_file(tmp_path: Path, *changes: tuple[str, str]) -> str:
 
 @pytest.fixture
 def start(
-    sqlite_url: str, live_server: Callable[..., LiveServer]
+    sqlite_url: str, live_server: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., tuple[LiveServer, httpx.Client]]]:
-    """A live server (with `--office FILE`, if given), its clerk for the browser and a
-    supervisor's API client (one person working several counters)."""
+    """A live server (of the office in `office`, a TOML file, if given), its clerk for the
+    browser and a supervisor's API client (one person working several counters)."""
     clients: list[httpx.Client] = []
 
-    def start_(*extra: str) -> tuple[LiveServer, httpx.Client]:
+    def start_(office: str | None = None) -> tuple[LiveServer, httpx.Client]:
+        if office is not None:
+            # For every command, the first included: the database takes its settings from
+            # the office file of whichever command prepares it (`user add` here).
+            monkeypatch.setenv("MADOGUCHI_OFFICE", office)
         add_clerk(sqlite_url)
         supervisor = add_supervisor(sqlite_url)
-        server = live_server(sqlite_url, *extra)
+        server = live_server(sqlite_url)
         api = httpx.Client(base_url=server.url, timeout=30)
         api.headers.update(sign_in(api, supervisor))
         clients.append(api)
@@ -194,7 +198,7 @@ def test_a_counter_with_services_and_pickup_shows_both_and_one_without_pickup_on
 ) -> None:
     pickup_only = 'for certificates\narea = "residents"\nservices = []'
     both = office_file(tmp_path, (pickup_only, pickup_only.replace("[]", '["mynumber"]')))
-    server, api = start("--office", both)
+    server, api = start(both)
     [ticket] = prepared(api, 1)
     page = counter_app(browser, server, "11")
     expect(page.locator("#call-next")).to_be_visible()
@@ -223,7 +227,7 @@ def test_the_reception_desk_issues_for_a_visitor_printed_at_a_kiosk_or_shown_as_
             f'id = "kiosk-2f"\nareas = ["residents", "insurance"]\nprinter = "tcp:127.0.0.1:{emulator.port}"',  # fmt: skip
         ),
     )
-    server, api = start("--office", printing)
+    server, api = start(printing)
     page = counter_app(browser, server, "reception")
     expect(page.locator("#reception")).to_be_visible()
     expect(page.locator("#call-next")).to_be_hidden()
