@@ -193,7 +193,10 @@ def test_the_pickup_counter_and_the_reception_desk_pass_axe(
     page.locator("#ready .pickup-row").wait_for()
     assert_accessible(page, "counter-pickup")
 
+    # A stopped line is shown so on the desk: checked as it is seen.
+    api.patch(f"{OFFICE}/services/nursery", json={"issuing": "stopped"}).raise_for_status()
     page.locator("#counter-select").select_option("reception")
+    page.locator('.line-state[data-service="nursery"]').filter(has_text="発券停止中").wait_for()
     page.locator('input[name="reception-service"][value="moving"]').check()
     page.locator('input[name="reception-kiosk"][value="none"]').check()
     page.keyboard.press("F2")

@@ -234,6 +234,9 @@ def test_the_reception_desk_issues_for_a_visitor_printed_at_a_kiosk_or_shown_as_
     expect(page.locator("#btn-open")).to_be_hidden()
     # The first kiosk's printer is chosen until the desk chooses otherwise.
     expect(page.locator('input[name="reception-kiosk"][value="kiosk-2f"]')).to_be_checked()
+    # Each line's wait now, beside its service, to tell the visitor.
+    line = page.locator('.line-state[data-service="certificates"]')
+    expect(line).to_contain_text("待ち0人")
 
     # A visitor in English who needs priority, printed at the 2F kiosk: F2 issues.
     page.locator('input[name="reception-service"][value="certificates"]').check()
@@ -251,6 +254,10 @@ def test_the_reception_desk_issues_for_a_visitor_printed_at_a_kiosk_or_shown_as_
     # The form is ready for the next visitor; the printer stays chosen.
     expect(page.locator('input[name="reception-service"]:checked')).to_have_count(0)
     expect(page.locator("#reception-priority")).not_to_be_checked()
+    expect(line).to_contain_text("待ち1人")
+    # A supervisor stops a line: at the desk's next look it cannot be chosen, and says why.
+    stopped = api.patch(f"{OFFICE}/services/nursery", json={"issuing": "stopped"})
+    assert stopped.status_code == 200, stopped.text
 
     # Nothing printed: the visitor scans the QR code of their page from the screen.
     page.locator('input[name="reception-service"][value="moving"]').check()
@@ -260,6 +267,8 @@ def test_the_reception_desk_issues_for_a_visitor_printed_at_a_kiosk_or_shown_as_
     second = api.get(f"/api/v1/tickets/{number.get_attribute('data-ticket')}").json()
     assert (second["channel"], second["kiosk"], second["print"]["status"]) == ("reception", None, "none")  # fmt: skip
     expect(page.locator("#issued-print")).to_contain_text("印刷なし")
+    expect(page.locator('.line-state[data-service="nursery"]')).to_have_text("（発券停止中）")
+    expect(page.locator('input[name="reception-service"][value="nursery"]')).to_be_disabled()
     # The QR code is the visitor's page of this ticket (its token is the visitor's key).
     src = page.locator("#issued-qr").get_attribute("src") or ""
     token = src.removeprefix("/api/v1/visitor/").removesuffix("/qr.svg")
@@ -274,7 +283,7 @@ def test_the_reception_desk_issues_for_a_visitor_printed_at_a_kiosk_or_shown_as_
     # The printer runs out of paper: the ticket is issued all the same, the desk is told
     # why it did not print (the QR code is there), and the kiosk's choice says so.
     emulator.set_state(paper_out=True)
-    page.locator('input[name="reception-service"][value="insurance"]').check()
+    page.locator('input[name="reception-service"][value="koseki"]').check()
     page.locator('input[name="reception-kiosk"][value="kiosk-2f"]').check()
     page.keyboard.press("F2")
     outcome = page.locator("#issued-print")

@@ -367,6 +367,10 @@ function tick() {
   const now = new Date();
   $("clock").textContent = now.toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit", timeZone: config.office.timezone });
 }
-setInterval(() => { tick(); if (state.view) { renderCurrent(state.view.current); pickup.render(state.view); } }, 30000);
+setInterval(() => {
+  tick();
+  if (state.view) { renderCurrent(state.view.current); pickup.render(state.view); }
+  if (state.mode === "reception") reception.show(); // the lines' waits, the printers
+}, 30000);
 tick();
 choose(config.counter || window.localStorage.getItem(COUNTER_KEY) || config.counters[0].id);

@@ -8,6 +8,7 @@ import { el } from "./dom.js";
 const $ = (id) => document.getElementById(id);
 const PRINT_KEY = "madoguchi.reception.kiosk"; // the printer this PC chose, remembered
 const ISSUED_SHOWN = 8;
+const CLOSED_JA = { closed_day: "閉庁日", not_yet_open: "受付開始前", after_cutoff: "受付終了", daily_cap_reached: "本日の受付上限", stopped: "発券停止中" };
 const PRINTER_JA = { paper_out: "用紙切れ", cover_open: "カバーが開いています", offline: "接続できません" };
 
 // `app`: the counter app's config, api, act, say, serviceName and flags. Answers show()
@@ -22,7 +23,8 @@ export function receptionDesk(app) {
         el("span", { class: "area-name", "aria-hidden": "true", text: `${app.config.areas[area].names.ja}（${app.config.areas[area].floor}）` }),
         services.map((s) => el("label", { class: "choice" },
           el("input", { type: "radio", name: "reception-service", value: s, required: true }),
-          el("span", { class: "prefix", text: app.config.services[s].prefix }), ` ${app.serviceName(s)}`)))));
+          el("span", { class: "prefix", text: app.config.services[s].prefix }), ` ${app.serviceName(s)}`,
+          el("span", { class: "line-state", "data-service": s }))))));
     $("reception-lang").replaceChildren(...Object.entries(app.config.languages).map(([code, name]) => el("option", { value: code, text: `${name}（${code}）` })));
     const stored = window.localStorage.getItem(PRINT_KEY);
     const kiosks = app.config.kiosks.map((k) => k.id);
@@ -32,6 +34,31 @@ export function receptionDesk(app) {
         el("input", { type: "radio", name: "reception-kiosk", value: k.id, checked: chosen === k.id }), ` ${k.id}（${k.floors.join("・")}）の発券機で印刷`,
         el("span", { class: "printer-state", "data-kiosk": k.id }))),
       el("label", { class: "choice" }, el("input", { type: "radio", name: "reception-kiosk", value: "none", checked: chosen === "none" }), " 印刷しない（画面のQRコードを見せる）"));
+  }
+
+  // Each line's wait now and whether it issues (the public view, GET …/status), beside its
+  // service: the clerk tells the visitor the wait, and a closed line cannot be chosen.
+  async function showLines() {
+    let answer;
+    try { answer = await app.api("GET", `/api/v1/offices/${app.config.office.id}/status`); } catch { return; }
+    if (!answer.ok) return;
+    for (const line of answer.data.services) {
+      const box = document.querySelector(`.line-state[data-service="${line.id}"]`);
+      if (!box) continue;
+      const closed = line.closed_reason !== null;
+      const input = box.closest("label").querySelector("input");
+      input.disabled = closed;
+      if (closed) input.checked = false;
+      box.classList.toggle("closed", closed);
+      const { low_min: lo, high_min: hi } = line.estimate;
+      box.textContent = closed ? `（${CLOSED_JA[line.closed_reason] || line.closed_reason}）`
+        : `待ち${line.waiting}人${hi ? `・約${lo === hi ? lo : `${lo}〜${hi}`}分` : ""}`;
+    }
+  }
+
+  function show() {
+    showPrinters();
+    showLines();
   }
 
   async function issueAtReception() {
@@ -45,7 +72,7 @@ export function receptionDesk(app) {
     const answer = await app.act("発券", "POST", `/api/v1/offices/${app.config.office.id}/tickets`, body);
     if (!answer) return;
     showIssued(answer.data);
-    showPrinters();
+    show();
     app.say(`${answer.data.number} を発券しました（${app.serviceName(service)}）`);
     // Ready for the next visitor: what was theirs is cleared, the printer stays chosen.
     for (const radio of form.querySelectorAll('input[name="reception-service"]')) radio.checked = false;
@@ -101,5 +128,5 @@ export function receptionDesk(app) {
 
   buildReception();
   $("reception-form").addEventListener("submit", (event) => { event.preventDefault(); issueAtReception(); });
-  return { show: showPrinters, issue: issueAtReception };
+  return { show, issue: issueAtReception };
 }
