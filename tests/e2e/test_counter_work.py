@@ -140,9 +140,12 @@ def test_the_pickup_counter_marks_ready_by_keyboard_and_the_display_calls_the_nu
     display = open_display(browser, server, sqlite_url)
     page = counter_app(browser, server, "11")
 
-    # Counter 11 has no services of its own: no call button, the pickup lists instead.
+    # Counter 11 has no services of its own: no call button, the pickup lists instead; it
+    # opens and closes like any counter.
     expect(page.locator("#pickup")).to_be_visible()
     expect(page.locator("#call-next")).to_be_hidden()
+    page.locator("#btn-open").click()
+    page.locator("#counter-state").filter(has_text="開設中").wait_for()
     expect(page.locator("#preparing .pickup-row")).to_have_count(3)
     assert numbers(page, "#preparing .pickup-row") == [t["number"] for t in (first, second, third)]
     ready_button = page.locator("#preparing [data-pickup-action=ready]").first

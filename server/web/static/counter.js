@@ -323,7 +323,8 @@ async function confirmForm() {
 }
 
 // -- the pickup counter and the reception desk (counter_pickup.js, counter_reception.js) --------
-const pickup = pickupCounter({ act, say, serviceName, minutesSince, flags, counter: () => state.counter, mode: () => state.mode });
+const pickup = pickupCounter({ act, say, serviceName, minutesSince, flags, counter: () => state.counter,
+  counterState: () => state.view && state.view.counter.state, mode: () => state.mode });
 const reception = receptionDesk({ config, api, act, say, serviceName, flags });
 
 // -- keyboard and wiring ------------------------------------------------------------------------

@@ -12,8 +12,9 @@ const PICKUP_ACTIONS = {
   recall: { label: "再呼出", key: "R" },
 };
 
-// `app`: the counter app's act, say, serviceName, minutesSince, flags, and its counter() and
-// mode() now. Answers render(view) and key(event, key) (true when the key was pickup's).
+// `app`: the counter app's act, say, serviceName, minutesSince, flags, and its counter(),
+// counterState() and mode() now. Answers render(view) and key(event, key) (true when the
+// key was pickup's).
 export function pickupCounter(app) {
   function pickupRow(t, actions) {
     return el("li", { class: "pickup-row", "data-number": t.number, "data-ticket": t.id },
@@ -54,7 +55,9 @@ export function pickupCounter(app) {
     const body = action === "ready" ? { counter: app.counter() } : undefined;
     const answer = await app.act(label, "POST", `/api/v1/tickets/${t.id}/${action}`, body);
     if (!answer) return;
-    if (action === "ready") app.say(`${t.number}: 交付準備完了 — ${app.counter()}番窓口へ呼び出しました`);
+    // The displays call the number here whatever this counter's state: a closed one is said.
+    const closed = app.counterState() !== "open" ? `（${app.counter()}番窓口は開設されていません）` : "";
+    if (action === "ready") app.say(`${t.number}: 交付準備完了 — ${app.counter()}番窓口へ呼び出しました${closed}`);
     else app.say(`${t.number}: ${label}`);
   }
 
