@@ -40,6 +40,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def hash_password(password: str) -> str:
+    """argon2id (slow on purpose: call it off the event loop)."""
+    return _hasher.hash(password)
+
+
 def add_user(writer: Writer, username: str, password: str, role: Role) -> None:
     """Add the user, or change an existing one's password and role: either way every token
     and session the user had ends."""

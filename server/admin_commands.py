@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any, TypedDict
 
+from printer.address import parse_uri
 from server import office_settings
+from server.agent_link import AGENT_URI
 from server.commands import TicketInfo, counter_of, describe, refuse_if_held
 from server.context import Context
 from server.domain import calendar, lifecycle
@@ -83,6 +85,8 @@ class ChangeSettings:
             office = office_from_document(changed)
         except KeyProblem as e:
             raise InvalidRequest(f"{e.key}: {e.problem}", field=e.key) from None
+        except (TypeError, ValueError, AttributeError) as e:  # a shape the file never has
+            raise InvalidRequest(f"設定の形が正しくありません: {e}", field="document") from None
         if office.id != current.id:
             raise InvalidRequest("office.id は変えられません。", field="office.id")
         refuse_unsafe_change(ctx, tx, current, office)
@@ -132,6 +136,12 @@ def refuse_unsafe_change(ctx: Context, tx: Tx, current: Office, new: Office) -> 
                 field="services",
                 service=service_id,
             )
+    for i, kiosk in enumerate(new.kiosks.values()):
+        if kiosk.printer and not kiosk.printer.startswith(AGENT_URI):
+            try:
+                parse_uri(kiosk.printer)
+            except ValueError as e:
+                raise InvalidRequest(str(e), field=f"kiosks[{i}].printer") from None
     states = offices.counter_states(tx.conn, current.id)
     for counter_id in current.counters.keys() - new.counters.keys():
         if states.get(counter_id, CounterState.CLOSED) is not CounterState.CLOSED:

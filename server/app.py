@@ -12,7 +12,17 @@ from starlette.routing import BaseRoute
 
 from server import agent_link, voice
 from server.accounts import Standing
-from server.api import admin_routes, counter_app, form_routes, openapi, pages, reports, session
+from server.api import (
+    admin_routes,
+    counter_app,
+    device_routes,
+    form_routes,
+    openapi,
+    pages,
+    reports,
+    session,
+    staff_routes,
+)
 from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
@@ -47,6 +57,8 @@ def create_app(
         *counter_app.routes(),
         *form_routes.routes(),
         *admin_routes.routes(),
+        *staff_routes.routes(),
+        *device_routes.routes(),
         *reports.routes(),
         *openapi.routes(),
         *endpoints.routes(),

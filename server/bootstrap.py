@@ -100,6 +100,7 @@ class System:
 
     def __post_init__(self) -> None:
         self.printing = PrintService(self.settings, self.office, self.record_print, self.clock)
+        self.ctx.on_office.append(self.printing.use_office)
 
     @property
     def office(self) -> Office:

@@ -26,6 +26,7 @@ from server.domain.events import Event, EventType
 from server.domain.office import Counter, CounterState, Office, Service
 from server.domain.ticket import AT_COUNTER, Action, Status, Ticket
 from server.store import admin_audit, offices, tickets
+from server.store import staff as staff_rows
 from server.store.engine import Connection
 from server.store.unit_of_work import Tx
 
@@ -202,6 +203,39 @@ def refuse_unless_holder(
         )
 
 
+def may_work_at(counter: Counter, counters: list[str] | None, areas: list[str] | None) -> bool:
+    """Whether a clerk limited to `counters` and `areas` (None: no limit of that kind; both
+    None: any counter) may open or call at `counter`: it is one of hers, or in one of her
+    areas."""
+    if counters is None and areas is None:
+        return True
+    return counter.id in (counters or ()) or counter.area in (areas or ())
+
+
+def refuse_outside_limits(
+    ctx: Context, tx: Tx, counter: Counter, clerk: str | None, supervisor: bool
+) -> None:
+    """NotYours (403) when an admin has limited `clerk` to counters or areas (the console's
+    職員 tab) and `counter` is none of them; the message names what she may work."""
+    if clerk is None or supervisor:
+        return
+    counters, areas = staff_rows.limits(tx.conn, clerk)
+    if may_work_at(counter, counters, areas):
+        return
+    allowed = [f"{', '.join(counters)}番窓口"] if counters else []
+    allowed += [
+        f"{ctx.office.areas[a].names.get('ja', a) if a in ctx.office.areas else a}の窓口"
+        for a in areas or ()
+    ]
+    raise NotYours(
+        f"{counter.id}番窓口は{clerk}さんの担当外です。担当できるのは"
+        f"{'、'.join(allowed)}です。変更は管理者に依頼してください。",
+        counter=counter.id,
+        counters=counters,
+        areas=areas,
+    )
+
+
 class CounterChange(TypedDict):
     """The answer of SetCounterState."""
 
@@ -237,6 +271,7 @@ class SetCounterState:
                 action=str(self.state),
             )
         if self.state is CounterState.OPEN and self.clerk is not None and not self.supervisor:
+            refuse_outside_limits(ctx, tx, counter, self.clerk, self.supervisor)
             other = sorted(c for c, who in holders.items() if who == self.clerk and c != counter.id)
             if other:
                 raise HoldsAnotherCounter(
@@ -284,6 +319,7 @@ class CallNext:
                 state=str(state),
             )
         refuse_unless_holder(ctx, tx, counter.id, self.clerk, self.supervisor)
+        refuse_outside_limits(ctx, tx, counter, self.clerk, self.supervisor)
         refuse_if_held(ctx, tx, counter, "次を呼び出してください")
         chosen = call_policy.pick_next(
             counter,

@@ -5,6 +5,7 @@ live hub and the views need not import the commands."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from server import estimates
 from server.domain import calendar
@@ -22,3 +23,5 @@ class Context:
     always_open: bool = False
     # The estimator's past, kept in memory by this process (None: read afresh each time).
     history: estimates.History | None = None
+    # Told of each new office put in force (from the thread that put it): the printers.
+    on_office: list[Callable[[Office], None]] = dataclasses.field(default_factory=list)

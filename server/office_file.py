@@ -190,6 +190,9 @@ def _office(raw: dict[str, Any]) -> Office:
     return_after = _get(head, "return_after", where, int, 3)
     if return_after < 0:
         raise KeyProblem("office.return_after", "must be 0 or more")
+    target = _get(head, "staffing_target_min", where, int, 30)
+    if not 1 <= target <= 600:
+        raise KeyProblem("office.staffing_target_min", "must be 1 to 600 minutes")
     days = _get(head, "weekdays", where, list, WEEKDAYS[:5])
     for day in days:
         if day not in WEEKDAYS:
@@ -298,6 +301,7 @@ def _office(raw: dict[str, Any]) -> Office:
         return_after=return_after,
         notice=_notice(head),
         notice_until=_until(head),
+        staffing_target_min=target,
     )
 
 

@@ -9,6 +9,7 @@ one revision, never parts of two."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
 from typing import Any
@@ -17,10 +18,11 @@ from server.context import Context
 from server.domain.office import Office
 from server.office_file import office_from_document
 from server.store import office_settings as rows
-from server.store.engine import Connection
+from server.store.engine import Connection, Engines
 from server.store.unit_of_work import Tx
 
 _swap = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def office_at(conn: Connection, ctx: Context, revision: int, *, authoritative: bool) -> Office:
@@ -35,9 +37,20 @@ def office_at(conn: Connection, ctx: Context, revision: int, *, authoritative: b
         return current
     office = office_from_document(document, revision)
     with _swap:
-        if authoritative or revision > ctx.office.revision:
+        swapped = authoritative or revision > ctx.office.revision
+        if swapped:
             ctx.office = office
+    if swapped:
+        _tell(ctx, office)
     return office
+
+
+def _tell(ctx: Context, office: Office) -> None:
+    for listener in ctx.on_office:
+        try:
+            listener(office)
+        except Exception:  # a listener must never undo a change in force
+            log.exception("a listener of the office's settings failed")
 
 
 def in_force(ctx: Context, tx: Tx) -> Context:
@@ -56,4 +69,13 @@ def store_document(ctx: Context, tx: Tx, document: dict[str, Any], at: datetime)
     tx.settings_revision = revision
     with _swap:
         ctx.office = office
+    _tell(ctx, office)
     return office
+
+
+def restore(engines: Engines, ctx: Context) -> None:
+    """Put the database's revision back in force in `ctx`: after a settings change whose
+    transaction did not commit (the database was busy or gone), ctx may hold the change."""
+    with engines.reader.connect() as conn:
+        revision = rows.revision_in_force(conn, ctx.office.id)
+        office_at(conn, ctx, revision, authoritative=True)

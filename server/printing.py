@@ -157,6 +157,20 @@ class PrintService:
 
     # -- configuration ------------------------------------------------------------------------
 
+    def use_office(self, office: Office) -> None:
+        """New settings in force: kiosks added get a printer, removed ones lose theirs, and
+        one whose printer changed starts afresh with the new one (any thread)."""
+        with self._lock:
+            self.office = office
+            for kiosk in office.kiosks:
+                uri, profile = self.printer_for(kiosk)
+                known = self.devices.get(kiosk)
+                if known is None or (known.uri, known.profile) != (uri, profile.name):
+                    self.devices[kiosk] = Device(kiosk, uri, profile.name)
+                    self._kiosk_locks.setdefault(kiosk, threading.Lock())
+            for kiosk in set(self.devices) - set(office.kiosks):
+                del self.devices[kiosk]
+
     def printer_for(self, kiosk: str) -> tuple[str, PrinterProfile]:
         """The kiosk's printer URI and profile: the start-up override (default profile), else
         the office file, else a preview directory."""

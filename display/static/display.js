@@ -119,7 +119,7 @@ function renderServices(view) {
     waiting.append(el("b", "", label("people", { n: s.waiting })));
     const last = s.issuing
       ? el("div", "estimate", label("minutes", { lo: s.estimate.low_min, hi: s.estimate.high_min }))
-      : el("div", "closed-mark", label("service_closed"));
+      : el("div", "closed-mark", label(s.closed_reason === "stopped" ? "service_stopped" : "service_closed"));
     card.append(name, waiting, last);
     return card;
   }));

@@ -1,6 +1,6 @@
 """The supervisors' and admins' API: the notice, a service's issuing, cap and cut-off, the
 office's whole settings (read, replace, export), calling a given ticket to a given counter,
-and the audit log. Each change's command writes its audit row in its own transaction
+the audit log, and acknowledging the floor's alerts. Each change's command writes its audit row in its own transaction
 (server/admin_commands.py).
 
 Settings are versioned: answers carry `ETag: "<revision>"`; a change sent with
@@ -17,18 +17,27 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from server import admin_commands, commands
+from server import admin_commands, commands, office_settings
 from server.admin_commands import notice_settings
+from server.bootstrap import System
 from server.domain.errors import NotFound
 from server.office_file import document_toml
 from server.permissions import Action
 from server.store import admin_audit
 from server.store import office_settings as settings_rows
+from server.store.unit_of_work import StoreUnavailable
 
 from .auth import require
 from .errors import ApiError
 from .responses import JSONResponse
-from .schemas import CallToCounterBody, NoticeBody, ServiceSettingsBody, SettingsBody, parse
+from .schemas import (
+    AckBody,
+    CallToCounterBody,
+    NoticeBody,
+    ServiceSettingsBody,
+    SettingsBody,
+    parse,
+)
 from .state import office_system, system_of, tokens_of
 
 MAX_AUDIT_ROWS = 1000
@@ -49,6 +58,18 @@ async def audit_log(request: Request) -> Response:
             return admin_audit.read(db, system.office.id, int(raw))
 
     return JSONResponse({"office": system.office.id, "audit": await asyncio.to_thread(read)})
+
+
+async def _change(
+    system: System, command: admin_commands.ChangeSettings, actor: str
+) -> admin_commands.SettingsChange:
+    """Run a settings change; if its transaction fails, the database's settings stay in
+    force in this process too (the command put its own in force before the COMMIT)."""
+    try:
+        return (await system.run(command.__call__, actor=actor)).result
+    except StoreUnavailable:
+        await asyncio.to_thread(office_settings.restore, system.engines, system.ctx)
+        raise
 
 
 def _if_match(request: Request) -> int | None:
@@ -89,7 +110,7 @@ async def put_notice(request: Request) -> Response:
     if body.until is not None and body.until <= system.clock():
         raise ApiError(422, "invalid_request", "終了時刻が過去です。", field="until")
     command = admin_commands.set_notice(text, body.until if text else None, _if_match(request))
-    change = (await system.run(command.__call__, actor=staff.username)).result
+    change = await _change(system, command, staff.username)
     return _tagged({**change["after"], "revision": change["revision"]}, change["revision"])
 
 
@@ -125,7 +146,7 @@ async def patch_service(request: Request) -> Response:
         hours, minutes = (int(x) for x in body.cutoff.split(":"))
         changes["cutoff"] = time(hours, minutes)
     command = admin_commands.set_service(service, changes, _if_match(request))
-    change = (await system.run(command.__call__, actor=staff.username)).result
+    change = await _change(system, command, staff.username)
     answer = {"service": service, **change["after"], "revision": change["revision"]}
     return _tagged(answer, change["revision"])
 
@@ -158,7 +179,7 @@ async def put_settings(request: Request) -> Response:
     staff = require(request, tokens_of(request), Action.EDIT_SETTINGS)
     body = await parse(request, SettingsBody)
     command = admin_commands.replace_settings(body.document, _if_match(request))
-    change = (await system.run(command.__call__, actor=staff.username)).result
+    change = await _change(system, command, staff.username)
     return _tagged({"revision": change["revision"]}, change["revision"])
 
 
@@ -195,10 +216,23 @@ async def call_to_counter(request: Request) -> Response:
     return JSONResponse(commands.ticket_json(info, system.office, info.stored_print))
 
 
+async def acknowledge(request: Request) -> Response:
+    """An alert of the floor acknowledged, for every console watching it (the hub keeps
+    it, in memory like the device states the alerts come from; each browser keeps its own
+    too, so a restart forgets nothing a console still shows)."""
+    system = office_system(request)
+    staff = require(request, tokens_of(request), Action.VIEW_FLOOR)
+    body = await parse(request, AckBody)
+    if system.hub is None:
+        raise ApiError(503, "unavailable", "サーバーの起動中です。しばらくしてからもう一度。")
+    return JSONResponse(system.hub.acknowledge(body.alert, staff.username))
+
+
 def routes() -> list[Route]:
     office = "/api/v1/offices/{office}"
     return [
         Route(f"{office}/audit", audit_log),
+        Route(f"{office}/alerts/ack", acknowledge, methods=["POST"]),
         Route(f"{office}/notice", get_notice, methods=["GET"]),
         Route(f"{office}/notice", put_notice, methods=["PUT"]),
         Route(f"{office}/services/{{service}}", patch_service, methods=["PATCH"]),

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 
-from server import accounts
+from server import accounts, staff
 from server.accounts import Role
 from server.permissions import LOWEST_ROLE, Action
 from server.store import signin
@@ -129,6 +129,7 @@ async def sign_in(conn: HTTPConnection, username: str, password: str) -> Staff:
         raise ApiError(401, "unauthorized", "ユーザー名またはパスワードが違います。")
     if pair_failed:
         await throttle.succeeded(username, address)
+    await staff.signed_in(system_of(conn).writer, username, throttle.clock())  # the console's list
     return Staff(username, role)
 
 

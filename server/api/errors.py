@@ -26,6 +26,8 @@ _STATUS: dict[type[de.DomainError], int] = {
     de.NotYours: 403,
     de.HoldsAnotherCounter: 409,
     de.InvalidRequest: 422,
+    de.NameTaken: 409,
+    de.LastAdmin: 409,
     de.EditConflict: 409,
 }
 

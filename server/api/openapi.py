@@ -20,12 +20,15 @@ from starlette.routing import Route
 
 from .responses import JSONResponse
 from .schemas import (
+    AckBody,
     CallToCounterBody,
     IssueTicketBody,
     NoticeBody,
     ReadyBody,
     ServiceSettingsBody,
     SettingsBody,
+    StaffBody,
+    StaffChangeBody,
     TokenBody,
     TransferBody,
 )
@@ -173,6 +176,78 @@ def operations() -> dict[str, dict[str, Op]]:
             )
         },
         f"{office}/devices": {"get": Op("Kiosks and their printers' state", STAFF_READ, _json())},
+        f"{office}/devices/tokens": {
+            "get": Op(
+                "The office's kiosks and displays: paired or not, since when, connected now "
+                "(admins)",
+                STAFF_READ,
+                _json(),
+            )
+        },
+        f"{office}/devices/{{device}}/pair": {
+            "post": Op(
+                "Pair a kiosk or display: {token, address, qr}, shown once (admins; 409 when "
+                "it is paired: rotate it)",
+                STAFF_WRITE,
+                _json(_ref("DeviceToken"), "201"),
+                errors=("409",),
+            )
+        },
+        f"{office}/devices/{{device}}/rotate": {
+            "post": Op(
+                "A new token for a device: the old one is refused at once and its screens "
+                "are closed (1008) (admins)",
+                STAFF_WRITE,
+                _json(_ref("DeviceToken")),
+            )
+        },
+        f"{office}/devices/{{device}}/revoke": {
+            "post": Op(
+                "End a device's token: refused at once, its screens closed (admins)",
+                STAFF_WRITE,
+                {"204": ("", {})},
+            )
+        },
+        "/api/v1/staff": {
+            "get": Op(
+                "Every staff account: role, disabled, made, last sign-in, counters, areas (admins)",
+                STAFF_READ,
+                _json(),
+            ),
+            "post": Op(
+                "Add a staff account (admins; 409 when the name exists)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember"), "201"),
+                errors=("409",),
+                body=_ref("StaffBody"),
+            ),
+        },
+        "/api/v1/staff/{username}": {
+            "patch": Op(
+                "Set a staff member's role, password, counters or areas (admins; 409 for "
+                "the last admin)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember")),
+                errors=("409",),
+                body=_ref("StaffChangeBody"),
+            )
+        },
+        "/api/v1/staff/{username}/disable": {
+            "post": Op(
+                "Disable an account: every token and session of it is refused from now on "
+                "(admins; 409 for the last admin)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember")),
+                errors=("409",),
+            )
+        },
+        "/api/v1/staff/{username}/enable": {
+            "post": Op(
+                "Enable a disabled account (it signs in anew)",
+                STAFF_WRITE,
+                _json(_ref("StaffMember")),
+            )
+        },
         f"{office}/log.csv": {
             "get": Op(
                 "The day's ticket log as CSV (supervisors)",
@@ -205,6 +280,15 @@ def operations() -> dict[str, dict[str, Op]]:
                 _json(),
                 errors=("422",),
                 query={"limit": _STRING},
+            )
+        },
+        f"{office}/alerts/ack": {
+            "post": Op(
+                "Acknowledge an alert of the floor for every console (supervisors)",
+                STAFF_READ,
+                _json(),
+                errors=("422",),
+                body=_ref("AckBody"),
             )
         },
         f"{office}/reports": {
@@ -375,7 +459,7 @@ def operations() -> dict[str, dict[str, Op]]:
         "/api/v1/views/{channel}": {
             "get": Op(
                 "A live view over HTTP, with ETag. public:/ticket: need nothing, display: a "
-                "display's device token (or staff), counter:/admin: staff.",
+                "display's device token (or staff), counter: staff, admin: supervisors and admins.",
                 security=[{}, {"device": []}, {"bearer": []}, {"session": []}],
                 ok=_json(),
                 errors=("304", "401", "403"),
@@ -410,7 +494,35 @@ def _schemas() -> dict[str, Any]:
             ServiceSettingsBody,
             CallToCounterBody,
             SettingsBody,
+            StaffBody,
+            StaffChangeBody,
+            AckBody,
         )
+    }
+    names = {"type": ["array", "null"], "items": _STRING}
+    schemas["StaffMember"] = {
+        "type": "object",
+        "required": ["username", "role", "disabled"],
+        "properties": {
+            "username": _STRING,
+            "role": {"enum": ["clerk", "supervisor", "admin"]},
+            "disabled": {"type": "boolean"},
+            "created": {"type": ["string", "null"]},
+            "last_signin": {"type": ["string", "null"]},
+            "counters": names,
+            "areas": names,
+        },
+    }
+    schemas["DeviceToken"] = {
+        "type": "object",
+        "required": ["device", "kind", "token", "address", "qr"],
+        "properties": {
+            "device": _STRING,
+            "kind": {"enum": ["kiosk", "display"]},
+            "token": _STRING,
+            "address": {"type": "string", "description": "the pairing address (#token=…)"},
+            "qr": {"type": "string", "description": "its QR code, an SVG data: URI"},
+        },
     }
     schemas["Error"] = {
         "type": "object",

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import accounts, commands
+from server import accounts, commands, permissions
 from server.bootstrap import System, new_token
 from server.commands import (
     ActOnTicket,
@@ -87,17 +87,28 @@ async def views(request: Request) -> Response:
 
 async def _view_response(request: Request, system: System, name: str) -> Response:
     channel = parse_channel(name, system.office)
-    if channel.kind in STAFF_KINDS:
+    if channel.kind is Kind.ADMIN:
+        require(request, tokens_of(request), permissions.Action.VIEW_FLOOR)
+    elif channel.kind in STAFF_KINDS:
         require_staff(request, tokens_of(request))
     if channel.kind is Kind.DISPLAY and not await may_watch_display(request, channel):
         raise ApiError(
             401, "unauthorized", "表示盤のトークン（madoguchi device token）が必要です。"
         )
     tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
+    staff = channel.kind is Kind.ADMIN
     snap = await asyncio.to_thread(
-        read_snapshot, system.engines, system.ctx, system.clock(), None, tokens
+        read_snapshot, system.engines, system.ctx, system.clock(), None, tokens, staff
     )
-    view = build_view(channel, snap, system.printing.kiosk_printer)
+    hub = system.hub
+    known = hub.devices if hub else None
+    view = build_view(
+        channel,
+        snap,
+        system.printing.kiosk_printer,
+        known.screen_of if known else None,
+        known.acked if known else None,
+    )
     if view is None:
         raise NotFound("受付票が見つかりません。", kind="ticket")
     body = dumps(view).encode()

@@ -83,6 +83,12 @@ class SettingsBody(_Body):
     document: dict[str, Any] = Field(description="the office file's content, as JSON")
 
 
+class AckBody(_Body):
+    alert: str = Field(
+        min_length=1, max_length=200, description="the floor's alert key, e.g. printer:kiosk-2f:…"
+    )
+
+
 class TokenBody(BaseModel):
     # Not _Body: a password is taken exactly as typed, spaces at its ends included.
     model_config = ConfigDict(extra="forbid")
@@ -94,6 +100,35 @@ class TokenBody(BaseModel):
     @classmethod
     def _strip_username(cls, value: str) -> str:
         return value.strip()
+
+
+StaffRole = Literal["clerk", "supervisor", "admin"]
+_Names = list[Annotated[str, Field(min_length=1, max_length=40)]]
+
+
+class StaffBody(BaseModel):
+    # Not _Body: a password is taken exactly as typed (server/staff.py checks its length).
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=80, description="letters, digits, . _ @ -")
+    role: StaffRole = Field(description="clerk 窓口職員, supervisor 係長, admin 管理者")
+    password: str = Field(min_length=1, max_length=200, description="at least 8 characters")
+
+    @field_validator("username")
+    @classmethod
+    def _strip_username(cls, value: str) -> str:
+        return value.strip()
+
+
+class StaffChangeBody(BaseModel):
+    """Any of these; `counters` and `areas` null or [] for no limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: StaffRole | None = None
+    password: str | None = Field(None, min_length=1, max_length=200)
+    counters: _Names | None = Field(None, max_length=100, description="counters she may work")
+    areas: _Names | None = Field(None, max_length=100, description="areas she may work")
 
 
 async def parse(request: Request, model: type[M], *, optional: bool = False) -> M:

@@ -59,6 +59,18 @@ class InvalidRequest(DomainError):
     code = "invalid_request"
 
 
+class NameTaken(DomainError):
+    """An account (or another thing with a name) that exists already."""
+
+    code = "name_taken"
+
+
+class LastAdmin(DomainError):
+    """The change would leave the installation without an enabled admin."""
+
+    code = "last_admin"
+
+
 class EditConflict(DomainError):
     """A change made on settings that someone else changed since they were read: the
     details carry the current value and revision, to look at and try again."""

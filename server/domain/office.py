@@ -103,5 +103,8 @@ class Office:
             return {}
         return self.notice
 
+    # The console's staffing hint names the lines whose wait passes this (minutes).
+    staffing_target_min: int = 30
+
     def counters_for(self, service: str) -> list[Counter]:
         return [c for c in self.counters.values() if service in c.services]

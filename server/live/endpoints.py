@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.api.state import system_of, tokens_of
 from server.domain.errors import NotFound
+from server.permissions import Action, may
 
 from . import protocol
 from .channels import STAFF_KINDS, Channel, Kind, parse_channel
@@ -32,16 +33,24 @@ UNSERVABLE_SINCE = -1  # below every day's first version: answered with a resync
 async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
     """A display channel is for the display itself (its device token, paired once) and for
     staff (a signed-in token, e.g. to preview it)."""
+    return await display_watcher(conn, channel) is not None
+
+
+async def display_watcher(conn: HTTPConnection, channel: Channel) -> str | None:
+    """Who watches a display channel: "staff:NAME" (a signed-in token), "device:NAME" (the
+    display's own device token), or None (refused)."""
     from server.accounts import device_of_token
     from server.api.auth import bearer
 
     token = bearer(conn)
     if not token:
-        return False
-    if tokens_of(conn).verify(token) is not None:
-        return True
+        return None
+    staff = tokens_of(conn).verify(token)
+    if staff is not None:
+        return f"staff:{staff.username}"
     engines = system_of(conn).engines
-    return await asyncio.to_thread(device_of_token, engines, token) == channel.key
+    device = await asyncio.to_thread(device_of_token, engines, token)
+    return f"device:{device}" if device is not None and device == channel.key else None
 
 
 def parse_since(raw: str | None) -> int | None:
@@ -111,19 +120,27 @@ async def live(websocket: WebSocket) -> None:
         )
         await refuse(websocket, close, "no token in the first message")
         return
+    who: str | None = None
     if channel.kind in STAFF_KINDS:
         from server.api.auth import staff_of
 
         # A Bearer token (header, ?token= or the first message), or a browser's session.
-        if staff_of(websocket, tokens_of(websocket)) is None:
+        staff = staff_of(websocket, tokens_of(websocket))
+        if staff is None:
             await refuse(websocket, protocol.Close.UNAUTHORIZED, "staff sign-in required")
             return
-    if channel.kind is Kind.DISPLAY and not await may_watch_display(websocket, channel):
-        await refuse(websocket, protocol.Close.POLICY, "display token required")
-        return
+        if channel.kind is Kind.ADMIN and not may(staff.role, Action.VIEW_FLOOR):
+            await refuse(websocket, protocol.Close.FORBIDDEN, "supervisors only")
+            return
+        who = f"staff:{staff.username}"
+    if channel.kind is Kind.DISPLAY:
+        who = await display_watcher(websocket, channel)
+        if who is None:
+            await refuse(websocket, protocol.Close.POLICY, "display token required")
+            return
     if websocket.application_state is WebSocketState.CONNECTING:
         await websocket.accept()
-    sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY))
+    sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY), who)
     if sub is None:
         return
     sub.owner = asyncio.current_task()

@@ -13,14 +13,16 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any
 
 from server.context import Context
+from server.domain.office import Office
 from server.store.engine import Engines
 from server.voice import voiced_languages
 
-from . import protocol
+from . import floor, protocol
 from .channels import Channel, Kind, events_for
+from .devices import Devices, Screen
 from .direct import DirectWriter
 from .snapshot import Snapshot
 from .source import MAX_REPLAY_EVENTS, first_seq_of_day, read_snapshot
@@ -29,14 +31,6 @@ from .views import build_view
 
 log = logging.getLogger(__name__)
 MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
-
-
-class Screen(TypedDict):
-    """A device's page as the hub sees it (the admin console's device list)."""
-
-    state: Literal["online", "offline", "never_seen"]
-    connections: int
-    last_seen: str | None  # ISO time
 
 
 class _ChannelState:
@@ -61,9 +55,10 @@ class Hub:
         # A kiosk's id -> its printer's state (the print service's), for kiosk channels.
         self.printers: Callable[[str], dict[str, Any]] | None = None
         self.voiced = voiced_languages()  # displays' call events name these languages' clips
-        # Devices' screens (display:…, kiosk:…): connections now, and when last seen.
-        self._seen: dict[str, tuple[int, datetime]] = {}
+        # Devices' screens (display:…, kiosk:…) and the floor's alerts acknowledged.
+        self.devices = Devices(clock)
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
+        self._closing: set[asyncio.Task[None]] = set()  # disconnect()'s closes under way
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -100,6 +95,7 @@ class Hub:
         channel: Channel,
         since: int | None,
         direct: DirectWriter | None = None,
+        who: str | None = None,
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
         Returns None (after closing the socket) when the channel's subject is unknown.
@@ -111,16 +107,19 @@ class Hub:
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
         sub = Subscriber(socket, channel, state, direct)
+        sub.who = who  # before the first await: a disconnect from now on finds it
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
         tokens = (channel.key,) if channel.kind is Kind.TICKET else ()
         try:
-            snap, replayable = await asyncio.to_thread(self._read_first, since, tokens)
+            snap, replayable = await asyncio.to_thread(
+                self._read_first, since, tokens, channel.kind is Kind.ADMIN
+            )
         except BaseException:
             self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
             raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
-        view = build_view(channel, snap, self.printers)
+        view = build_view(channel, snap, self.printers, *self._known())
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
@@ -131,7 +130,11 @@ class Hub:
         self._learn_langs(snap)
         self._publish_estimates(snap)
         resync = since is not None and not replayable
-        events = [] if since is None or resync else self._events_for(channel, snap.events, state)
+        events = (
+            []
+            if since is None or resync
+            else self._events_for(channel, snap.events, state, snap.office)
+        )
         sub.start(snap.version, protocol.dumps(view), events, resync)
         if snap.version < self.known_version:
             # A rebuild pushed a newer version while the snapshot was read (offers to a
@@ -139,11 +142,13 @@ class Hub:
             self._schedule()
         return sub
 
-    def _read_first(self, since: int | None, tokens: tuple[str, ...]) -> tuple[Snapshot, bool]:
+    def _read_first(
+        self, since: int | None, tokens: tuple[str, ...], staff: bool = False
+    ) -> tuple[Snapshot, bool]:
         """A subscriber's first snapshot (in a worker thread), and whether the events after
         its `since` can all be replayed."""
         now = self.clock()
-        snap = read_snapshot(self.engines, self.ctx, now, since, tokens)
+        snap = read_snapshot(self.engines, self.ctx, now, since, tokens, staff)
         if since is None:
             return snap, False  # nothing to replay
         if since > snap.version:
@@ -165,26 +170,35 @@ class Hub:
             del self._channels[sub.channel.name]
 
     def _saw(self, channel: str, change: int) -> None:
-        if channel.startswith(("display:", "kiosk:")):
-            count = self._seen.get(channel, (0, self.clock()))[0]
-            self._seen[channel] = (max(count + change, 0), self.clock())
+        if self.devices.saw(channel, change):
+            self._devices_changed()
 
     def screen(self, channel: str) -> Screen:
-        """A device's screen: online while its page is connected, and when it was last seen
-        (now, for one that is connected)."""
-        count, seen = self._seen.get(channel, (0, None))
-        return Screen(
-            state="online" if count else ("offline" if seen else "never_seen"),
-            connections=count,
-            last_seen=(self.clock() if count else seen).isoformat() if seen else None,
-        )
+        return self.devices.screen(channel)
+
+    def disconnect(self, who: str, code: int, reason: str) -> int:
+        """Close every connection made as `who` ("staff:NAME", "device:NAME") with `code`:
+        its user was disabled or its device token rotated or revoked. Answers how many."""
+        ending = [
+            sub for state in self._channels.values() for sub in state.subscribers if sub.who == who
+        ]
+        loop = asyncio.get_running_loop()
+        for sub in ending:
+            log.info("closing %s on %s: %s", who, sub.channel.name, reason)
+            self.unsubscribe(sub)
+            task = loop.create_task(sub.end(code, reason))
+            self._closing.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self._closing.discard)
+        return len(ending)
 
     def subscriber_count(self) -> int:
         return sum(len(s.subscribers) for s in self._channels.values())
 
     def printer_changed(self, kiosk: str) -> None:
         """A kiosk's printer changed state (no office version for it): the kiosk's screen
-        gets a ``printer`` frame now, ordered by the printer's own ``revision``."""
+        gets a ``printer`` frame now, ordered by the printer's own ``revision``, and the
+        admin console a ``devices`` frame."""
+        self._devices_changed()
         state = self._channels.get(f"kiosk:{kiosk}")
         if state is None or self.printers is None:
             return
@@ -200,12 +214,46 @@ class Hub:
                 sub.note = frame
                 sub.kick()
 
+    def acknowledge(self, alert: str, who: str) -> dict[str, str]:
+        """An alert of the floor acknowledged: every console hears it in a devices frame."""
+        done = self.devices.acknowledge(alert, who)
+        self._devices_changed()
+        return done
+
+    def _devices_changed(self) -> None:
+        """A device's screen came or went, or a printer changed: no office version for it,
+        so the admin console gets a ``devices`` frame now (the newest replaces one not yet
+        sent), with the hub's ``now`` for the browser to tell how long a screen is gone."""
+        state = self._channels.get(f"{Kind.ADMIN}:{self.ctx.office.id}")
+        ready = [sub for sub in state.subscribers if sub.ready] if state else []
+        if state is None or not ready:
+            return
+        note = {
+            "type": "devices",
+            "channel": state.channel.name,
+            "version": max(sub.queued_version for sub in ready),  # the newest view sent
+            "now": self.clock().isoformat(),
+            "devices": floor.devices(
+                self.ctx.office, self.printers, self.devices.screen_of, self.devices.acked
+            ),
+        }
+        frame = protocol.Outgoing(protocol.dumps(note))
+        for sub in ready:
+            sub.note = frame
+            sub.kick()
+
+    def _known(self) -> tuple[Callable[[str], dict[str, Any]], dict[str, dict[str, str]]]:
+        """What the admin view is told of the devices: their screens, the alerts acknowledged."""
+        return self.devices.screen_of, self.devices.acked
+
     def _events_for(
-        self, channel: Channel, events: list[dict[str, Any]], state: _ChannelState
+        self,
+        channel: Channel,
+        events: list[dict[str, Any]],
+        state: _ChannelState,
+        office: Office,
     ) -> list[dict[str, Any]]:
-        return events_for(
-            channel, self.ctx.office, events, state.ticket_id, self._langs, self.voiced
-        )
+        return events_for(channel, office, events, state.ticket_id, self._langs, self.voiced)
 
     def _learn_langs(self, snap: Snapshot) -> None:
         """A display announces a call in the visitor's language too, and only the ticket
@@ -243,8 +291,9 @@ class Hub:
         tokens = tuple(
             s.channel.key for s in self._channels.values() if s.channel.kind is Kind.TICKET
         )
+        staff = any(s.channel.kind is Kind.ADMIN for s in self._channels.values())
         snap = await asyncio.to_thread(
-            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens
+            read_snapshot, self.engines, self.ctx, self.clock(), min(held), tokens, staff
         )
         self.rebuilds += 1
         self._learn_langs(snap)
@@ -263,8 +312,12 @@ class Hub:
         behind = [s for s in state.subscribers if s.ready and s.queued_version < snap.version]
         if not behind:
             return
-        view = build_view(state.channel, snap, self.printers)
+        view = build_view(state.channel, snap, self.printers, *self._known())
         if view is None:
+            if state.channel.kind is not Kind.TICKET:
+                # Its display, kiosk or counter was taken out of the settings.
+                for sub in list(state.subscribers):
+                    self._drop(sub, "removed from the office", protocol.Close.NOT_FOUND)
             return
         view_json = protocol.dumps(view)
         seqs = [e["seq"] for e in snap.events]
@@ -283,13 +336,16 @@ class Hub:
             found = frames.get(held)
             if found is None:
                 new = snap.events[bisect.bisect_right(seqs, held) :]
-                events = self._events_for(state.channel, new, state)
+                events = self._events_for(state.channel, new, state, snap.office)
                 text = protocol.frame(state.channel.name, snap.version, view_json, events)
                 found = frames[held] = (events, protocol.Outgoing(text))
             if not sub.offer(snap.version, view_json, *found):
                 self._drop(sub, f"{len(sub.events)} events behind")
 
-    def _drop(self, sub: Subscriber, why: str) -> None:
+    def _drop(
+        self, sub: Subscriber, why: str, code: protocol.Close = protocol.Close.TRY_AGAIN
+    ) -> None:
         log.info("dropping client on %s: %s", sub.channel.name, why)
         self.unsubscribe(sub)
-        asyncio.get_running_loop().create_task(sub.drop())
+        reason = "too slow" if code is protocol.Close.TRY_AGAIN else why
+        asyncio.get_running_loop().create_task(sub.drop(code, reason))

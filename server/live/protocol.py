@@ -16,6 +16,7 @@ class Close(enum.IntEnum):
     POLICY = 1008  # a device without its token: the page shows how to pair it
     TRY_AGAIN = 1013  # slow client dropped, or the server still starting: reconnect
     UNAUTHORIZED = 4401  # staff sign-in required: the counter app goes to sign-in
+    FORBIDDEN = 4403  # signed in, but the role may not watch this channel (a clerk, admin:…)
     NOT_FOUND = 4404  # unknown channel or ticket
     REPLACED = 4409  # another agent connected for the same kiosk
 

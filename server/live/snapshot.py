@@ -30,6 +30,10 @@ class Snapshot:
     # The wait estimator's past: the log's last hours, and when their called tickets were issued.
     recent_log: list[LogEvent] = dataclasses.field(default_factory=list)
     issued_at: dict[str, datetime] = dataclasses.field(default_factory=dict)
+    # Read only for staff channels (the admin console's floor): the clerk holding each
+    # counter that is not closed, and the tickets issued today by service.
+    clerks: dict[str, str] = dataclasses.field(default_factory=dict)
+    issued_today: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def queue_state(self) -> QueueState:

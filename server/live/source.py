@@ -52,9 +52,12 @@ def read_snapshot(
     now: datetime,
     after: int | None = None,
     tokens: tuple[str, ...] = (),
+    staff: bool = False,
 ) -> Snapshot:
     """`after`: also read the events after this version (None: no events), at most the
-    last MAX_REPLAY_EVENTS of them (`Snapshot.events_after` says from where)."""
+    last MAX_REPLAY_EVENTS of them (`Snapshot.events_after` says from where). `staff`:
+    also what only the admin console shows (counters' clerks, today's counts), read only
+    while someone watches it."""
     office = ctx.office
     day = calendar.business_day(office, now)
     with engines.reader.connect() as conn, conn.begin():
@@ -94,6 +97,8 @@ def read_snapshot(
             extra_tickets=extra,
             recent_log=recent_log,
             issued_at=issued,
+            clerks=offices.counter_holders(conn, office.id) if staff else {},
+            issued_today=tickets.issued_counts(conn, office.id, day) if staff else {},
         )
 
 

@@ -55,6 +55,7 @@ class Subscriber:
         "ready",
         "note",
         "owner",
+        "who",
         "direct",
         "_pump",
     )
@@ -79,6 +80,8 @@ class Subscriber:
         self.ready = False  # offers before the first view is queued are ignored
         self.note: Outgoing | None = None  # a kiosk's newest printer frame, after the view
         self.owner: asyncio.Task[Any] | None = None  # the endpoint's task, ended on a drop
+        # Who connected: "staff:NAME" or "device:NAME" (Hub.disconnect), None for the public.
+        self.who: str | None = None
         self.direct = direct  # writes frames past ASGI while the connection takes them
         self._pump: asyncio.Task[None] | None = None
 
@@ -199,16 +202,30 @@ class Subscriber:
                 self._pump = None
         self.kick()
 
-    async def drop(self) -> None:
-        """Close a client that fell behind. Its socket may be full, so the close frame may
-        never go out: the endpoint is ended all the same, and the server closes the
-        connection once the client reads what was buffered."""
+    async def drop(
+        self, code: protocol.Close = protocol.Close.TRY_AGAIN, reason: str = "too slow"
+    ) -> None:
+        """Close a client that fell behind (or whose subject is gone: `code`). Its socket
+        may be full, so the close frame may never go out: the endpoint is ended all the
+        same, and the server closes the connection once the client reads what was buffered."""
         self.dropped = True
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1):
-                await self.socket.close(protocol.Close.TRY_AGAIN, "too slow")
+                await self.socket.close(code, reason)
         if self.owner is not None and self.owner is not asyncio.current_task():
             self.owner.cancel()
+
+    async def end(self, code: int, reason: str) -> None:
+        """Close the connection now, with `code`: its sign-in or device token has ended.
+        The endpoint then ends on the client's answer to the close; when the close cannot
+        be sent (a full socket), the endpoint is ended as for a drop."""
+        self.dropped = True
+        try:
+            async with asyncio.timeout(1):
+                await self.socket.close(code, protocol.close_reason(reason))
+        except Exception:
+            if self.owner is not None and self.owner is not asyncio.current_task():
+                self.owner.cancel()
 
     def stop(self) -> None:
         self.dropped = True

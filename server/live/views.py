@@ -4,13 +4,14 @@ it receives and never reconstructs state."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from server.domain import call_policy
 from server.domain.office import CounterState, Office, Service
 from server.domain.ticket import Status, Ticket
 
+from . import floor
 from .channels import Channel, Kind
 from .snapshot import Snapshot
 
@@ -247,9 +248,26 @@ def ticket_view(snap: Snapshot, token: str) -> dict[str, Any] | None:
     }
 
 
-def admin_view(snap: Snapshot) -> dict[str, Any]:
+def admin_view(
+    snap: Snapshot,
+    printers: floor.Lookup | None = None,
+    screens: floor.Lookup | None = None,
+    acked: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The supervisor's floor: the public view, each service with what only staff see
+    (floor.line_extras), every counter, the pickup list, the devices (``printers``: a
+    kiosk's printer state; ``screens``: a device channel's screen, from the hub) and the
+    staffing hint (``acked``: the alerts acknowledged, from the hub). ``now`` lets the
+    browser count minutes and absences between versions."""
     view = public_view(snap)
-    view["counters"] = {cid: str(state) for cid, state in sorted(snap.counters.items())}
+    lines = _lines(snap)
+    for service in view["services"]:
+        service.update(floor.line_extras(snap, service["id"], lines.get(service["id"], [])))
+    view["now"] = snap.now.isoformat()
+    view["counters"] = floor.counters(snap)
+    view["pickup"] = floor.pickup(snap)
+    view["devices"] = floor.devices(snap.office, printers, screens, acked)
+    view["staffing"] = floor.staffing_hint(snap)
     return view
 
 
@@ -296,9 +314,21 @@ def build_view(
     channel: Channel,
     snap: Snapshot,
     printers: Callable[[str], dict[str, Any]] | None = None,
+    screens: Callable[[str], dict[str, Any]] | None = None,
+    acked: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """None when the channel's subject does not exist (an unknown ticket token).
-    ``printers``: a kiosk's id -> its printer's state, for the kiosk channel."""
+    """None when the channel's subject does not exist (an unknown ticket token; a display,
+    kiosk or counter no longer in the office's settings). ``printers``: a kiosk's id -> its
+    printer's state, for the kiosk and admin channels; ``screens``: a device's channel ->
+    its screen (connected, last seen), and ``acked``: the floor's alerts acknowledged, for
+    the admin's."""
+    office = snap.office
+    if (
+        (channel.kind is Kind.KIOSK and channel.key not in office.kiosks)
+        or (channel.kind is Kind.DISPLAY and channel.key not in office.displays)
+        or (channel.kind is Kind.COUNTER and channel.key not in office.counters)
+    ):
+        return None
     if channel.kind is Kind.KIOSK:
         return kiosk_view(snap, channel.key, printers(channel.key) if printers else None)
     if channel.kind is Kind.PUBLIC:
@@ -309,4 +339,4 @@ def build_view(
         return counter_view(snap, channel.key)
     if channel.kind is Kind.TICKET:
         return ticket_view(snap, channel.key)
-    return admin_view(snap)
+    return admin_view(snap, printers, screens, acked)

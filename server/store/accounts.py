@@ -49,9 +49,11 @@ def delete_user(conn: Connection, username: str) -> bool:
 
 
 def standing(conn: Connection, username: str) -> tuple[str, float] | None:
-    """(role, sessions_after) of a user."""
+    """(role, sessions_after) of a user; None for none, or a disabled one."""
     row = conn.execute(
-        select(USER.c.role, USER.c.sessions_after).where(USER.c.username == username)
+        select(USER.c.role, USER.c.sessions_after).where(
+            (USER.c.username == username) & USER.c.disabled.is_(False)
+        )
     ).first()
     return None if row is None else (str(row[0]), float(row[1]))
 
@@ -68,9 +70,11 @@ def is_revoked(conn: Connection, session_id: str) -> bool:
 
 
 def credentials(conn: Connection, username: str) -> tuple[str, str] | None:
-    """(password hash, role) of a user."""
+    """(password hash, role) of a user who may sign in (None for a disabled one)."""
     row = conn.execute(
-        select(USER.c.password_hash, USER.c.role).where(USER.c.username == username)
+        select(USER.c.password_hash, USER.c.role).where(
+            (USER.c.username == username) & USER.c.disabled.is_(False)
+        )
     ).first()
     return None if row is None else (str(row[0]), str(row[1]))
 

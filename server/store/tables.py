@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Float, Index, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, Float, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 UTC_DT = DateTime(timezone=True)
@@ -93,6 +93,12 @@ class UserRow(SQLModel, table=True):
     # Unix time (seconds): a token or session signed before it is no longer good (set by a
     # password or role change, and when the account is made).
     sessions_after: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    # A disabled account signs in no more and every token and session of it is refused.
+    disabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    # The counters and areas a clerk may work (JSON lists); NULL: any.
+    counters: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    areas: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_signin_at: datetime | None = Field(default=None, sa_type=UTC_DT)
 
 
 class RevokedSessionRow(SQLModel, table=True):

@@ -52,6 +52,18 @@ def issued_count(conn: Connection, office: str, service: str, day: date) -> int:
     return 0 if row is None else int(row[0])
 
 
+def issued_counts(conn: Connection, office: str, day: date) -> dict[str, int]:
+    """Tickets issued on `day`, by service (the last number given: numbers never repeat)."""
+    r = raw(conn)
+    cursor = r.execute(
+        "SELECT service, last FROM number_counter WHERE office = :office AND day = :day",
+        {"office": office, "day": r.day(day)},
+    )
+    counts = {row[0]: int(row[1]) for row in cursor.fetchall()}
+    cursor.close()
+    return counts
+
+
 def _tickets(
     conn: Connection, where: str, params: dict[str, Any], rows: TicketRows | None = None
 ) -> list[Ticket]:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer.languages import BY_CODE
-from server.accounts import Role
+from server.accounts import MIN_PASSWORD_CHARS, Role
 from server.api.session import Session, page_headers, page_session, session_json
 from server.api.state import system_of
 from server.permissions import LOWEST_ROLE, Action, actions_of, may
@@ -88,6 +88,10 @@ def _page(request: Request, name: str) -> Response:
         "session": session_json(session),
         "may": actions_of(role),
         "languages": [{"code": lang.code, "name": lang.staff_name} for lang in BY_CODE.values()],
+        # The office's areas and counters, by id (the staff tab limits a clerk to some).
+        "areas": [{"id": a.id, "name": a.names.get("ja", a.id)} for a in office.areas.values()],
+        "counters": [{"id": c.id, "area": c.area} for c in office.counters.values()],
+        "min_password_chars": MIN_PASSWORD_CHARS,
     }
     tabs = "".join(
         f'<a href="/admin{s.path}"{" aria-current=page" if key == name else ""}>'

@@ -39,7 +39,7 @@ def test_the_access_log_carries_no_token(sqlite_url: str, tmp_path: Path) -> Non
                 assert http.get(path).status_code < 500, path
 
         async def sockets() -> None:
-            for path in (f"ticket:{token}", f"admin:nakano?token={bearer}"):
+            for path in (f"ticket:{token}", f"counter:4?token={bearer}"):
                 async with connect(f"{server.ws_url}/ws/v1/{path}") as ws:
                     await asyncio.wait_for(ws.recv(), 10)
 
@@ -52,7 +52,7 @@ def test_the_access_log_carries_no_token(sqlite_url: str, tmp_path: Path) -> Non
     assert '"GET /api/v1/visitor/[redacted]/form HTTP/1.1" 200' in log
     assert '"GET /t/[redacted] HTTP/1.1" 200' in log
     assert '"WebSocket /ws/v1/ticket:[redacted]" [accepted]' in log
-    assert '"WebSocket /ws/v1/admin:nakano?token=[redacted]" [accepted]' in log
+    assert '"WebSocket /ws/v1/counter:4?token=[redacted]" [accepted]' in log
     assert "/display/display-2f?token=[redacted]" in log
 
 
@@ -90,13 +90,14 @@ def test_a_token_may_come_in_the_first_message_instead_of_the_address(
             auth = '{{"type": "auth", "token": "{}"}}'.format
             frame, _ = await first("display:display-2f", auth(device))
             assert '"type":"view"' in frame
-            frame, _ = await first("admin:nakano", auth(bearer))
+            frame, _ = await first("counter:4", auth(bearer))
             assert '"type":"view"' in frame
             refused = [
                 ("display:display-2f", auth("not-a-device"), protocol.Close.POLICY),
                 ("display:display-2f", "hello", protocol.Close.POLICY),
                 ("counter:4", auth("forged.token.value"), protocol.Close.UNAUTHORIZED),
                 ("admin:nakano", '{"type": "auth"}', protocol.Close.UNAUTHORIZED),
+                ("admin:nakano", auth(bearer), protocol.Close.FORBIDDEN),  # a clerk's token
                 # Nested past the parser's depth: refused like any bad message, not a 1011.
                 ("counter:4", "[" * 2040 + "]" * 2040, protocol.Close.UNAUTHORIZED),
             ]

@@ -24,6 +24,8 @@ from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
 from tests.conftest import LiveServer
 
+from .floor_scene import busy_floor
+
 OFFICE = "/api/v1/offices/nakano"
 # The kiosk's screens: portrait (a 1080×1920 pillar) and landscape (1280×800, as in the docs).
 KIOSK_SIZES = {
@@ -219,3 +221,31 @@ def test_the_ticket_page_while_called_and_the_form_page_pass_axe(
     call(api, "1")
     page.locator("#status").filter(has_text="1").first.wait_for()
     assert_accessible(page, "ticket-called")
+
+
+@pytest.mark.parametrize("size", [{"width": 1920, "height": 1080}, COUNTER_SIZE])
+def test_the_admin_floor_passes_axe_on_a_busy_morning_and_with_a_lines_dialog_open(
+    server: LiveServer, api: httpx.Client, open_page: Callable[..., Any], size: dict[str, int]
+) -> None:
+    busy_floor(api)
+    page = open_page(size)
+    page.goto(f"{server.url}/admin")
+    page.wait_for_url("**/signin**")
+    page.locator("#username").fill(DEMO_SUPERVISOR[0])
+    page.locator("#password").fill(DEMO_SUPERVISOR[1])
+    page.locator("#password").press("Enter")
+    page.wait_for_url(f"{server.url}/admin")
+    page.locator("#staffing-lines tr").first.wait_for()  # the busy floor, live
+    page.locator('.counter-card[data-counter="4"]').filter(has_text="B-").wait_for()
+    # Nothing spills sideways at this size, and every control is at least 44 px high.
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    heights = page.eval_on_selector_all(
+        "main button, main select, main input, main textarea",
+        "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().height)",
+    )
+    assert heights and min(heights) >= 44
+    assert_accessible(page, f"floor-{size['width']}")
+
+    page.locator('tr[data-service="certificates"]').get_by_role("button", name="詳細").click()
+    page.locator("#line-dialog[open]").wait_for()
+    assert_accessible(page, f"floor-dialog-{size['width']}")

@@ -142,6 +142,7 @@ def views(server: LiveServer, auth: dict[str, str], tokens: list[str]) -> dict[s
             name: client.get(f"/api/v1/views/{name}").json()
             for name in ("public:nakano", "admin:nakano", "counter:4", "display:display-2f")
         }
+        answers["admin:nakano"].pop("now")  # the moment it was read, not the office's state
         for token in tokens:
             answers[token] = client.get(f"/api/v1/visitor/{token}").json()
     return answers

@@ -48,6 +48,7 @@ USERS = {
     "supervisor": ("super1", "super-password-1", accounts.Role.SUPERVISOR),
     "admin": ("admin1", "admin-password-1", accounts.Role.ADMIN),
 }
+SPARE = ("spare1", "spare-password-1", accounts.Role.CLERK)  # changed by the admin's cells
 OFFICE = "/api/v1/offices/nakano"
 
 # -- the table ---------------------------------------------------------------------------------
@@ -140,8 +141,31 @@ ROUTES = [
         {"document": {}},
     ),
     Route("GET", f"{OFFICE}/reports", SUPERVISOR),
+    # Staff accounts (admins): `spare` is an account no caller signs in with.
+    Route("GET", "/api/v1/staff", ADMIN),
+    Route(
+        "POST",
+        "/api/v1/staff",
+        (401, 401, 401, 401, 403, 403, 403, 201, R401),
+        {"username": "new1", "role": "clerk", "password": "new-password-1"},
+    ),
+    Route("PATCH", "/api/v1/staff/spare1", ADMIN, {"counters": ["1", "2"]}),
+    Route("POST", "/api/v1/staff/spare1/disable", ADMIN),
+    Route("POST", "/api/v1/staff/spare1/enable", ADMIN),
+    # Devices' tokens (admins): display-3f, whose token no caller uses.
+    Route("GET", f"{OFFICE}/devices/tokens", ADMIN),
+    Route(
+        "POST",
+        f"{OFFICE}/devices/display-3f/revoke",
+        (401, 401, 401, 401, 403, 403, 403, 204, R401),
+    ),
+    Route(
+        "POST", f"{OFFICE}/devices/display-3f/pair", (401, 401, 401, 401, 403, 403, 403, 201, R401)
+    ),
+    Route("POST", f"{OFFICE}/devices/display-3f/rotate", ADMIN),
+    Route("POST", f"{OFFICE}/alerts/ack", SUPERVISOR, {"alert": "printer:kiosk-2f:paper_out:1"}),
     Route("GET", "/api/v1/views/counter:1", STAFF),
-    Route("GET", "/api/v1/views/admin:nakano", STAFF),
+    Route("GET", "/api/v1/views/admin:nakano", SUPERVISOR),  # the floor: not for clerks
     # A display's view: its own token, or staff by token (the cookie is not read there).
     Route("GET", "/api/v1/views/display:display-2f", (401, 401, 401, 200, 200, 200, 200, 200, 401)),
     Route("GET", T, STAFF),
@@ -258,7 +282,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     unlimited = {name: 0 for name in ("issue_per_minute", "issue_per_day") if name in fields}
     app = create_app(Settings(database_url=url, **unlimited), clock=lambda: now)  # type: ignore[arg-type]
     writer = app.state.system.writer
-    for user in USERS.values():
+    for user in (*USERS.values(), SPARE):
         accounts.add_user(writer, *user)
     with TestClient(app) as client:
         w = World(client)

@@ -249,3 +249,19 @@ def test_negative_return_after_is_refused(tmp_path):
     message = load_error(path)
 
     assert "office.return_after" in message
+
+
+def test_staffing_target_is_30_minutes_unless_the_office_says_otherwise(tmp_path):
+    assert load_office(write_office(tmp_path)).staffing_target_min == 30
+    path = write_office(tmp_path, ('id = "test"\n', 'id = "test"\nstaffing_target_min = 45\n'))
+
+    assert load_office(path).staffing_target_min == 45
+
+
+@pytest.mark.parametrize("value", ["0", '"30"', "601"])
+def test_a_staffing_target_that_is_not_a_sane_number_of_minutes_is_refused(tmp_path, value):
+    path = write_office(
+        tmp_path, ('id = "test"\n', f'id = "test"\nstaffing_target_min = {value}\n')
+    )
+
+    assert "office.staffing_target_min" in load_error(path)

@@ -5,15 +5,18 @@ refused change alters nothing."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from server import accounts
-from tests.conftest import SUPERVISOR, sign_in
+from tests.conftest import SUPERVISOR, receive_json, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 ADMIN = ("settings-admin", "admin-password-1")
@@ -287,3 +290,58 @@ def test_a_supervisor_closes_the_counter_a_clerk_left_open_and_it_is_audited(
     # A clerk's own work is no supervisor's change: not in the log.
     assert client.post(f"{OFFICE}/counters/2/open", headers=clerk).status_code == 200
     assert _audit(client, supervisor)[0]["id"] == row["id"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        {"office": []},
+        {"office": {"id": "nakano", "names": {"ja": "x"}}, "areas": [{"id": ["x"]}]},
+        {"office": {"id": "nakano", "names": {"ja": "x"}}, "areas": "residents"},
+    ],
+)
+def test_a_document_of_the_wrong_shape_is_422_and_changes_nothing(
+    client: TestClient, document: dict[str, Any]
+) -> None:
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    accounts.add_user(writer, ADMIN[0], ADMIN[1], accounts.Role.ADMIN)
+    admin = sign_in(client, ADMIN)
+    before = _view(client)["office"]["settings_revision"]
+    answer = client.put(f"{OFFICE}/settings", json={"document": document}, headers=admin)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"]
+    assert _view(client)["office"]["settings_revision"] == before
+
+
+def test_a_display_taken_out_of_the_settings_is_told_so_and_a_new_kiosk_gets_a_printer(
+    client: TestClient,
+) -> None:
+    writer = client.app.state.system.writer  # type: ignore[attr-defined]
+    accounts.add_user(writer, ADMIN[0], ADMIN[1], accounts.Role.ADMIN)
+    admin = sign_in(client, ADMIN)
+    token = accounts.device_token(writer, "display-3f")
+    current = client.get(f"{OFFICE}/settings", headers=admin).json()
+    document = current["document"]
+    document["displays"] = [d for d in document["displays"] if d["id"] != "display-3f"]
+    document["kiosks"].append({"id": "kiosk-1f", "printer": "tcp://127.0.0.1:9"})
+    # The hub ends the display's endpoint itself: the test client says so on leaving.
+    with (
+        contextlib.suppress(concurrent.futures.CancelledError),
+        client.websocket_connect(f"/ws/v1/display:display-3f?token={token}") as ws,
+    ):
+        assert receive_json(ws)["type"] == "view"
+        changed = client.put(f"{OFFICE}/settings", json={"document": document}, headers=admin)
+        assert changed.status_code == 200, changed.text
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                receive_json(ws)
+    assert closed.value.code == 4404
+    # The other screens go on, with the new settings.
+    assert _view(client)["office"]["settings_revision"] == changed.json()["revision"]
+    printing = client.app.state.system.printing  # type: ignore[attr-defined]
+    assert printing.devices["kiosk-1f"].uri == "tcp://127.0.0.1:9"
+    bad = dict(document)
+    bad["kiosks"] = [*document["kiosks"][:-1], {"id": "kiosk-1f", "printer": "lpt:x"}]
+    refused = client.put(f"{OFFICE}/settings", json={"document": bad}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"].endswith(".printer")

@@ -470,11 +470,177 @@ def test_a_kiosk_says_which_services_are_closed_and_why() -> None:
 # -- the admin view and the dispatch ----------------------------------------------------
 
 
-def test_the_admin_view_is_the_public_one_with_every_known_counters_state() -> None:
-    snap = snapshot(counters={"9": CounterState.PAUSED, "1": CounterState.OPEN})
-    view = admin_view(snap)
-    assert list(view.pop("counters").items()) == [("1", "open"), ("9", "paused")]
-    assert view == public_view(snap)
+def floor_snapshot(*tickets: Ticket, **more: Any) -> Snapshot:
+    """A snapshot with what only the admin channel reads (clerks, today's counts)."""
+    clerks = more.pop("clerks", {})
+    issued_today = more.pop("issued_today", {})
+    return dataclasses.replace(snapshot(*tickets, **more), clerks=clerks, issued_today=issued_today)
+
+
+def test_the_admin_view_keeps_every_field_of_the_public_view() -> None:
+    snap = floor_snapshot(ticket("moving", 1), ticket("moving", 2, Status.CALLED, counter="1"))
+    public, admin = public_view(snap), admin_view(snap)
+
+    for key, value in public.items():
+        if key == "services":
+            for mine, theirs in zip(admin["services"], value, strict=True):
+                assert mine.items() >= theirs.items()
+        else:
+            assert admin[key] == value
+    assert admin["now"] == NOW.isoformat()
+
+
+def test_the_floor_lists_every_counter_with_its_state_clerk_and_the_ticket_it_holds() -> None:
+    called = ticket("moving", 1, Status.CALLED, counter="1", called_minute=50)
+    serving = dataclasses.replace(
+        ticket("certificates", 1, Status.SERVING, counter="4", called_minute=40),
+        started_at=NOW - timedelta(minutes=8),
+    )
+    snap = floor_snapshot(
+        called,
+        serving,
+        ticket("moving", 2),
+        counters={"1": CounterState.OPEN, "4": CounterState.OPEN, "9": CounterState.PAUSED},
+        clerks={"1": "tanaka", "4": "suzuki", "9": "sato", "2": "gone-home"},
+    )
+
+    counters = {c["id"]: c for c in admin_view(snap)["counters"]}
+
+    assert list(counters) == list(OFFICE.counters)  # every counter, in the office's order
+    assert counters["1"]["state"] == "open" and counters["1"]["clerk"] == "tanaka"
+    assert counters["1"]["ticket"] == {
+        "id": called.id,
+        "number": "A-001",
+        "service": "moving",
+        "status": "called",
+        "since": (NOW - timedelta(minutes=10)).isoformat(),
+        "recalls": 0,
+    }
+    assert counters["4"]["ticket"]["status"] == "serving"
+    assert counters["4"]["ticket"]["since"] == (NOW - timedelta(minutes=8)).isoformat()
+    assert (counters["9"]["state"], counters["9"]["clerk"], counters["9"]["ticket"]) == (
+        "paused",
+        "sato",
+        None,
+    )
+    # A counter with no row is closed, and a closed counter has no clerk.
+    assert (counters["2"]["state"], counters["2"]["clerk"]) == ("closed", None)
+    assert counters["11"]["pickup_for"] == ["certificates"] and counters["11"]["services"] == []
+    assert counters["21"]["floor"] == "3F"
+
+
+def test_each_line_shows_since_when_its_first_waits_its_count_against_the_cap_and_queue() -> None:
+    capped = dataclasses.replace(
+        OFFICE,
+        services={
+            **OFFICE.services,
+            "mynumber": dataclasses.replace(OFFICE.services["mynumber"], daily_cap=40),
+        },
+    )
+    snap = dataclasses.replace(
+        floor_snapshot(
+            ticket("mynumber", 1, minute=5),
+            ticket("mynumber", 2, minute=20, priority=True),
+            ticket("mynumber", 3, minute=30),
+            issued_today={"mynumber": 17, "moving": 3},
+        ),
+        office=capped,
+    )
+
+    lines = by_id(admin_view(snap)["services"])
+
+    mynumber = lines["mynumber"]
+    assert mynumber["waiting"] == 3
+    assert mynumber["oldest_queued_at"] == (NOW - timedelta(minutes=55)).isoformat()
+    assert (mynumber["issued_today"], mynumber["daily_cap"]) == (17, 40)
+    assert mynumber["cutoff"] == "16:30"
+    assert mynumber["counters"] == ["7"]
+    # In the order the line is called: the priority ticket first.
+    assert [t["number"] for t in mynumber["queue"]] == ["C-002", "C-001", "C-003"]
+    assert mynumber["queue"][0]["id"] == "mynumber-0002" and mynumber["queue_more"] == 0
+    assert lines["moving"]["daily_cap"] is None and lines["moving"]["issued_today"] == 3
+    assert lines["koseki"]["oldest_queued_at"] is None and lines["koseki"]["queue"] == []
+
+
+def test_the_pickup_list_holds_preparing_and_ready_tickets_the_longest_kept_first() -> None:
+    ready = ticket("certificates", 1, Status.READY, counter="11", called_minute=50)
+    preparing = dataclasses.replace(
+        ticket("certificates", 2, Status.PREPARING), finished_at=NOW - timedelta(minutes=20)
+    )
+    snap = floor_snapshot(ready, preparing, ticket("certificates", 3), ticket("moving", 1))
+
+    shown = admin_view(snap)["pickup"]
+
+    assert [(p["number"], p["status"], p["counter"]) for p in shown] == [
+        ("B-002", "preparing", None),
+        ("B-001", "ready", "11"),
+    ]
+    assert shown[0]["since"] == (NOW - timedelta(minutes=20)).isoformat()
+
+
+def test_the_floor_shows_each_devices_screen_and_printer_as_the_hub_knows_them() -> None:
+    screens = {
+        "kiosk:kiosk-2f": {"state": "online", "connections": 1, "last_seen": NOW.isoformat()},
+        "display:display-3f": {"state": "offline", "connections": 0, "last_seen": "then"},
+    }
+
+    def screen(channel: str) -> dict[str, Any]:
+        return screens.get(channel, {"state": "never_seen", "connections": 0, "last_seen": None})
+
+    def printer(kiosk: str) -> dict[str, Any]:
+        return {"state": "paper_out" if kiosk == "kiosk-2f" else "online"}
+
+    devices = admin_view(snapshot(), printer, screen)["devices"]
+
+    kiosks = {k["id"]: k for k in devices["kiosks"]}
+    displays = {d["id"]: d for d in devices["displays"]}
+    assert kiosks["kiosk-2f"]["printer"] == {"state": "paper_out"}
+    assert kiosks["kiosk-2f"]["screen"]["state"] == "online"
+    assert kiosks["kiosk-3f"]["screen"]["state"] == "never_seen"
+    assert displays["display-3f"]["screen"]["last_seen"] == "then"
+    assert displays["display-2f"]["areas"] == list(OFFICE.displays["display-2f"].areas)
+    # Where the process knows nothing of devices (no hub), it says so.
+    unknown = admin_view(snapshot())["devices"]
+    assert unknown["kiosks"][0]["printer"] is None and unknown["displays"][0]["screen"] is None
+
+
+def test_the_staffing_hint_names_the_lines_past_the_target_with_the_counters_open_now() -> None:
+    # Twelve certificates and only counter 4 open (5 and 6 closed): the twelfth waits about
+    # 11 x 5.8 = 64 minutes, and one more counter brings it to 29.
+    snap = floor_snapshot(
+        *(ticket("certificates", i, minute=i) for i in range(1, 13)),
+        ticket("moving", 1),
+        counters={"4": CounterState.OPEN, "1": CounterState.OPEN},
+    )
+
+    hint = admin_view(snap)["staffing"]
+
+    assert hint["target_min"] == 30
+    assert hint["lines"] == [
+        {
+            "service": "certificates",
+            "waiting": 12,
+            "open": 1,
+            "wait_min": 64,
+            "more": 1,
+            "wait_after_min": 29,
+        }
+    ]
+
+
+def test_a_line_with_people_waiting_and_no_counter_open_is_named_first() -> None:
+    snap = floor_snapshot(
+        *(ticket("certificates", i, minute=i) for i in range(1, 13)),
+        ticket("koseki", 1),
+        counters={"4": CounterState.OPEN},
+    )
+
+    lines = admin_view(snap)["staffing"]["lines"]
+
+    assert [(h["service"], h["open"], h["wait_min"], h["more"]) for h in lines] == [
+        ("koseki", 0, None, 1),
+        ("certificates", 1, 64, 1),
+    ]
 
 
 @pytest.mark.parametrize(

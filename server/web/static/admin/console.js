@@ -54,9 +54,11 @@ $("office-name").textContent = config.office.names.ja || config.office.id;
 tick();
 setInterval(tick, 10000);
 
-// The live view of admin:{office}: onView(view, version) on each new version; reconnects
-// with `since` and backoff; a session that ended (4401 / 1008) goes to sign-in.
-export function live(onView) {
+// The live view of admin:{office}: onView(view, version) on each new version, onNote(frame)
+// for the frames between versions (`devices`: a screen came or went, a printer changed);
+// reconnects with `since` and backoff; a session that ended (4401 / 1008) goes to sign-in;
+// a role that may not watch the floor (4403) is told so and not retried.
+export function live(onView, onNote = () => {}) {
   const channel = `admin:${config.office.id}`;
   let version = -1, retry = 0, ws = null;
   function connect() {
@@ -66,7 +68,8 @@ export function live(onView) {
     ws.onopen = () => { retry = 0; $("offline").hidden = true; };
     ws.onmessage = (message) => {
       const data = JSON.parse(message.data);
-      if (data.type !== "view" || data.channel !== channel) return;
+      if (data.channel !== channel) return;
+      if (data.type !== "view") { onNote(data); return; }
       if (data.version <= version && !data.resync) return;
       version = data.version;
       onView(data.view, version);
@@ -74,6 +77,7 @@ export function live(onView) {
     ws.onclose = (event) => {
       $("offline").hidden = false;
       if (event.code === 4401 || event.code === 1008) { toSignIn(); return; }
+      if (event.code === 4403) { say("この画面を見る権限がありません。", "error"); return; }
       const delay = Math.min(15000, 500 * 2 ** retry) * (0.5 + Math.random());
       retry += 1;
       setTimeout(connect, delay);

@@ -1,0 +1,100 @@
+"""Staff accounts (admin): list, add, change (role, password, counters, areas), disable and
+enable. The rules and the audit rows are server/staff.py's; here a disabled or changed
+user's open websockets are closed at once (4401: their pages go to the sign-in page)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server import staff
+from server.accounts import Role
+from server.live.protocol import Close
+from server.permissions import Action
+
+from .auth import require
+from .errors import ApiError
+from .responses import JSONResponse
+from .schemas import StaffBody, StaffChangeBody, parse
+from .state import system_of, tokens_of
+
+
+async def list_staff(request: Request) -> Response:
+    """Every staff account: name, role, disabled, made, last sign-in, counters and areas."""
+    system = system_of(request)
+    require(request, tokens_of(request), Action.MANAGE_STAFF)
+    users = await asyncio.to_thread(staff.listed, system.writer)
+    return JSONResponse({"staff": users}, headers={"Cache-Control": "no-store"})
+
+
+async def add_staff(request: Request) -> Response:
+    """Add a staff account (201; 409 when the name exists)."""
+    system = system_of(request)
+    admin = require(request, tokens_of(request), Action.MANAGE_STAFF)
+    body = await parse(request, StaffBody)
+    added = await staff.add(
+        system.writer, admin.username, body.username, Role(body.role), body.password, system.clock()
+    )
+    return JSONResponse(added, status_code=201)
+
+
+async def change_staff(request: Request) -> Response:
+    """Set a staff member's role, password, counters or areas."""
+    system = system_of(request)
+    admin = require(request, tokens_of(request), Action.MANAGE_STAFF)
+    body = await parse(request, StaffChangeBody)
+    given = body.model_fields_set
+    if not given:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "変更する項目（role, password, counters, areas）がありません。",
+            field="body",
+        )
+    fields: dict[str, Any] = {k: getattr(body, k) for k in given}
+    if "role" in fields:
+        if fields["role"] is None:
+            raise ApiError(422, "invalid_request", "role を選んでください。", field="role")
+        fields["role"] = Role(fields["role"])
+    if "password" in fields and fields["password"] is None:
+        raise ApiError(422, "invalid_request", "password を入力してください。", field="password")
+    staff.check_limits(system.office, fields.get("counters"), fields.get("areas"))
+    return await _change(request, admin.username, staff.Change(**fields))
+
+
+async def disable_staff(request: Request) -> Response:
+    """Disable an account: from now on every token and session of it is refused (401)."""
+    admin = require(request, tokens_of(request), Action.MANAGE_STAFF)
+    return await _change(request, admin.username, staff.Change(disabled=True))
+
+
+async def enable_staff(request: Request) -> Response:
+    """Enable a disabled account again (it signs in anew: old sessions stay ended)."""
+    admin = require(request, tokens_of(request), Action.MANAGE_STAFF)
+    return await _change(request, admin.username, staff.Change(disabled=False))
+
+
+async def _change(request: Request, actor: str, what: staff.Change) -> Response:
+    system = system_of(request)
+    username = request.path_params["username"]
+    changed = await staff.change(system.writer, actor, username, what, system.clock())
+    if what.ends_sessions and system.hub is not None:
+        reason = "account disabled" if what.disabled is True else "account changed"
+        system.hub.disconnect(f"staff:{username}", Close.UNAUTHORIZED, reason)
+    return JSONResponse(changed)
+
+
+def routes() -> list[Route]:
+    staff_path = "/api/v1/staff"
+    one = f"{staff_path}/{{username}}"
+    return [
+        Route(staff_path, list_staff, methods=["GET"]),
+        Route(staff_path, add_staff, methods=["POST"]),
+        Route(one, change_staff, methods=["PATCH"]),
+        Route(f"{one}/disable", disable_staff, methods=["POST"]),
+        Route(f"{one}/enable", enable_staff, methods=["POST"]),
+    ]
