@@ -16,6 +16,10 @@ from server.web import STATIC_DIR, STATIC_URL, render
 from .session import Session, page_headers, page_session, session_json
 from .state import system_of
 
+# The reception desk's place in the app's counter list and address. Counters are numbered
+# (1番窓口, 2番窓口…); an office that named one "reception" would find it behind the desk.
+RECEPTION = "reception"
+
 
 async def counter_app(request: Request) -> Response:
     session = page_session(request)
@@ -25,11 +29,22 @@ async def counter_app(request: Request) -> Response:
     config = {
         "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
         "counters": [
-            {"id": c.id, "area": c.area, "services": list(c.services)}
+            {
+                "id": c.id,
+                "area": c.area,
+                "services": list(c.services),
+                # 交付窓口: the services whose documents are handed over at this counter.
+                "pickup": [s.id for s in office.services.values() if s.pickup_counter == c.id],
+            }
             for c in office.counters.values()
         ],
+        "kiosks": [
+            {"id": k.id, "floors": sorted({office.areas[a].floor for a in k.areas})}
+            for k in office.kiosks.values()
+        ],
         "services": {
-            s.id: {"names": s.names, "prefix": s.prefix} for s in office.services.values()
+            s.id: {"names": s.names, "prefix": s.prefix, "area": s.area}
+            for s in office.services.values()
         },
         "areas": {a.id: {"names": a.names, "floor": a.floor} for a in office.areas.values()},
         "languages": {lang.code: lang.staff_name for lang in BY_CODE.values()},
@@ -43,9 +58,10 @@ async def counter_app(request: Request) -> Response:
 
 
 async def counter_of(request: Request) -> Response:
-    """/counter/3: the app with counter 3 chosen (and remembered on this PC)."""
+    """/counter/3: the app with counter 3 chosen (and remembered on this PC);
+    /counter/reception: the reception desk (受付・案内), which issues tickets."""
     name = request.path_params["counter"]
-    if name not in system_of(request).office.counters:
+    if name != RECEPTION and name not in system_of(request).office.counters:
         raise NotFound(f"{name}番窓口はありません。", kind="counter", id=name)
     return RedirectResponse(f"/counter?counter={name}", status_code=303)
 

@@ -166,8 +166,10 @@ def operations() -> dict[str, dict[str, Op]]:
         f"{office}/tickets": {
             "post": Op(
                 "Issue a ticket. A kiosk sends its device token (needed to print and for "
-                "`priority`); without one, only an office with open issuing answers.",
-                security=[{}, {"device": []}],
+                "`priority`); without one, only an office with open issuing answers. Staff "
+                'issuing at the reception desk send `"channel": "reception"` (a kiosk\'s or '
+                "display's token: 403; no sign-in: 401) and may print at any `kiosk`.",
+                security=[{}, {"device": []}, *STAFF_WRITE],
                 ok=_json(_TICKET, "201"),
                 errors=("401", "403", "409", "429"),
                 body=_ref("IssueTicketBody"),

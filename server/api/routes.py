@@ -32,12 +32,14 @@ from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
 from server.live.source import read_snapshot
 from server.live.views import build_view
+from server.permissions import Action as Permission
 from server.store import admin_audit, offices
 from server.store.unit_of_work import Tx
 
 from . import admin_routes, exports
 from .auth import bearer, require, require_staff, sign_in, staff_of
 from .errors import ApiError
+from .reception import check_reception
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
 from .state import find_ticket, issue_limiter_of, office_system, system_of, tokens_of
@@ -120,19 +122,24 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
 async def issue_ticket(request: Request) -> Response:
     system = office_system(request)
     body = await parse(request, IssueTicketBody)
-    charged = await _check_issuer(request, system, body)
+    if body.channel == "reception":  # a clerk for a visitor: printed at `kiosk`, if given
+        actor: str | None = (await check_reception(request, system, body)).username
+        charged, channel = None, "reception"
+    else:
+        charged = await _check_issuer(request, system, body)
+        actor, channel = body.kiosk, "kiosk" if body.kiosk else "online"
     command = IssueTicket(
         service=body.service,
         lang=body.lang,
         priority=body.priority,
         kiosk=body.kiosk,
-        channel="kiosk" if body.kiosk else "online",
+        channel=channel,
         ticket_id=system.new_ticket_id(),
         token=new_token(),
         print_status=PrintStatus.QUEUED if body.kiosk else PrintStatus.NONE,
     )
     try:
-        committed = await system.run(command.__call__, actor=body.kiosk)
+        committed = await system.run(command.__call__, actor=actor)
     except Exception:
         if charged is not None:  # no ticket: the visitor's count is given back
             issue_limiter_of(request).refund(charged)
@@ -307,12 +314,14 @@ async def call_next(request: Request) -> Response:
 
 
 _ACTIONS = {a.value: a for a in Action if a is not Action.CALL}
+# 交付 (mark ready, hand over) is the pickup counter's work; the rest, a counter's own.
+_PERMISSION = {Action.READY: Permission.PICKUP, Action.HAND_OVER: Permission.PICKUP}
 
 
 async def ticket_action(request: Request) -> Response:
     system = system_of(request)
-    staff = require_staff(request, tokens_of(request))
     action = _ACTIONS[request.path_params["action"]]
+    staff = require(request, tokens_of(request), _PERMISSION.get(action, Permission.WORK_COUNTER))
     to_service = counter = note = None
     if action is Action.TRANSFER:
         body = await parse(request, TransferBody)

@@ -35,6 +35,12 @@ class IssueTicketBody(_Body):
     kiosk: str | None = Field(
         None, max_length=40, description="the issuing kiosk (decides the printer)"
     )
+    channel: Literal["reception"] | None = Field(
+        None,
+        description="reception: staff issuing at the reception desk (受付・案内) for a visitor,"
+        " printed at `kiosk` when given; otherwise the channel follows from the caller"
+        " (kiosk or online)",
+    )
 
 
 class TransferBody(_Body):

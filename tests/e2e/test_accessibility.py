@@ -1,7 +1,7 @@
 """Every screen passes axe-core (issue 14, item 11), at the size it is used at, in the state
 people see it in: the kiosk (start, large text, a ticket), the floor display during a call,
-the sign-in page, the counter app signed in with a visitor called, the admin page, the
-visitor's ticket page while called and its form page. axe-core is the copy bundled with
+the sign-in page, the counter app signed in with a visitor called, the pickup counter and the
+reception desk, the admin page, the visitor's ticket page while called and its form page. axe-core is the copy bundled with
 axe-playwright-python (the `test` extra), run in Debian's Chromium; the experimental rule
 for WCAG 2.5.3 (label in name) is switched on, since the kiosk once broke it.
 
@@ -170,6 +170,41 @@ def test_sign_in_and_the_counter_app_with_a_visitor_called_pass_axe(
     page.goto(f"{server.url}/admin")
     page.wait_for_load_state("networkidle")
     assert_accessible(page, "admin")
+
+
+def test_the_pickup_counter_and_the_reception_desk_pass_axe(
+    server: LiveServer, api: httpx.Client, open_page: Callable[..., Any]
+) -> None:
+    # Two certificates served at counter 4: one document being made, one called for pickup.
+    issue(api, "certificates")
+    issue(api, "certificates")
+    first = call(api, "4")
+    for action in ("start", "finish", "ready"):
+        api.post(f"/api/v1/tickets/{first['id']}/{action}").raise_for_status()
+    second = api.post(f"{OFFICE}/counters/4/call-next").json()
+    for action in ("start", "finish"):
+        api.post(f"/api/v1/tickets/{second['id']}/{action}").raise_for_status()
+    page = open_page(COUNTER_SIZE)
+    page.goto(f"{server.url}/counter/11")
+    page.wait_for_url("**/signin**")
+    page.locator("#username").fill(DEMO_SUPERVISOR[0])
+    page.locator("#password").fill(DEMO_SUPERVISOR[1])
+    page.locator("#password").press("Enter")
+    page.wait_for_url(f"{server.url}/counter?counter=11")
+    page.locator("#preparing .pickup-row").wait_for()
+    page.locator("#ready .pickup-row").wait_for()
+    assert_accessible(page, "counter-pickup")
+
+    # A stopped line is shown so on the desk: checked as it is seen.
+    api.patch(f"{OFFICE}/services/nursery", json={"issuing": "stopped"}).raise_for_status()
+    page.locator("#counter-select").select_option("reception")
+    page.locator('.line-state[data-service="nursery"]').filter(has_text="発券停止中").wait_for()
+    page.locator('input[name="reception-service"][value="moving"]').check()
+    page.locator('input[name="reception-kiosk"][value="none"]').check()
+    page.keyboard.press("F2")
+    page.locator("#issued-number").wait_for()
+    page.wait_for_function("() => document.getElementById('issued-qr').naturalWidth > 0")
+    assert_accessible(page, "counter-reception")
 
 
 def test_the_ticket_page_while_called_and_the_form_page_pass_axe(

@@ -76,6 +76,9 @@ class Route:
     path: str
     expected: tuple[int, ...]
     body: dict[str, Any] | None = None
+    # Another body for an operation the table already has: who may call the operation at
+    # all (its document's `security`) is said by that operation's first row.
+    variant: bool = False
 
 
 T = "/api/v1/tickets/{id}"
@@ -102,6 +105,14 @@ ROUTES = [
         f"{OFFICE}/tickets",
         (201, 201, 201, 403, 201, 201, 201, 201, 201),
         {"service": "certificates", "lang": "ja"},
+    ),
+    # Issuing at the reception desk (受付・案内): staff only, any kiosk's printer.
+    Route(
+        "POST",
+        f"{OFFICE}/tickets",
+        (401, 401, 403, 403, 201, 201, 201, 201, R401),
+        {"service": "certificates", "channel": "reception", "kiosk": "kiosk-2f"},
+        variant=True,
     ),
     Route(
         "POST",
@@ -317,7 +328,7 @@ def test_the_openapi_document_says_who_may_call_each_route(world: World) -> None
     every channel, public and staff: their summary says which needs what.)"""
     doc = world.client.get("/api/v1/openapi.json").json()
     for route in ROUTES:
-        if "/views/" in route.path:
+        if "/views/" in route.path or route.variant:
             continue
         path, item = next(
             (p, i)

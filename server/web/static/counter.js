@@ -2,17 +2,24 @@
 // Signed in with the session cookie; every state change sends the session's CSRF token.
 // Usable with the keyboard alone: F2 calls the next number; R S F A B X T act on the
 // current ticket when the focus is not in a text field.
+// Every counter's own work: a counter with services calls and serves ("work"); a pickup
+// counter (交付窓口) marks documents ready and hands them over, P H R ("pickup"); a counter
+// that does both shows both ("both"). The reception desk (受付・案内) issues tickets for
+// visitors who cannot use the kiosk, F2 ("reception").
 
 import { el } from "./dom.js";
+import { pickupCounter } from "./counter_pickup.js";
+import { receptionDesk } from "./counter_reception.js";
 
 const config = JSON.parse(document.getElementById("counter-config").textContent);
 const COUNTER_KEY = "madoguchi.counter";
+const RECEPTION = "reception"; // the reception desk's place in the counter list (counter_app.py)
 const LANG_NAMES = config.languages; // code -> its name for staff (printer/languages.py)
 const STATE_JA = { open: "開設中", paused: "休止中", closed: "閉鎖" };
 const STATUS_JA = { called: "呼出中", serving: "対応中" };
 
 const $ = (id) => document.getElementById(id);
-const state = { counter: null, view: null, version: -1, ws: null, retry: 0, formFor: null, form: null, busy: false };
+const state = { counter: null, mode: "work", view: null, version: -1, ws: null, retry: 0, formFor: null, form: null, busy: false };
 
 const serviceName = (id) => (config.services[id] && config.services[id].names.ja) || id;
 const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
@@ -43,7 +50,7 @@ async function api(method, path, body) {
 // counter was faster: the live view already shows what happened. A counter (or its visitor)
 // that another clerk holds (403 forbidden), or a second counter for a clerk who holds one
 // (409 holds_another_counter), is said as the server says it.
-const SAID_AS_IS = new Set(["forbidden", "holds_another_counter"]);
+const SAID_AS_IS = new Set(["forbidden", "holds_another_counter", "issuing_closed", "daily_cap_reached"]);
 function refused(answer, what) {
   const message = (answer.data && answer.data.message) || `${what}できませんでした（${answer.status}）`;
   const code = answer.data && answer.data.code;
@@ -117,8 +124,32 @@ function connect() {
   };
 }
 
+function disconnect() {
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
+  $("offline").hidden = true;
+}
+
+const counterConfig = (id) => config.counters.find((c) => c.id === id);
+
+// What a counter's screen is for: its own services, pickup (交付), both, or reception.
+function modeOf(counter) {
+  if (counter === RECEPTION) return "reception";
+  const c = counterConfig(counter);
+  const own = c.services.length > 0;
+  if (own && c.pickup.length) return "both";
+  return own ? "work" : "pickup";
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  $("grid").dataset.mode = mode;
+  const shows = { left: ["work", "both"], middle: ["work", "both"], right: ["work", "both"], pickup: ["pickup", "both"], reception: ["reception"] };
+  for (const [section, modes] of Object.entries(shows)) document.querySelector(`.grid > .${section}`).hidden = !modes.includes(mode);
+  for (const id of ["counter-state", "btn-open", "btn-pause", "btn-close"]) $(id).hidden = mode === "reception";
+}
+
 function choose(counter) {
-  if (!config.counters.some((c) => c.id === counter)) counter = config.counters[0].id;
+  if (counter !== RECEPTION && !counterConfig(counter)) counter = config.counters[0].id;
   state.counter = counter;
   window.localStorage.setItem(COUNTER_KEY, counter);
   $("counter-select").value = counter;
@@ -126,6 +157,13 @@ function choose(counter) {
   state.view = null;
   state.formFor = null;
   renderForm(null);
+  setMode(modeOf(counter));
+  if (counter === RECEPTION) {
+    disconnect();
+    document.title = "受付・案内 — 窓口端末";
+    reception.show();
+    return;
+  }
   const services = Object.keys(config.services);
   $("transfer-service").replaceChildren(...services.map((s) => el("option", { value: s, text: `${config.services[s].prefix} ${serviceName(s)}` })));
   document.title = `${counter}番窓口 — 窓口端末`;
@@ -152,8 +190,9 @@ function render() {
   $("btn-open").disabled = view.counter.state === "open";
   $("btn-pause").disabled = view.counter.state === "paused";
   $("btn-close").disabled = view.counter.state === "closed";
-  $("call-next").disabled = view.counter.state !== "open" || Boolean(view.current);
+  $("call-next").disabled = state.mode === "pickup" || view.counter.state !== "open" || Boolean(view.current);
   renderCurrent(view.current);
+  pickup.render(view);
   const queue = view.next || [];
   const total = Object.values(view.waiting || {}).reduce((a, b) => a + b, 0);
   $("waiting-total").textContent = `${total}人`;
@@ -283,13 +322,25 @@ async function confirmForm() {
   $("form-pdf").focus();
 }
 
+// -- the pickup counter and the reception desk (counter_pickup.js, counter_reception.js) --------
+const pickup = pickupCounter({ act, say, serviceName, minutesSince, flags, counter: () => state.counter,
+  counterState: () => state.view && state.view.counter.state, mode: () => state.mode });
+const reception = receptionDesk({ config, api, act, say, serviceName, flags });
+
 // -- keyboard and wiring ------------------------------------------------------------------------
 const KEYS = { r: "recall", s: "start", f: "finish", a: "no-show", b: "return", x: "cancel" };
 document.addEventListener("keydown", (event) => {
-  if (event.key === "F2") { event.preventDefault(); if (!$("call-next").disabled) callNext(); return; }
+  if (event.key === "F2") {
+    event.preventDefault();
+    if (state.mode === "reception") reception.issue();
+    else if (state.mode !== "pickup" && !$("call-next").disabled) callNext();
+    return;
+  }
   const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
-  if (typing || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (typing || event.ctrlKey || event.altKey || event.metaKey || state.mode === "reception") return;
   const key = event.key.toLowerCase();
+  if ((state.mode === "pickup" || state.mode === "both") && pickup.key(event, key)) return;
+  if (state.mode === "pickup") return;
   if (key === "t") { event.preventDefault(); $("transfer-service").focus(); return; }
   const action = KEYS[key];
   if (action) {
@@ -307,13 +358,20 @@ $("transfer").addEventListener("submit", (event) => {
   ticketAction("transfer", note ? { service: $("transfer-service").value, note } : { service: $("transfer-service").value });
   $("transfer-note").value = "";
 });
-$("counter-select").replaceChildren(...config.counters.map((c) => el("option", { value: c.id, text: `${c.id}番窓口（${c.services.map(serviceName).join("・") || "交付"}）` })));
+const counterLabel = (c) => [...c.services.map(serviceName), ...(c.pickup.length ? ["交付"] : [])].join("・") || "担当の手続きなし";
+$("counter-select").replaceChildren(
+  ...config.counters.map((c) => el("option", { value: c.id, text: `${c.id}番窓口（${counterLabel(c)}）` })),
+  el("option", { value: RECEPTION, text: "受付・案内（発券）" }));
 $("counter-select").addEventListener("change", (event) => choose(event.target.value));
 
 function tick() {
   const now = new Date();
   $("clock").textContent = now.toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit", timeZone: config.office.timezone });
 }
-setInterval(() => { tick(); if (state.view) renderCurrent(state.view.current); }, 30000);
+setInterval(() => {
+  tick();
+  if (state.view) { renderCurrent(state.view.current); pickup.render(state.view); }
+  if (state.mode === "reception") reception.show(); // the lines' waits, the printers
+}, 30000);
 tick();
 choose(config.counter || window.localStorage.getItem(COUNTER_KEY) || config.counters[0].id);
