@@ -249,3 +249,30 @@ def test_the_admin_floor_passes_axe_on_a_busy_morning_and_with_a_lines_dialog_op
     page.locator('tr[data-service="certificates"]').get_by_role("button", name="詳細").click()
     page.locator("#line-dialog[open]").wait_for()
     assert_accessible(page, f"floor-dialog-{size['width']}")
+
+
+@pytest.mark.parametrize("size", [{"width": 1920, "height": 1080}, COUNTER_SIZE])
+def test_the_consoles_settings_and_audit_tabs_pass_axe(
+    server: LiveServer, api: httpx.Client, open_page: Callable[..., Any], size: dict[str, int]
+) -> None:
+    from server.cli import DEMO_ADMIN
+
+    # Something in the audit log to show: a notice put up and taken down.
+    api.put(f"{OFFICE}/notice", json={"text": {"ja": "本日は混み合います"}}).raise_for_status()
+    api.put(f"{OFFICE}/notice", json={"text": {}}).raise_for_status()
+    page = open_page(size)
+    page.goto(f"{server.url}/admin/settings")
+    page.wait_for_url("**/signin**")
+    page.locator("#username").fill(DEMO_ADMIN[0])
+    page.locator("#password").fill(DEMO_ADMIN[1])
+    page.locator("#password").press("Enter")
+    page.wait_for_url(f"{server.url}/admin/settings")
+    page.locator('[data-path="services[0].prefix"]').wait_for()
+    page.locator('[data-path="services[1].names.ja"]').evaluate(
+        "input => input.closest('details').open = true"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    assert_accessible(page, f"settings-{size['width']}")
+    page.goto(f"{server.url}/admin/audit")
+    page.locator("#audit-rows tr td", has_text="notice").first.wait_for()
+    assert_accessible(page, f"audit-{size['width']}")
