@@ -6,7 +6,8 @@ headers and body are the ones the document gives.
 
 Both kinds of case: valid ones (the document's bodies and parameters) and invalid ones
 (schemathesis's negative mode: wrong types, missing fields), which must be 4xx as documented.
-Bounded: EXAMPLES cases per operation and mode, BUDGET_S seconds for the whole run."""
+Bounded: EXAMPLES cases per operation and mode, BUDGET_S_PER_OPERATION seconds each on
+average (a bound against a hang, not a speed goal: the machine may be busy)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import LiveServer, add_supervisor, sign_in
 
 EXAMPLES = 12
-BUDGET_S = 60.0
+BUDGET_S_PER_OPERATION = 4.0
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -61,6 +62,9 @@ def real_values(api: httpx.Client) -> dict[str, list[str]]:
         "channel": ["public:nakano", "counter:1", "display:display-2f", "admin:nakano"],
         "service": ["moving", "certificates", "insurance"],
         "code": ["1648501", "1000001"],
+        # Staff and device tokens are an admin's: the supervisor fuzzing is refused (403).
+        "device": ["display-3f", "kiosk-3f"],
+        "username": ["demo-clerk"],
     }
 
 
@@ -114,15 +118,16 @@ def test_every_operation_answers_as_the_document_says_and_never_with_a_5xx(
 
     started = time.monotonic()
     calls: list[tuple[str, int]] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    every = [result.ok() for result in schema.get_all_operations()]
+    budget_s = BUDGET_S_PER_OPERATION * len(every)
+    for operation in every:
         label = f"{operation.method.upper()} {operation.path}"
         fuzz(operation.as_strategy(GenerationMode.POSITIVE), label, server.url, bearer, calls)
         # An operation with nothing to get wrong (no body, no parameter) has no negative case.
         with contextlib.suppress(Unsatisfiable):
             negative = operation.as_strategy(GenerationMode.NEGATIVE)
             fuzz(negative, f"{label} (invalid)", server.url, bearer, calls)
-        assert time.monotonic() - started < BUDGET_S, f"over budget at {label}"
+        assert time.monotonic() - started < budget_s, f"over budget at {label}"
 
     elapsed = time.monotonic() - started
     operations = {label for label, _ in calls if "(invalid)" not in label}
