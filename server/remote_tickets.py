@@ -62,8 +62,9 @@ def refuse_remote(
 
 def refuse_if_wait_is_short(service: Service, info: TicketInfo, request: RemoteRequest) -> None:
     """The new ticket's own estimate against the way: raising rolls the issuing back."""
-    low = info.estimate.low_min if info.estimate else None
-    if not issuing.worth_coming_from_home(low, request.travel_min):
+    estimate = info.estimate
+    middle = (estimate.low_min + estimate.high_min) / 2 if estimate else None
+    if not issuing.worth_coming_from_home(middle, request.travel_min):
         issuing.check(service, issuing.Refusal.WAIT_SHORTER_THAN_TRAVEL)
 
 

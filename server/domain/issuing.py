@@ -89,10 +89,10 @@ def remote_refusal(
 
 
 def worth_coming_from_home(estimate_min: float | None, travel_min: int) -> bool:
-    """A ticket from home only while the wait is longer than the way: a visitor who would
-    be called before arriving takes a ticket at the kiosk instead. No estimate (no counter
-    open yet): the wait is unknown and long enough."""
-    return estimate_min is None or estimate_min > travel_min
+    """A ticket from home only while the wait is at least the way: a visitor who would be
+    called before arriving takes a ticket at the kiosk instead. `estimate_min` is the
+    middle of the new ticket's estimate; None (no estimate) is not known to be short."""
+    return estimate_min is None or estimate_min >= travel_min
 
 
 def check(service: Service, why: Refusal | None) -> None:
