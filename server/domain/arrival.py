@@ -69,5 +69,6 @@ def delay_place(ticket: Ticket, line_now: Sequence[Ticket], places: int) -> date
     passed = behind[: max(places, 0)]
     if not passed:
         return ticket.queued_at
-    # Just behind the last ticket it lets pass; a microsecond is below any two issuings.
+    # Just behind the last ticket it lets pass; a microsecond is below any two issuings
+    # (tickets issued at the very same instant are all passed: none can sit between them).
     return passed[-1].queued_at + timedelta(microseconds=1)
