@@ -61,7 +61,9 @@ export function renderRemote(service) {
   if (mine) link.querySelector("a").href = mine;
 }
 
+// The page as the server rendered it (the live channel sends only what changes after).
 for (const form of document.querySelectorAll("form.remote")) {
+  renderRemote({ id: form.dataset.service, remote: form.dataset.remote === "true" });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     take(form);
