@@ -10,7 +10,7 @@ import enum
 from server.domain import arrival, calendar, lifecycle
 from server.domain.errors import NotFound
 from server.domain.events import Event, EventType
-from server.domain.ticket import Action, Ticket
+from server.domain.ticket import Action, Status, Ticket
 from server.store import tickets
 from server.store.unit_of_work import Tx
 
@@ -49,24 +49,38 @@ class CancelByVisitor:
 
 @dataclasses.dataclass(frozen=True)
 class DelayByVisitor:
+    """Waiting: the ticket steps back (`ticket.delayed`). Called already: it goes back to
+    the line instead of becoming a no-show, the counter is free (`ticket.returned`)."""
+
     token: str
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         ticket = _ticket(ctx, tx, self.token)
         places = ctx.office.delay_places
         line = tickets.waiting_line(tx.conn, ctx.office.id, ticket.service, ticket.day)
-        queued_at = arrival.delay_place(ticket, line, places)
-        after = dataclasses.replace(ticket, queued_at=queued_at, delays=ticket.delays + 1)
-        tickets.update_ticket(tx.conn, after)
-        tx.append(
-            Event(
+        queued_at = arrival.delay_place(ticket, line, places, tx.now)
+        data = {"by": "visitor", "places": places}
+        if ticket.status is Status.CALLED:
+            after, event = lifecycle.apply(
+                ticket,
+                Action.RETURN,
+                tx.now,
+                ctx.office.services[ticket.service],
+                queued_at=queued_at,
+            )
+            event = dataclasses.replace(event, data=event.data | data)
+        else:
+            after = dataclasses.replace(ticket, queued_at=queued_at)
+            event = Event(
                 EventType.DELAYED,
                 ticket=ticket.id,
                 number=ticket.number,
                 service=ticket.service,
-                data={"places": places},
+                data=data,
             )
-        )
+        after = dataclasses.replace(after, delays=ticket.delays + 1)
+        tickets.update_ticket(tx.conn, after)
+        tx.append(event)
         return describe(ctx, tx, after)
 
 

@@ -8,8 +8,9 @@ import enum
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .call_policy import queue_key
+from .call_policy import queue_key, return_place
 from .errors import InvalidTransition
+from .office import ReturnRule
 from .ticket import Status, Ticket
 
 
@@ -46,11 +47,12 @@ def arrive(ticket: Ticket, now: datetime) -> Ticket:
     return dataclasses.replace(ticket, arrived_at=ticket.arrived_at or now)
 
 
-def delay_place(ticket: Ticket, line_now: Sequence[Ticket], places: int) -> datetime:
-    """ "少し遅れます": the `queued_at` that puts `ticket` `places` ordinary tickets further
-    back in its line (`line_now`, in order), or at its end when fewer are behind it. Once
-    per ticket; only while it waits."""
-    if ticket.status is not Status.WAITING:
+def delay_place(ticket: Ticket, line_now: Sequence[Ticket], places: int, now: datetime) -> datetime:
+    """ "少し遅れます", once per ticket: the `queued_at` that puts `ticket` `places` ordinary
+    tickets further back in its line (`line_now`, in order), or at its end when fewer are
+    behind it. A ticket already called (the visitor is late for it) goes back `places`
+    behind the head of the line instead of becoming a no-show (call_policy.return_place)."""
+    if ticket.status not in (Status.WAITING, Status.CALLED):
         raise InvalidTransition(
             f"{ticket.number} は順番待ちではないため、順番を遅らせられません。",
             status=str(ticket.status),
@@ -62,10 +64,10 @@ def delay_place(ticket: Ticket, line_now: Sequence[Ticket], places: int) -> date
             status=str(ticket.status),
             action="delay",
         )
+    if ticket.status is Status.CALLED:
+        return return_place(ReturnRule.AFTER, places, ticket, line_now, now)
     key = queue_key(ticket)
     behind = [t for t in line_now if t.id != ticket.id and queue_key(t) > key and not t.priority]
-    if not behind:
-        return ticket.queued_at
     passed = behind[: max(places, 0)]
     if not passed:
         return ticket.queued_at

@@ -50,10 +50,29 @@ def test_a_delay_near_the_end_goes_to_the_end(client: TestClient) -> None:
     assert position(client, other["token"]) == 0
 
 
-def test_a_delay_is_only_for_a_waiting_ticket(client: TestClient, clerk: dict[str, str]) -> None:
+def test_a_late_visitor_already_called_goes_back_instead_of_no_show(
+    client: TestClient, clerk: dict[str, str]
+) -> None:
+    mine = issue(client)
+    others = [issue(client) for _ in range(5)]
+    assert client.post(f"{OFFICE}/counters/1/open", headers=clerk).status_code == 200
+    assert client.post(f"{OFFICE}/counters/1/call-next", headers=clerk).json()["id"] == mine["id"]
+    answer = client.post(f"/api/v1/visitor/{mine['token']}/delay")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "waiting" and answer.json()["position"] == 3
+    assert [position(client, t["token"]) for t in others] == [0, 1, 2, 4, 5]
+    # The counter is free: it calls the next one.
+    assert (
+        client.post(f"{OFFICE}/counters/1/call-next", headers=clerk).json()["id"] == others[0]["id"]
+    )
+    assert client.post(f"/api/v1/visitor/{mine['token']}/delay").status_code == 409
+
+
+def test_a_delay_is_only_for_a_ticket_in_line(client: TestClient, clerk: dict[str, str]) -> None:
     mine = issue(client)
     assert client.post(f"{OFFICE}/counters/1/open", headers=clerk).status_code == 200
     assert client.post(f"{OFFICE}/counters/1/call-next", headers=clerk).status_code == 200
+    assert client.post(f"/api/v1/tickets/{mine['id']}/start", headers=clerk).status_code == 200
     answer = client.post(f"/api/v1/visitor/{mine['token']}/delay")
     assert answer.status_code == 409
 

@@ -30,8 +30,8 @@ export function renderSelfService(ticket) {
   $("arrival").hidden = !(ticket.remote && !ticket.arrived && inLine);
   $("kept-note").hidden = !ticket.kept;
   $("self-service").hidden = !inLine;
-  $("delay").hidden = ticket.delayed || ticket.status !== "waiting";
-  $("delay-note").hidden = ticket.delayed || ticket.status !== "waiting";
+  $("delay").hidden = ticket.delayed || !inLine;
+  $("delay-note").hidden = ticket.delayed || !inLine;
   if (ticket.delayed) say("self-state", t("delay_done", { n: config.delay_places }));
 }
 

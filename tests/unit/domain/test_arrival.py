@@ -146,18 +146,25 @@ def test_arrival_is_once_and_only_while_in_line() -> None:
 
 def test_a_delay_lets_n_ordinary_tickets_pass() -> None:
     line = [ticket(n) for n in range(1, 7)]
-    place = arrival.delay_place(line[0], line, 3)
+    place = arrival.delay_place(line[0], line, 3, T0)
     assert line[3].queued_at < place < line[4].queued_at
     # A priority ticket behind does not count among those passed.
     with_priority = [line[0], ticket(2, priority=True), *line[2:]]
-    assert with_priority[4].queued_at < arrival.delay_place(line[0], with_priority, 3)
-    assert arrival.delay_place(line[4], line, 3) > line[5].queued_at  # near the end: last
-    assert arrival.delay_place(line[5], line, 3) == line[5].queued_at  # last already
+    assert with_priority[4].queued_at < arrival.delay_place(line[0], with_priority, 3, T0)
+    assert arrival.delay_place(line[4], line, 3, T0) > line[5].queued_at  # near the end: last
+    assert arrival.delay_place(line[5], line, 3, T0) == line[5].queued_at  # last already
 
 
-def test_a_delay_is_once_and_only_while_waiting() -> None:
+def test_a_delay_is_once_and_only_while_in_line() -> None:
     line = [ticket(n) for n in range(1, 4)]
     with pytest.raises(InvalidTransition):
-        arrival.delay_place(dataclasses.replace(line[0], delays=1), line, 3)
+        arrival.delay_place(dataclasses.replace(line[0], delays=1), line, 3, T0)
     with pytest.raises(InvalidTransition):
-        arrival.delay_place(dataclasses.replace(line[0], status=Status.CALLED), line, 3)
+        arrival.delay_place(dataclasses.replace(line[0], status=Status.SERVING), line, 3, T0)
+
+
+def test_a_called_ticket_goes_back_behind_the_head_instead_of_no_show() -> None:
+    line = [ticket(n) for n in range(2, 8)]
+    called = ticket(1, status=Status.CALLED, counter="1")
+    place = arrival.delay_place(called, line, 3, T0 + timedelta(minutes=5))
+    assert line[2].queued_at < place < line[3].queued_at
