@@ -24,8 +24,16 @@ function say(id, text) {
   node.hidden = !text;
 }
 
+// The public page's link to a ticket from home (remote.js) ends with the ticket.
+const ENDED = new Set(["done", "cancelled", "absent"]);
+function forget(ticket) {
+  const key = `madoguchi.remote.${ticket.service}`;
+  if (ENDED.has(ticket.status) && localStorage.getItem(key) === location.pathname) localStorage.removeItem(key);
+}
+
 // Called with each ticket view.
 export function renderSelfService(ticket) {
+  forget(ticket);
   const inLine = ticket.status === "waiting" || ticket.status === "called";
   $("arrival").hidden = !(ticket.remote && !ticket.arrived && inLine);
   $("kept-note").hidden = !ticket.kept;
