@@ -22,6 +22,7 @@ from server.api import (
     reports,
     session,
     staff_routes,
+    visitor_routes,
 )
 from server.api import kiosk as kiosk_pages
 from server.api import routes as api_routes
@@ -66,6 +67,7 @@ def create_app(
         *kiosk_pages.routes(),
         *voice.routes(),
         *visitor_pages.routes(),
+        *visitor_routes.routes(),
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),
@@ -87,6 +89,7 @@ def create_app(
     standing = Standing(system.engines, system.writer)  # sessions and tokens end on the server
     app.state.tokens = Tokens(key, standing)
     app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
+    app.state.arrival_secret = key.encode()  # the kiosks' daily code (visitor_routes)
     app.state.issue_limiter = IssueLimiter(settings.issue_per_minute, settings.issue_per_day)
     app.state.sessions = session.Sessions(key, standing, secure=settings.is_production)
     return app

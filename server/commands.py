@@ -31,6 +31,7 @@ from server.store.engine import Connection
 from server.store.unit_of_work import Tx
 
 from .context import Context
+from .remote_tickets import RemoteRequest, pick_arrived, refuse_if_wait_is_short, refuse_remote
 
 
 class PrintStatus(enum.StrEnum):
@@ -110,6 +111,9 @@ class IssueTicket:
     ticket_id: str
     token: str
     print_status: PrintStatus = PrintStatus.NONE
+    # A ticket from home (the public page): the phone's hashed key and the minutes it
+    # says it needs to come (remote_tickets.py holds the rules beyond issuing's).
+    remote: RemoteRequest | None = None
 
     def __call__(self, ctx: Context, tx: Tx) -> TicketInfo:
         office = ctx.office
@@ -119,8 +123,11 @@ class IssueTicket:
         day = calendar.business_day(office, tx.now)
         seq = tickets.next_number(tx.conn, office.id, service.id, day)
         # A refusal (hours, cut-off, cap) rolls the command back, the number with it.
-        why = issuing.refusal(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
-        issuing.check(service, why)
+        if self.remote is not None:
+            refuse_remote(ctx, tx, service, day, seq - 1, self.remote)
+        else:
+            why = issuing.refusal(office, service, tx.now, seq - 1, ctx.is_holiday, ctx.always_open)
+            issuing.check(service, why)
         ticket = Ticket(
             id=self.ticket_id,
             office=office.id,
@@ -136,6 +143,8 @@ class IssueTicket:
             issued_at=tx.now,
             queued_at=tx.now,
             kiosk=self.kiosk,
+            remote=self.remote is not None,
+            device=self.remote.device if self.remote else None,
         )
         tickets.insert_ticket(tx.conn, ticket, str(self.print_status))
         tx.append(
@@ -144,10 +153,14 @@ class IssueTicket:
                 ticket=ticket.id,
                 number=ticket.number,
                 service=service.id,
-                data={"priority": ticket.priority, "lang": ticket.lang, "channel": self.channel},
+                data={"priority": ticket.priority, "lang": ticket.lang, "channel": self.channel}
+                | ({"remote": True} if ticket.remote else {}),
             )
         )
-        return describe(ctx, tx, ticket, PrintOutcome(self.print_status))
+        info = describe(ctx, tx, ticket, PrintOutcome(self.print_status))
+        if self.remote is not None:
+            refuse_if_wait_is_short(service, info, self.remote)  # rolls it all back
+        return info
 
 
 _COUNTER_EVENTS = {
@@ -321,12 +334,8 @@ class CallNext:
         refuse_unless_holder(ctx, tx, counter.id, self.clerk, self.supervisor)
         refuse_outside_limits(ctx, tx, counter, self.clerk, self.supervisor)
         refuse_if_held(ctx, tx, counter, "次を呼び出してください")
-        chosen = call_policy.pick_next(
-            counter,
-            tickets.line_heads(
-                tx.conn, ctx.office.id, counter.services, calendar.business_day(ctx.office, tx.now)
-            ),
-        )
+        # Tickets from home not yet in the hall are passed over (remote_tickets.py).
+        chosen = pick_arrived(ctx, tx, counter, calendar.business_day(ctx.office, tx.now))
         if chosen is None:
             return None
         after, event = lifecycle.apply(
@@ -407,6 +416,9 @@ def ticket_json(
         "called_at": t.called_at.isoformat() if t.called_at else None,
         "recalls": t.recalls,
         "transfers": t.transfers,
+        "remote": t.remote,
+        "arrived": t.arrived_at is not None if t.remote else None,
+        "delayed": t.delays > 0,
         "print": printed.as_dict(),
     }
     if token:

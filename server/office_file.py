@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 import tomllib
 from datetime import datetime, time
@@ -250,6 +251,7 @@ def _office(raw: dict[str, Any]) -> Office:
             pickup_counter=_get(item, "pickup_counter", here, str, None),
             descriptions=dict(_get(item, "descriptions", here, dict, {})),
             issuing_stopped=_issuing(item, here),
+            **_remote(item, here),
         )
     counters = {}
     for here, item in _ids(_get(raw, "counters", "", list), "counters"):
@@ -302,7 +304,47 @@ def _office(raw: dict[str, Any]) -> Office:
         notice=_notice(head),
         notice_until=_until(head),
         staffing_target_min=target,
+        **_arrival(head),
     )
+
+
+def _remote(item: dict[str, Any], here: str) -> dict[str, Any]:
+    """A service's tickets from home: `remote`, its window and its share of the cap."""
+    before = _get(item, "remote_closes_before_min", here, int, 60)
+    if not 0 <= before <= 600:
+        raise KeyProblem(f"{here}.remote_closes_before_min", "must be 0 to 600 minutes")
+    share = _get(item, "remote_share_pct", here, int, 30)
+    if not 0 <= share <= 100:
+        raise KeyProblem(f"{here}.remote_share_pct", "must be 0 to 100 (percent of daily_cap)")
+    return {
+        "remote": _get(item, "remote", here, bool, False),
+        "remote_closes_before_min": before,
+        "remote_share_pct": share,
+    }
+
+
+def _arrival(head: dict[str, Any]) -> dict[str, Any]:
+    """The office's rules for tickets from home and "少し遅れます"."""
+    networks = _get(head, "hall_networks", "office", list, [])
+    for i, network in enumerate(networks):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except (TypeError, ValueError):
+            raise KeyProblem(
+                f"office.hall_networks[{i}]",
+                f'must be an address range like "10.0.0.0/8", got {network!r}',
+            ) from None
+    grace = _get(head, "arrival_grace_min", "office", int, 5)
+    if not 0 <= grace <= 120:
+        raise KeyProblem("office.arrival_grace_min", "must be 0 to 120 minutes")
+    places = _get(head, "delay_places", "office", int, 3)
+    if not 1 <= places <= 50:
+        raise KeyProblem("office.delay_places", "must be 1 to 50")
+    return {
+        "hall_networks": tuple(networks),
+        "arrival_grace_min": grace,
+        "delay_places": places,
+    }
 
 
 def _notice(head: dict[str, Any]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from .responses import JSONResponse
 from .schemas import (
     AckBody,
+    ArrivedBody,
     CallToCounterBody,
     IssueTicketBody,
     NoticeBody,
@@ -168,7 +169,10 @@ def operations() -> dict[str, dict[str, Op]]:
                 "Issue a ticket. A kiosk sends its device token (needed to print and for "
                 "`priority`); without one, only an office with open issuing answers. Staff "
                 'issuing at the reception desk send `"channel": "reception"` (a kiosk\'s or '
-                "display's token: 403; no sign-in: 401) and may print at any `kiosk`.",
+                "display's token: 403; no sign-in: 401) and may print at any `kiosk`. A ticket "
+                'from home (the public page) sends `"channel": "online"` with `device` and '
+                "`travel_min`: 409 `issuing_closed` names why not (`reason`), 429 "
+                "`rate_limited` with Retry-After past the per-address or per-phone limit.",
                 security=[{}, {"device": []}, *STAFF_WRITE],
                 ok=_json(_TICKET, "201"),
                 errors=("401", "403", "409", "429"),
@@ -441,6 +445,38 @@ def operations() -> dict[str, dict[str, Op]]:
             )
         },
         "/api/v1/visitor/{token}": {"get": Op("What the visitor's ticket page shows", ok=_json())},
+        "/api/v1/visitor/{token}/cancel": {
+            "post": Op(
+                "The visitor cancels their ticket (もう行けません)", ok=_json(), errors=("409",)
+            )
+        },
+        "/api/v1/visitor/{token}/delay": {
+            "post": Op(
+                "少し遅れます: the waiting ticket steps back the office's `delay_places`, once",
+                ok=_json(),
+                errors=("409",),
+            )
+        },
+        "/api/v1/visitor/{token}/arrived": {
+            "post": Op(
+                "A ticket from home: its visitor is in the hall. A kiosk's device token (it "
+                "scanned the QR), the hall's network, or the kiosk's four-digit `code`; "
+                "else 403 `not_in_hall`",
+                security=[{}, {"device": []}],
+                ok=_json(),
+                errors=("403", "409", "422"),
+                body=_ref("ArrivedBody"),
+                body_required=False,
+            )
+        },
+        f"{office}/arrival-code": {
+            "get": Op(
+                "The kiosk's four-digit code for 到着しました today (a kiosk or staff)",
+                security=[{"device": []}, *STAFF_READ],
+                ok=_json(),
+                errors=("401",),
+            )
+        },
         "/api/v1/visitor/{token}/qr.svg": {
             "get": Op(
                 "The QR code of the ticket page",
@@ -487,6 +523,7 @@ def _schemas() -> dict[str, Any]:
         m.__name__: m.model_json_schema()
         for m in (
             IssueTicketBody,
+            ArrivedBody,
             TransferBody,
             ReadyBody,
             TokenBody,

@@ -33,6 +33,7 @@ from server.live.protocol import dumps
 from server.live.source import read_snapshot
 from server.live.views import build_view
 from server.permissions import Action as Permission
+from server.remote_tickets import RemoteRequest, device_hash
 from server.store import admin_audit, offices
 from server.store.unit_of_work import Tx
 
@@ -122,9 +123,13 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
 async def issue_ticket(request: Request) -> Response:
     system = office_system(request)
     body = await parse(request, IssueTicketBody)
+    remote = None
     if body.channel == "reception":  # a clerk for a visitor: printed at `kiosk`, if given
         actor: str | None = (await check_reception(request, system, body)).username
         charged, channel = None, "reception"
+    elif body.channel == "online":  # a ticket from home, from the public page
+        remote = _remote_request(body)
+        charged, actor, channel = _charge_address(request, system), None, "online"
     else:
         charged = await _check_issuer(request, system, body)
         actor, channel = body.kiosk, "kiosk" if body.kiosk else "online"
@@ -137,6 +142,7 @@ async def issue_ticket(request: Request) -> Response:
         ticket_id=system.new_ticket_id(),
         token=new_token(),
         print_status=PrintStatus.QUEUED if body.kiosk else PrintStatus.NONE,
+        remote=remote,
     )
     try:
         committed = await system.run(command.__call__, actor=actor)
@@ -272,6 +278,12 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
             "配慮が必要な方の発券は、発券機のボタンか職員が行います。",
             field="priority",
         )
+    return _charge_address(request, system)
+
+
+def _charge_address(request: Request, system: System) -> str:
+    """Count one anonymous ticket for the caller's address (IssueLimiter: 429 with
+    Retry-After past its limits): the address, to refund if no ticket is made."""
     now = system.clock()
     local = local_time(system.office, now)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
@@ -283,6 +295,26 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
         (midnight - local).total_seconds(),
     )
     return address
+
+
+def _remote_request(body: IssueTicketBody) -> RemoteRequest:
+    """A ticket from home: anyone may ask (the rules are issuing.remote_refusal's), never
+    printed at a kiosk nor priority, and only with the phone's key and the way's minutes."""
+    if body.kiosk is not None or body.priority:
+        field = "kiosk" if body.kiosk is not None else "priority"
+        raise ApiError(
+            422,
+            "invalid_request",
+            "ご自宅からの受付票は発券機での印刷・優先受付ができません。",
+            field=field,
+        )
+    for field in ("device", "travel_min"):
+        if getattr(body, field) is None:
+            raise ApiError(
+                422, "invalid_request", f"ご自宅からの受付票には {field} が必要です。", field=field
+            )
+    assert body.device is not None and body.travel_min is not None
+    return RemoteRequest(device_hash(body.device), body.travel_min)
 
 
 _COUNTER_STATES = {

@@ -35,11 +35,29 @@ class IssueTicketBody(_Body):
     kiosk: str | None = Field(
         None, max_length=40, description="the issuing kiosk (decides the printer)"
     )
-    channel: Literal["reception"] | None = Field(
+    channel: Literal["reception", "online"] | None = Field(
         None,
         description="reception: staff issuing at the reception desk (受付・案内) for a visitor,"
-        " printed at `kiosk` when given; otherwise the channel follows from the caller"
-        " (kiosk or online)",
+        " printed at `kiosk` when given; online: a ticket from home from the public page"
+        " (a service with remote issuing; `device` and `travel_min` required); otherwise"
+        " the channel follows from the caller (kiosk or online)",
+    )
+    device: str | None = Field(
+        None,
+        min_length=16,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="online: the phone's own random key, kept by the page (one ticket from"
+        " home per phone per service)",
+    )
+    travel_min: StrictInt | None = Field(
+        None, ge=0, le=600, description="online: minutes the visitor needs to come"
+    )
+
+
+class ArrivedBody(_Body):
+    code: str | None = Field(
+        None, pattern=r"^\d{4}$", description="the kiosk's short code (outside the hall's network)"
     )
 
 

@@ -34,6 +34,13 @@ class DailyCapReached(DomainError):
     code = "daily_cap_reached"
 
 
+class RateLimited(DomainError):
+    """Over a limit on what one visitor may take (a phone's one ticket from home per
+    service): `retry_after` seconds in the details."""
+
+    code = "rate_limited"
+
+
 class CounterNotOpen(DomainError):
     code = "counter_not_open"
 

@@ -21,6 +21,9 @@ class EventType(enum.StrEnum):
     PREPARING = "ticket.preparing"
     READY = "ticket.ready"
     HANDED_OVER = "ticket.handed_over"
+    ARRIVED = "ticket.arrived"  # a ticket from home: its visitor is in the hall
+    KEPT = "ticket.kept"  # called before arrival: passed over once, its place kept
+    DELAYED = "ticket.delayed"  # 少し遅れます: stepped back a few places
     COUNTER_OPENED = "counter.opened"
     COUNTER_PAUSED = "counter.paused"
     COUNTER_CLOSED = "counter.closed"

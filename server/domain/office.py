@@ -36,6 +36,12 @@ class Service:
     pickup_counter: str | None = None  # set when the service has a pickup stage (交付)
     descriptions: dict[str, str] = dataclasses.field(default_factory=dict)
     issuing_stopped: bool = False  # a supervisor stopped its issuing (発券停止) for now
+    # Tickets from home (受付票を取る on the public page): offered only when `remote`,
+    # from `opens` until `remote_closes_before_min` before the cut-off, and at most
+    # `remote_share_pct` percent of the daily cap (the rest is the kiosk's).
+    remote: bool = False
+    remote_closes_before_min: int = 60
+    remote_share_pct: int = 30
 
     @property
     def has_pickup(self) -> bool:
@@ -105,6 +111,12 @@ class Office:
 
     # The console's staffing hint names the lines whose wait passes this (minutes).
     staffing_target_min: int = 30
+    # Tickets from home: "到着しました" counts without the kiosk's code from these address
+    # ranges (the hall's Wi-Fi, CIDR); a ticket called before its visitor arrived is kept
+    # once for `arrival_grace_min`; "少し遅れます" steps a ticket back `delay_places`.
+    hall_networks: tuple[str, ...] = ()
+    arrival_grace_min: int = 5
+    delay_places: int = 3
 
     def counters_for(self, service: str) -> list[Counter]:
         return [c for c in self.counters.values() if service in c.services]

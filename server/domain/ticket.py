@@ -36,6 +36,9 @@ class Action(enum.StrEnum):
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.WAITING, Action.CALL): Status.CALLED,
     (Status.WAITING, Action.CANCEL): Status.CANCELLED,
+    # A ticket from home whose visitor never confirmed arrival, passed over once already
+    # (domain/arrival.py): absent without being called to a counter.
+    (Status.WAITING, Action.NO_SHOW): Status.ABSENT,
     (Status.CALLED, Action.RECALL): Status.CALLED,
     (Status.CALLED, Action.START): Status.SERVING,
     (Status.CALLED, Action.NO_SHOW): Status.ABSENT,
@@ -85,6 +88,17 @@ class Ticket:
     finished_at: datetime | None = None
     recalls: int = 0
     transfers: int = 0
+    # Tickets from home (domain/arrival.py): `remote` ones must confirm arrival; `device`
+    # is the phone's key (hashed); `kept_at` when a call passed it over, not yet arrived.
+    remote: bool = False
+    device: str | None = None
+    arrived_at: datetime | None = None
+    kept_at: datetime | None = None
+    delays: int = 0  # 少し遅れます: at most once
+
+    @property
+    def awaits_arrival(self) -> bool:
+        return self.remote and self.arrived_at is None
 
     @property
     def number(self) -> str:

@@ -34,6 +34,8 @@ class Snapshot:
     # counter that is not closed, and the tickets issued today by service.
     clerks: dict[str, str] = dataclasses.field(default_factory=dict)
     issued_today: dict[str, int] = dataclasses.field(default_factory=dict)
+    # Services offered from home: why a ticket from home is refused now (None: offered).
+    remote: dict[str, Refusal | None] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def queue_state(self) -> QueueState:

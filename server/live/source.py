@@ -41,6 +41,33 @@ def issuing_state(
     }
 
 
+def remote_state(
+    ctx: Context, conn: object, now: datetime, office: Office, refused: dict[str, Refusal | None]
+) -> dict[str, Refusal | None]:
+    """Per service offered from home, why a ticket from home is refused now (the same
+    rule as the issuing: issuing.remote_refusal); `refused`: issuing_state's answer."""
+    day = calendar.business_day(office, now)
+    out: dict[str, Refusal | None] = {}
+    for service in office.services.values():
+        if not service.remote:
+            continue
+        if refused.get(service.id) is not None:
+            out[service.id] = refused[service.id]
+            continue
+        out[service.id] = issuing.remote_refusal(
+            office,
+            service,
+            now,
+            0
+            if service.daily_cap is None
+            else tickets.issued_count(conn, office.id, service.id, day),  # type: ignore[arg-type]
+            tickets.remote_issued(conn, office.id, service.id, day),  # type: ignore[arg-type]
+            ctx.is_holiday,
+            ctx.always_open,
+        )
+    return out
+
+
 def day_start_utc(ctx: Context, now: datetime) -> datetime:
     day = calendar.business_day(ctx.office, now)
     return datetime.combine(day, time(0), ZoneInfo(ctx.office.timezone)).astimezone(UTC)
@@ -90,7 +117,8 @@ def read_snapshot(
             recent_calls=event_log.recent_events(
                 conn, office.id, CALL_EVENT_TYPES, day_start_utc(ctx, now), 20
             ),
-            issuing=issuing_state(ctx, conn, now, office),
+            issuing=(refused := issuing_state(ctx, conn, now, office)),
+            remote=remote_state(ctx, conn, now, office, refused),
             done_today=tickets.done_today(conn, office.id, day),
             events=events,
             events_after=events_after,

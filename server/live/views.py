@@ -62,12 +62,21 @@ def _service_view(
         "estimate": _estimate(snap, service, waiting),
         "issuing": reason is None,
         "closed_reason": reason,
+        # 受付票を取る (tickets from home): offered now, or why not; absent: never offered.
+        **_remote(snap, service),
         "counters_open": sum(
             1
             for c in snap.office.counters_for(service.id)
             if snap.counters.get(c.id) is CounterState.OPEN
         ),
     }
+
+
+def _remote(snap: Snapshot, service: Service) -> dict[str, Any]:
+    if service.id not in snap.remote:
+        return {"remote": False}
+    why = snap.remote[service.id]
+    return {"remote": why is None, "remote_reason": why}
 
 
 def _calls(snap: Snapshot, areas: set[str] | None = None) -> list[dict[str, Any]]:
@@ -242,7 +251,13 @@ def ticket_view(snap: Snapshot, token: str) -> dict[str, Any] | None:
             "issued_at": ticket.issued_at.isoformat(),
             "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
             "recalls": ticket.recalls,
+            # A ticket from home (arrival to confirm) and the visitor's one delay.
+            "remote": ticket.remote,
+            "arrived": ticket.arrived_at is not None,
+            "kept": ticket.kept_at is not None,
+            "delayed": ticket.delays > 0,
         },
+        "delay_places": office.delay_places,
         "issuing": snap.issuing.get(service.id) is None,
         "notice": office.notice_at(snap.now),
     }

@@ -57,6 +57,12 @@ class TicketRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTC_DT)
     recalls: int = 0
     transfers: int = 0
+    # Tickets from home (migration 0012): see domain/ticket.py.
+    remote: bool = False
+    device: str | None = Field(default=None, max_length=64)
+    arrived_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    kept_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    delays: int = 0
     print_status: str = Field(default="none", max_length=16)
     print_error: str | None = Field(default=None, max_length=200)
 

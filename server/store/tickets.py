@@ -64,6 +64,29 @@ def issued_counts(conn: Connection, office: str, day: date) -> dict[str, int]:
     return counts
 
 
+def remote_issued(conn: Connection, office: str, service: str, day: date) -> int:
+    """Tickets from home issued today for a service (its share of the cap)."""
+    r = raw(conn)
+    found = r.one(
+        "SELECT count(*) FROM ticket WHERE office = :office AND service = :service"
+        " AND day = :day AND remote = :yes",
+        {"office": office, "service": service, "day": r.day(day), "yes": r.flag(True)},
+    )
+    return int(found[0]) if found else 0
+
+
+def device_has_active(conn: Connection, office: str, service: str, day: date, device: str) -> bool:
+    """Whether a phone (its hashed key) holds a ticket from home for a service today that
+    is still part of the day's work."""
+    r = raw(conn)
+    found = r.one(
+        "SELECT count(*) FROM ticket WHERE office = :office AND service = :service"
+        f" AND day = :day AND device = :device AND status IN ({_ACTIVE})",
+        {"office": office, "service": service, "day": r.day(day), "device": device},
+    )
+    return bool(found and found[0])
+
+
 def _tickets(
     conn: Connection, where: str, params: dict[str, Any], rows: TicketRows | None = None
 ) -> list[Ticket]:
@@ -114,6 +137,7 @@ _BIND: dict[str, Callable[[Raw, Any], Any]] = {
     **{f: Raw.ts for f in TICKET_TIMES},
     "day": Raw.day,
     "priority": Raw.flag,
+    "remote": Raw.flag,
     "status": lambda r, v: str(v),
 }
 _PLAIN = tuple(f for f in TICKET_FIELDS if f not in _BIND)

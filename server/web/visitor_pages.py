@@ -159,6 +159,7 @@ def public_context(
                 "calling_text": numbers_text(text, s["calling"]),
                 "has_pickup": service.has_pickup,
                 "ready_text": numbers_text(text, s["ready"]),
+                "remote": s["remote"],  # 受付票を取る (public.js shows it)
             }
         )
     areas = [
@@ -186,6 +187,7 @@ def public_context(
                 for s in office.services.values()
             },
             "closing_soon_min": CLOSING_SOON_MIN,
+            "issue_url": f"/api/v1/offices/{office.id}/tickets",
         },
     }
 
@@ -266,6 +268,7 @@ def ticket_context(
         "active": active,
         "notice": text.named(view["notice"]) if view.get("notice") else "",
         "form_url": f"/t/{token}/form" if form else None,
+        "delay_places": view["delay_places"],
         "config": {
             "token": token,
             "lang": text.lang,
@@ -275,6 +278,7 @@ def ticket_context(
             "version": view["version"],
             "ticket": ticket,
             "soon_ahead": SOON_AHEAD,
+            "delay_places": view["delay_places"],
         },
     }
 

@@ -99,6 +99,12 @@ ROUTES = [
     Route("GET", "/api/v1/visitor/{token}/form", PUBLIC),
     Route("PUT", "/api/v1/visitor/{token}/form", PUBLIC, {"values": {"phone": "090-1234-5678"}}),
     Route("GET", "/api/v1/views/ticket:{token}", PUBLIC),
+    # The visitor's own actions: T is called (cancel answers; a delay sends it back in line);
+    # arrival needs the kiosk's token (it scanned the QR), the hall's network or its code.
+    Route("POST", "/api/v1/visitor/{token}/cancel", PUBLIC),
+    Route("POST", "/api/v1/visitor/{token}/delay", PUBLIC),
+    Route("POST", "/api/v1/visitor/{token}/arrived", (403, 403, 200, 403, 403, 403, 403, 403, 403)),
+    Route("GET", f"{OFFICE}/arrival-code", (401, 401, 200, 401, 200, 200, 200, 200, R401)),
     # Issuing: open in the demo office; a display's token is no kiosk's.
     Route(
         "POST",

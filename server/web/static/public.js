@@ -2,6 +2,7 @@
 // public:{office} and rewrites each service's figures in place, and says new calls in a
 // polite live region for screen readers.
 import { $, config, estimateText, follow, numbersText, setText, showNotice, t } from "./visitor_common.js";
+import { renderRemote } from "./remote.js";
 
 const minutes = (hhmm) => {
   const [h, m] = hhmm.split(":").map(Number);
@@ -32,6 +33,7 @@ function render(view, events) {
     setText(card.querySelector(".estimate"), estimateText(service.waiting, service.estimate));
     setText(card.querySelector(".calling"), numbersText(service.calling));
     setText(card.querySelector(".ready"), numbersText(service.ready));
+    renderRemote(service);
   }
   const said = events
     .filter((e) => e.type === "ticket.called" || e.type === "ticket.ready")

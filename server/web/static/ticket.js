@@ -2,6 +2,7 @@
 // alerts when the number is called, when the certificate is ready, and when a few are left
 // (a notification where allowed, vibration, and a short tone).
 import { $, config, estimateText, follow, setText, showNotice, t } from "./visitor_common.js";
+import { renderSelfService } from "./self_service.js";
 
 const ACTIVE = new Set(["waiting", "called", "absent", "serving", "preparing", "ready"]);
 const ALERTS_KEY = "madoguchi.alerts";
@@ -29,6 +30,7 @@ function render(view) {
   $("actions").hidden = !ACTIVE.has(ticket.status);
   const form = $("form-link");
   if (form) form.hidden = !["waiting", "called", "absent"].includes(ticket.status);
+  renderSelfService(ticket);
   maybeAlert(last, ticket);
   last = ticket;
 }
@@ -106,4 +108,5 @@ if (localStorage.getItem(ALERTS_KEY) === "on" && "Notification" in window && Not
   alertsOn();
 }
 
+renderSelfService(config.ticket);
 follow((view) => render(view));
