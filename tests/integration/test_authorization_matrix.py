@@ -82,6 +82,12 @@ class Route:
 
 
 T = "/api/v1/tickets/{id}"
+PUSH = {
+    "subscription": {
+        "endpoint": "http://127.0.0.1:9/push/matrix",
+        "keys": {"p256dh": "B" + "A" * 86, "auth": "AQEBAQEBAQEBAQEBAQEBAQ"},
+    }
+}
 ROUTES = [
     Route("GET", "/healthz", PUBLIC),
     Route("GET", f"{OFFICE}/status", PUBLIC),
@@ -99,6 +105,10 @@ ROUTES = [
     Route("GET", "/api/v1/visitor/{token}/form", PUBLIC),
     Route("PUT", "/api/v1/visitor/{token}/form", PUBLIC, {"values": {"phone": "090-1234-5678"}}),
     Route("GET", "/api/v1/views/ticket:{token}", PUBLIC),
+    # Web Push: the server's key, and the ticket's subscription (whoever holds its token).
+    Route("GET", "/api/v1/push/key", PUBLIC),
+    Route("POST", "/api/v1/visitor/{token}/push", (201,) * 9, PUSH),
+    Route("DELETE", "/api/v1/visitor/{token}/push", (204,) * 9, PUSH),
     # Issuing: open in the demo office; a display's token is no kiosk's.
     Route(
         "POST",
@@ -280,7 +290,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     # have them (branch i14-a adds them), are off.
     fields = {f.name for f in dataclasses.fields(Settings)}
     unlimited = {name: 0 for name in ("issue_per_minute", "issue_per_day") if name in fields}
-    app = create_app(Settings(database_url=url, **unlimited), clock=lambda: now)  # type: ignore[arg-type]
+    # Web Push subscriptions name a local endpoint that nobody answers (nothing leaves).
+    push = {"push_hosts": ("127.0.0.1",)} if "push_hosts" in fields else {}
+    app = create_app(Settings(database_url=url, **unlimited, **push), clock=lambda: now)  # type: ignore[arg-type]
     writer = app.state.system.writer
     for user in (*USERS.values(), SPARE):
         accounts.add_user(writer, *user)

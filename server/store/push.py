@@ -1,0 +1,137 @@
+"""Web Push subscriptions and the queue of notices to send, on SQLAlchemy Core (written by
+the writer; server/push/ says what the rules are)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from .tables import PushJobRow, PushSubscriptionRow
+
+SUBSCRIPTION = PushSubscriptionRow.__table__  # type: ignore[attr-defined]
+JOB = PushJobRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    ticket: str
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    key: str
+    ticket: str
+    endpoint: str
+    payload: str
+    attempts: int
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the offset
+
+
+def subscribe(conn: Connection, office: str, sub: Subscription, now: datetime) -> None:
+    """The ticket's subscription at this endpoint, with these keys (a second one replaces)."""
+    unsubscribe(conn, sub.ticket, sub.endpoint)
+    conn.execute(
+        insert(SUBSCRIPTION).values(
+            ticket=sub.ticket,
+            endpoint=sub.endpoint,
+            office=office,
+            p256dh=sub.p256dh,
+            auth=sub.auth,
+            created_at=now,
+        )
+    )
+
+
+def unsubscribe(conn: Connection, ticket: str, endpoint: str) -> bool:
+    where = (SUBSCRIPTION.c.ticket == ticket) & (SUBSCRIPTION.c.endpoint == endpoint)
+    return conn.execute(delete(SUBSCRIPTION).where(where)).rowcount > 0
+
+
+def forget_endpoint(conn: Connection, endpoint: str) -> None:
+    """The push service says the endpoint is gone (404/410): every subscription at it."""
+    conn.execute(delete(SUBSCRIPTION).where(SUBSCRIPTION.c.endpoint == endpoint))
+
+
+def subscriptions(conn: Connection, tickets: Iterable[str]) -> list[Subscription]:
+    wanted = list(tickets)
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(
+            SUBSCRIPTION.c.ticket,
+            SUBSCRIPTION.c.endpoint,
+            SUBSCRIPTION.c.p256dh,
+            SUBSCRIPTION.c.auth,
+        ).where(SUBSCRIPTION.c.ticket.in_(wanted))
+    )
+    return [Subscription(*row) for row in rows]
+
+
+def subscribed_tickets(conn: Connection, office: str) -> list[str]:
+    rows = conn.execute(
+        select(SUBSCRIPTION.c.ticket).where(SUBSCRIPTION.c.office == office).distinct()
+    )
+    return [str(row[0]) for row in rows]
+
+
+def subscription(conn: Connection, ticket: str, endpoint: str) -> Subscription | None:
+    found = subscriptions(conn, [ticket])
+    return next((s for s in found if s.endpoint == endpoint), None)
+
+
+def enqueue(conn: Connection, key: str, sub: Subscription, payload: str, now: datetime) -> bool:
+    """Queue a notice under its key; False (and nothing queued) when the key has been
+    queued before: one event is sent once."""
+    if conn.execute(select(JOB.c.key).where(JOB.c.key == key)).first() is not None:
+        return False
+    conn.execute(
+        insert(JOB).values(
+            key=key,
+            ticket=sub.ticket,
+            endpoint=sub.endpoint,
+            payload=payload,
+            attempts=0,
+            due_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def due_jobs(conn: Connection, now: datetime, limit: int) -> list[Job]:
+    rows = conn.execute(
+        select(JOB.c.key, JOB.c.ticket, JOB.c.endpoint, JOB.c.payload, JOB.c.attempts)
+        .where(JOB.c.sent_at.is_(None) & (JOB.c.due_at <= now))
+        .order_by(JOB.c.due_at)
+        .limit(limit)
+    )
+    return [Job(*row) for row in rows]
+
+
+def next_due(conn: Connection) -> datetime | None:
+    row = conn.execute(
+        select(JOB.c.due_at).where(JOB.c.sent_at.is_(None)).order_by(JOB.c.due_at).limit(1)
+    ).first()
+    return None if row is None else _utc(row[0])
+
+
+def mark_sent(conn: Connection, key: str, now: datetime) -> None:
+    """Sent (or given up on): kept so that its key is never queued again."""
+    conn.execute(update(JOB).where(JOB.c.key == key).values(sent_at=now))
+
+
+def retry_at(conn: Connection, key: str, attempts: int, due_at: datetime) -> None:
+    conn.execute(update(JOB).where(JOB.c.key == key).values(attempts=attempts, due_at=due_at))
+
+
+def purge_sent(conn: Connection, before: datetime) -> None:
+    conn.execute(delete(JOB).where(JOB.c.sent_at.is_not(None) & (JOB.c.created_at < before)))
