@@ -28,7 +28,9 @@ BATCH = 20  # jobs sent per round before looking at new events again
 MAX_ATTEMPTS = 6  # then the notice is given up (about a minute of back-off at 1 s)
 MAX_BACKOFF_S = 300.0
 IDLE_S = 30.0  # with nothing due, look again this often (and on every commit)
+LEASE_S = 120.0  # a claimed job is another sender's again after this (past any send's timeout)
 KEEP_SENT = timedelta(days=2)  # a sent job's key is kept this long (a ticket lives a day)
+ENDED = (str(Status.DONE), str(Status.CANCELLED))  # nothing more to tell
 CALLS = {"ticket.called": False, "ticket.recalled": False, "ticket.ready": True}
 
 
@@ -102,7 +104,7 @@ class PushQueue:
             return
         wanted: list[tuple[str, str, str]] = []  # (ticket, kind, payload)
         with self.engines.reader.connect() as conn:
-            subscribed = set(rows.subscribed_tickets(conn, office_id))
+            subscribed = set(rows.subscribed_tickets(conn, office_id, ENDED))
             if not subscribed:
                 return
             for event in events:
@@ -140,9 +142,12 @@ class PushQueue:
     # -- sending ---------------------------------------------------------------------------------------
     def _send_due(self) -> float:
         """Send what is due; answers how long to wait before the next round."""
-        now = self.clock()
+
+        def claim(tx: Tx) -> list[rows.Job]:
+            return rows.claim_due(tx.conn, tx.now, tx.now + timedelta(seconds=LEASE_S), BATCH)
+
+        jobs = self.writer.run_sync(None, claim, self.clock()).result
         with self.engines.reader.connect() as conn:
-            jobs = rows.due_jobs(conn, now, BATCH)
             targets = {
                 (j.ticket, j.endpoint): rows.subscription(conn, j.ticket, j.endpoint) for j in jobs
             }

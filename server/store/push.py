@@ -6,13 +6,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from .tables import PushJobRow, PushSubscriptionRow
+from .tables import PushJobRow, PushSubscriptionRow, TicketRow
 
 SUBSCRIPTION = PushSubscriptionRow.__table__  # type: ignore[attr-defined]
 JOB = PushJobRow.__table__  # type: ignore[attr-defined]
+TICKET = TicketRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,19 +39,18 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the offset
 
 
+def _upsert(conn: Connection, table: Table) -> Any:
+    """INSERT … ON CONFLICT, for both databases: two processes (or a double tap) writing
+    the same key must not fail the writer's batch with a key violation."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    return dialect.insert(table)
+
+
 def subscribe(conn: Connection, office: str, sub: Subscription, now: datetime) -> None:
     """The ticket's subscription at this endpoint, with these keys (a second one replaces)."""
-    unsubscribe(conn, sub.ticket, sub.endpoint)
-    conn.execute(
-        insert(SUBSCRIPTION).values(
-            ticket=sub.ticket,
-            endpoint=sub.endpoint,
-            office=office,
-            p256dh=sub.p256dh,
-            auth=sub.auth,
-            created_at=now,
-        )
-    )
+    keys = {"p256dh": sub.p256dh, "auth": sub.auth, "office": office, "created_at": now}
+    statement = _upsert(conn, SUBSCRIPTION).values(ticket=sub.ticket, endpoint=sub.endpoint, **keys)
+    conn.execute(statement.on_conflict_do_update(index_elements=["ticket", "endpoint"], set_=keys))
 
 
 def unsubscribe(conn: Connection, ticket: str, endpoint: str) -> bool:
@@ -76,9 +78,14 @@ def subscriptions(conn: Connection, tickets: Iterable[str]) -> list[Subscription
     return [Subscription(*row) for row in rows]
 
 
-def subscribed_tickets(conn: Connection, office: str) -> list[str]:
+def subscribed_tickets(conn: Connection, office: str, ended: tuple[str, ...]) -> list[str]:
+    """The office's subscribed tickets but those in an `ended` status (their subscriptions
+    are kept, and nothing more is sent for them)."""
     rows = conn.execute(
-        select(SUBSCRIPTION.c.ticket).where(SUBSCRIPTION.c.office == office).distinct()
+        select(SUBSCRIPTION.c.ticket)
+        .join(TICKET, TICKET.c.id == SUBSCRIPTION.c.ticket)
+        .where((SUBSCRIPTION.c.office == office) & TICKET.c.status.not_in(ended))
+        .distinct()
     )
     return [str(row[0]) for row in rows]
 
@@ -91,30 +98,34 @@ def subscription(conn: Connection, ticket: str, endpoint: str) -> Subscription |
 def enqueue(conn: Connection, key: str, sub: Subscription, payload: str, now: datetime) -> bool:
     """Queue a notice under its key; False (and nothing queued) when the key has been
     queued before: one event is sent once."""
-    if conn.execute(select(JOB.c.key).where(JOB.c.key == key)).first() is not None:
-        return False
-    conn.execute(
-        insert(JOB).values(
-            key=key,
-            ticket=sub.ticket,
-            endpoint=sub.endpoint,
-            payload=payload,
-            attempts=0,
-            due_at=now,
-            created_at=now,
-        )
+    statement = _upsert(conn, JOB).values(
+        key=key,
+        ticket=sub.ticket,
+        endpoint=sub.endpoint,
+        payload=payload,
+        attempts=0,
+        due_at=now,
+        created_at=now,
     )
-    return True
+    return bool(conn.execute(statement.on_conflict_do_nothing(index_elements=["key"])).rowcount)
 
 
-def due_jobs(conn: Connection, now: datetime, limit: int) -> list[Job]:
+def claim_due(conn: Connection, now: datetime, until: datetime, limit: int) -> list[Job]:
+    """The jobs due now, each taken for this sender until `until` (its due time moved
+    there): another process's sender, or this one's next round, leaves them alone while
+    they are sent. One that is never recorded (the process died) is due again then."""
     rows = conn.execute(
-        select(JOB.c.key, JOB.c.ticket, JOB.c.endpoint, JOB.c.payload, JOB.c.attempts)
+        select(JOB.c.key, JOB.c.ticket, JOB.c.endpoint, JOB.c.payload, JOB.c.attempts, JOB.c.due_at)
         .where(JOB.c.sent_at.is_(None) & (JOB.c.due_at <= now))
         .order_by(JOB.c.due_at)
         .limit(limit)
-    )
-    return [Job(*row) for row in rows]
+    ).all()
+    claimed = []
+    for *job, due_at in rows:
+        taken = update(JOB).where((JOB.c.key == job[0]) & (JOB.c.due_at == due_at))
+        if conn.execute(taken.values(due_at=until)).rowcount:
+            claimed.append(Job(*job))
+    return claimed
 
 
 def next_due(conn: Connection) -> datetime | None:

@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from starlette.testclient import TestClient
 
+from server import accounts
+from server.app import create_app
+from server.settings import Settings
 from server.store import push as push_rows
 from tests.conftest import Clock, sign_in
 
@@ -330,3 +333,31 @@ def test_a_browser_push_service_is_accepted_by_default_and_an_unknown_token_is_n
     body = Browser("https://web.push.apple.com/QGx").subscription()
     assert client.post(f"/api/v1/visitor/{ticket['token']}/push", json=body).status_code == 201
     assert client.post("/api/v1/visitor/no-such-token/push", json=body).status_code == 404
+
+
+def test_a_queued_notice_survives_a_restart(database_url: str, clock: Clock) -> None:
+    """Queued while the push service was down, sent by the next process after a restart."""
+    settings = Settings(
+        database_url=database_url,
+        push_hosts=("127.0.0.1",),
+        issue_per_minute=0,
+        issue_per_day=0,
+    )
+    endpoint = PushEndpoint()
+    try:
+        endpoint.statuses = [503]
+        browser = Browser(f"{endpoint.url}/push/restart")
+        with TestClient(create_app(settings, clock=clock)) as first:
+            writer = first.app.state.system.writer  # type: ignore[attr-defined]
+            accounts.add_user(writer, "clerk1", "clerk-password-1", accounts.Role.CLERK)
+            ticket = issue(first)
+            subscribe(first, ticket["token"], browser)
+            first.post(f"{OFFICE}/counters/1/open", headers=sign_in(first))
+            endpoint.wait_for(1)  # 503: to be tried again after its back-off
+            time.sleep(0.2)
+        clock.now += timedelta(seconds=5)
+        with TestClient(create_app(settings, clock=clock)):
+            endpoint.wait_for(2)
+        assert browser.decrypt(endpoint.received[1][2])["url"] == f"/t/{ticket['token']}"
+    finally:
+        endpoint.close()
