@@ -294,7 +294,14 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         vapid = VapidKey.of_installation(writer)
         webpush = WebPush(vapid, settings.vapid_contact)
         push = PushQueue(
-            engines, writer, ctx, webpush, clock, settings.push_ahead, settings.push_backoff_s
+            engines,
+            writer,
+            ctx,
+            webpush,
+            clock,
+            settings.push_hosts,
+            settings.push_ahead,
+            settings.push_backoff_s,
         )
     except Exception:
         writer.stop()

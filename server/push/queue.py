@@ -21,6 +21,7 @@ from server.store.engine import Engines
 from server.store.unit_of_work import DATABASE_ERRORS, Tx, Writer
 
 from . import message
+from .hosts import endpoint_problem
 from .notifier import Notifier, Outcome
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,11 @@ class PushQueue:
         ctx: Context,
         notifier: Notifier,
         clock: Callable[[], datetime],
+        hosts: tuple[str, ...],
         ahead: int = 3,
         backoff_s: float = 1.0,
     ) -> None:
+        self.hosts = hosts
         self.engines, self.writer, self.ctx = engines, writer, ctx
         self.notifier, self.clock, self.ahead, self.backoff_s = notifier, clock, ahead, backoff_s
         self._events: queue.SimpleQueue[tuple[str, list[dict[str, Any]]]] = queue.SimpleQueue()
@@ -155,7 +158,11 @@ class PushQueue:
             if self._stopping.is_set():
                 return 0
             target = targets[(job.ticket, job.endpoint)]
-            outcome = Outcome.FAILED if target is None else self.notifier.send(target, job.payload)
+            # Checked again: the allow-list may have shrunk since the visitor subscribed.
+            if target is None or endpoint_problem(target.endpoint, self.hosts) is not None:
+                outcome = Outcome.FAILED
+            else:
+                outcome = self.notifier.send(target, job.payload)
             self._record(job, outcome)
         if len(jobs) == BATCH:
             return 0

@@ -361,3 +361,16 @@ def test_a_queued_notice_survives_a_restart(database_url: str, clock: Clock) -> 
         assert browser.decrypt(endpoint.received[1][2])["url"] == f"/t/{ticket['token']}"
     finally:
         endpoint.close()
+
+
+def test_an_endpoint_no_longer_allowed_is_not_posted_to(
+    push_client: TestClient, endpoint: PushEndpoint
+) -> None:
+    ticket = issue(push_client)
+    subscribe(push_client, ticket["token"], Browser(f"{endpoint.url}/push/late"))
+    push_client.app.state.system.push.hosts = ("fcm.googleapis.com",)  # type: ignore[attr-defined]
+    clerk = sign_in(push_client)
+    push_client.post(f"{OFFICE}/counters/1/open", headers=clerk)
+    call_next(push_client, clerk)
+    time.sleep(0.5)
+    assert endpoint.received == []
