@@ -166,6 +166,8 @@ class PushKeys(_Body):
 class PushSubscriptionBody(_Body):
     endpoint: str = Field(min_length=1, max_length=1000, description="the push service's URL")
     keys: PushKeys
+    # What PushSubscription.toJSON() adds; not used (a subscription lives a day here).
+    expiration_time: float | None = Field(None, alias="expirationTime")
 
 
 class PushBody(_Body):

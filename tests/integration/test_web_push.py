@@ -374,3 +374,10 @@ def test_an_endpoint_no_longer_allowed_is_not_posted_to(
     call_next(push_client, clerk)
     time.sleep(0.5)
     assert endpoint.received == []
+
+
+def test_a_subscription_as_the_browser_gives_it_is_taken(client: TestClient) -> None:
+    ticket = issue(client)
+    body = Browser("https://updates.push.services.mozilla.com/wpush/v2/gAAA").subscription()
+    body["subscription"]["expirationTime"] = None  # PushSubscription.toJSON() has it
+    assert client.post(f"/api/v1/visitor/{ticket['token']}/push", json=body).status_code == 201
