@@ -110,6 +110,13 @@ def enqueue(conn: Connection, key: str, sub: Subscription, payload: str, now: da
     return bool(conn.execute(statement.on_conflict_do_nothing(index_elements=["key"])).rowcount)
 
 
+def known_keys(conn: Connection, keys: list[str]) -> set[str]:
+    """Which of these keys have been queued (sent or not)."""
+    if not keys:
+        return set()
+    return {str(row[0]) for row in conn.execute(select(JOB.c.key).where(JOB.c.key.in_(keys)))}
+
+
 def claim_due(conn: Connection, now: datetime, until: datetime, limit: int) -> list[Job]:
     """The jobs due now, each taken for this sender until `until` (its due time moved
     there): another process's sender, or this one's next round, leaves them alone while
