@@ -7,6 +7,7 @@ import asyncio
 import base64
 import binascii
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,11 +26,19 @@ async def push_key(request: Request) -> Response:
     return JSONResponse({"key": key}, headers={"Cache-Control": "public, max-age=3600"})
 
 
-def _key_length(text: str) -> int:
+def _decoded(text: str) -> bytes:
     try:
-        return len(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        return -1
+        return b""
+
+
+def _is_p256_point(raw: bytes) -> bool:
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError:
+        return False
+    return True
 
 
 async def _subscription(request: Request) -> rows.Subscription:
@@ -39,13 +48,16 @@ async def _subscription(request: Request) -> rows.Subscription:
     if problem is not None:
         field = "subscription.endpoint"
         raise ApiError(422, "invalid_request", f"{field}: {problem}", field=field)
-    for field, value, size in (("p256dh", body.keys.p256dh, 65), ("auth", body.keys.auth, 16)):
-        if _key_length(value) != size:
-            field = f"subscription.keys.{field}"
-            raise ApiError(
-                422, "invalid_request", f"{field}: {size} バイトの base64url ではありません。",
-                field=field,
-            )  # fmt: skip
+    # Checked here, not when the first notice fails: a key that cannot encrypt is refused.
+    p256dh, auth = _decoded(body.keys.p256dh), _decoded(body.keys.auth)
+    problem = None
+    if len(p256dh) != 65 or not _is_p256_point(p256dh):
+        field, problem = "p256dh", "P-256 の公開鍵（65 バイトの base64url）ではありません。"
+    elif len(auth) != 16:
+        field, problem = "auth", "16 バイトの base64url ではありません。"
+    if problem is not None:
+        field = f"subscription.keys.{field}"
+        raise ApiError(422, "invalid_request", f"{field}: {problem}", field=field)
     ticket = await asyncio.to_thread(
         read_ticket, system, request.path_params["token"], by_token=True
     )

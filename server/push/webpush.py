@@ -86,7 +86,10 @@ class WebPush:
 def _outcome(status: int | None, reason: str) -> Outcome:
     if status in (404, 410):
         return Outcome.GONE
-    if status is None or status >= 500 or status == 429:
+    if status is None:  # refused before any request (pywebpush: a key it cannot use)
+        log.warning("push not sent: %s", reason)
+        return Outcome.FAILED
+    if status >= 500 or status == 429:
         return Outcome.RETRY
     log.warning("push refused: %s", reason)
     return Outcome.FAILED

@@ -82,10 +82,14 @@ class Route:
 
 
 T = "/api/v1/tickets/{id}"
+# A P-256 public key (7·G), as a browser's subscription carries one.
+P256_POINT = (
+    "BI5TO2-gv3tGJbswZnwB-2B--fi4qA_vWzAGKHAxh7Kjc-sdveAzGDZtBp-DpvWQAFPHNjPLBBshxV4ahsH0ALQ"
+)
 PUSH = {
     "subscription": {
         "endpoint": "http://127.0.0.1:9/push/matrix",
-        "keys": {"p256dh": "B" + "A" * 86, "auth": "AQEBAQEBAQEBAQEBAQEBAQ"},
+        "keys": {"p256dh": P256_POINT, "auth": "AQEBAQEBAQEBAQEBAQEBAQ"},
     }
 }
 ROUTES = [

@@ -28,6 +28,7 @@ from server.app import create_app
 from server.settings import Settings
 from server.store import push as push_rows
 from tests.conftest import Clock, sign_in
+from tests.integration.test_authorization_matrix import P256_POINT
 
 OFFICE = "/api/v1/offices/nakano"
 WAIT_S = 10.0
@@ -305,8 +306,13 @@ def test_stopping_sends_no_more(push_client: TestClient, endpoint: PushEndpoint)
         ("https://fcm.googleapis.com.evil.example/x", None, "subscription.endpoint"),
         (
             "https://fcm.googleapis.com/x",
-            {"p256dh": "B" * 87, "auth": "AA"},
+            {"p256dh": P256_POINT, "auth": "AA"},
             "subscription.keys.auth",
+        ),
+        (  # 65 bytes, but no point of the curve: nothing could be encrypted for it
+            "https://fcm.googleapis.com/x",
+            {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+            "subscription.keys.p256dh",
         ),
         (
             "https://fcm.googleapis.com/x",

@@ -62,7 +62,7 @@ def test_plain_http_only_on_an_allow_listed_loopback_host() -> None:
         (500, Outcome.RETRY),
         (503, Outcome.RETRY),
         (429, Outcome.RETRY),
-        (None, Outcome.RETRY),
+        (None, Outcome.FAILED),  # no answer at all is requests' exception: RETRY
         (400, Outcome.FAILED),
         (403, Outcome.FAILED),
         (413, Outcome.FAILED),
