@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tests.integration.test_web_push import Browser, PushEndpoint
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 OFFICE = "/api/v1/offices/nakano"
+SHOTS = os.environ.get("MADOGUCHI_SCREENSHOTS")
 # The browser's push service, stood in for: the subscription the test made.
 STUB_SUBSCRIBE = """
 window.__pushKeys = [];
@@ -83,6 +85,8 @@ def test_the_service_worker_shows_the_servers_encrypted_notice(
         page.locator('#live[data-live="true"]').wait_for()
         page.locator("#alerts").click()
         page.locator("#alerts-state").filter(has_text="画面を閉じても").wait_for()
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / "ticket-page-push.png"))
         scope = page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
         assert scope == f"{push_server.url}/"
         key = api.get("/api/v1/push/key").json()["key"]
