@@ -20,6 +20,8 @@ from server.store.unit_of_work import Tx
 from .errors import ApiError
 from .schemas import PushBody, parse
 
+SUBSCRIPTIONS_PER_TICKET = 3  # the newest kept: a visitor's phone, tablet, a new browser
+
 
 async def push_key(request: Request) -> Response:
     key = system_of(request).vapid.public
@@ -70,7 +72,7 @@ async def subscribe(request: Request) -> Response:
     office = system.office.id
 
     def store(tx: Tx) -> None:
-        rows.subscribe(tx.conn, office, sub, tx.now)
+        rows.subscribe(tx.conn, office, sub, tx.now, keep=SUBSCRIPTIONS_PER_TICKET)
 
     await system.writer.run(None, store, system.clock())
     return Response(status_code=201)

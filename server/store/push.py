@@ -46,11 +46,21 @@ def _upsert(conn: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-def subscribe(conn: Connection, office: str, sub: Subscription, now: datetime) -> None:
-    """The ticket's subscription at this endpoint, with these keys (a second one replaces)."""
+def subscribe(conn: Connection, office: str, sub: Subscription, now: datetime, keep: int) -> None:
+    """The ticket's subscription at this endpoint, with these keys (a second one replaces);
+    a ticket keeps its `keep` newest (a visitor changing phones), so that one token cannot
+    make every event fan out to many endpoints."""
     keys = {"p256dh": sub.p256dh, "auth": sub.auth, "office": office, "created_at": now}
     statement = _upsert(conn, SUBSCRIPTION).values(ticket=sub.ticket, endpoint=sub.endpoint, **keys)
     conn.execute(statement.on_conflict_do_update(index_elements=["ticket", "endpoint"], set_=keys))
+    older = conn.execute(
+        select(SUBSCRIPTION.c.endpoint)
+        .where(SUBSCRIPTION.c.ticket == sub.ticket)
+        .order_by(SUBSCRIPTION.c.created_at.desc(), SUBSCRIPTION.c.endpoint)
+        .offset(keep)
+    ).all()
+    for (endpoint,) in older:
+        unsubscribe(conn, sub.ticket, endpoint)
 
 
 def unsubscribe(conn: Connection, ticket: str, endpoint: str) -> bool:

@@ -392,3 +392,13 @@ def test_a_subscription_as_the_browser_gives_it_is_taken(client: TestClient) -> 
     body = Browser("https://updates.push.services.mozilla.com/wpush/v2/gAAA").subscription()
     body["subscription"]["expirationTime"] = None  # PushSubscription.toJSON() has it
     assert client.post(f"/api/v1/visitor/{ticket['token']}/push", json=body).status_code == 201
+
+
+def test_a_ticket_keeps_its_three_newest_subscriptions(client: TestClient, clock: Clock) -> None:
+    ticket = issue(client)
+    for n in range(5):
+        clock.now += timedelta(seconds=1)
+        body = Browser(f"https://fcm.googleapis.com/fcm/send/{n}").subscription()
+        assert client.post(f"/api/v1/visitor/{ticket['token']}/push", json=body).status_code == 201
+    kept = sorted(s.endpoint[-1] for s in subscriptions_of(client, ticket["id"]))
+    assert kept == ["2", "3", "4"]
