@@ -19,6 +19,7 @@ from server.api import (
     form_routes,
     openapi,
     pages,
+    push_routes,
     reports,
     session,
     staff_routes,
@@ -34,7 +35,7 @@ from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import admin_pages, form_pages, report_pages, visitor_pages
+from server.web import admin_pages, form_pages, report_pages, service_worker, visitor_pages
 
 
 def create_app(
@@ -54,6 +55,7 @@ def create_app(
     route_list: list[BaseRoute] = [
         # First: Starlette tries routes in order, and the kiosks' issuing is the hot path.
         *api_routes.routes(),
+        *push_routes.routes(),
         *session.routes(),
         *counter_app.routes(),
         *form_routes.routes(),
@@ -68,6 +70,7 @@ def create_app(
         *voice.routes(),
         *visitor_pages.routes(),
         *visitor_routes.routes(),
+        *service_worker.routes(),
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),

@@ -26,6 +26,8 @@ from server.forms.entries import Entries, data_key
 from server.live.hub import Hub
 from server.office_file import load_forms, load_office, office_from_document, read_document
 from server.printing import PrintService
+from server.push.queue import PushQueue
+from server.push.webpush import VapidKey, WebPush
 from server.settings import Settings
 from server.store import migrate, offices
 from server.store import office_settings as settings_rows
@@ -91,6 +93,8 @@ class System:
     writer: Writer
     clock: Callable[[], datetime]
     forms: FormDesk
+    vapid: VapidKey
+    push: PushQueue
     hub: Hub | None = None
     relay: Relay | None = None
     printing: PrintService = dataclasses.field(init=False)
@@ -138,6 +142,7 @@ class System:
         self.printing.on_change = printer_changed
         self.writer.start()
         self.printing.start()
+        self.push.start()
         self._tasks.append(asyncio.create_task(self._purge_loop(), name="form-purge"))
         self._tasks.append(asyncio.create_task(self._notice_loop(), name="notice-end"))
 
@@ -147,6 +152,7 @@ class System:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.printing.stop()
+        await asyncio.to_thread(self.push.stop)
         if self.hub is not None:
             await self.hub.stop()
         if self.relay is not None:
@@ -189,10 +195,12 @@ class System:
 
         notices = _CommitNotices(loop, hub.notify)
         history = self.ctx.history
+        push = self.push
 
         def on_commit(office: str, version: int, events: list[dict[str, Any]]) -> None:
             if history is not None:
                 history.committed(office, events)
+            push.committed(office, events)  # hands them over; never waits
             notices(office, version)
 
         self.writer.on_commit = on_commit
@@ -283,11 +291,23 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         key = data_key(writer, settings.data_key, settings.is_production)
         entries = Entries(writer, Cipher(key), office.id)
         forms = FormDesk(load_forms(settings.office_file), entries)
+        vapid = VapidKey.of_installation(writer)
+        webpush = WebPush(vapid, settings.vapid_contact)
+        push = PushQueue(
+            engines,
+            writer,
+            ctx,
+            webpush,
+            clock,
+            settings.push_hosts,
+            settings.push_ahead,
+            settings.push_backoff_s,
+        )
     except Exception:
         writer.stop()
         engines.dispose()
         raise
-    return System(settings, ctx, engines, writer, clock, forms)
+    return System(settings, ctx, engines, writer, clock, forms, vapid, push)
 
 
 def signing_key(system: System) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from server.push.hosts import DEFAULT_PUSH_HOSTS, parse_hosts
+
 DEFAULT_DATABASE_URL = "sqlite:///var/madoguchi.sqlite3"
 
 
@@ -35,6 +37,21 @@ class Settings:
     # issuing): per minute and per business day; 0 = no limit.
     issue_per_minute: int = 3
     issue_per_day: int = 10
+    # Web Push (server/push/): the only hosts a subscription may name (MADOGUCHI_PUSH_HOSTS,
+    # comma-separated, "*.example.com" for subdomains); a notice when this few are ahead;
+    # the VAPID contact ("mailto:…" or "https://…"; "": MADOGUCHI_PUBLIC_URL).
+    push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
+    push_ahead: int = 3
+    push_contact: str = ""
+    push_backoff_s: float = 1.0  # the first retry's wait; doubled each time
+
+    @property
+    def vapid_contact(self) -> str:
+        if self.push_contact:
+            return self.push_contact
+        if self.public_url.startswith("https://"):
+            return self.public_url
+        return "mailto:madoguchi@example.org"
 
     @property
     def is_production(self) -> bool:
@@ -55,6 +72,10 @@ class Settings:
             "issue_per_minute": int(env.get("MADOGUCHI_ISSUE_PER_MINUTE", "3")),
             "issue_per_day": int(env.get("MADOGUCHI_ISSUE_PER_DAY", "10")),
             "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
+            "push_ahead": int(env.get("MADOGUCHI_PUSH_AHEAD", "3")),
+            "push_contact": env.get("MADOGUCHI_PUSH_CONTACT", ""),
         }
+        if env.get("MADOGUCHI_PUSH_HOSTS"):
+            values["push_hosts"] = parse_hosts(env["MADOGUCHI_PUSH_HOSTS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from .schemas import (
     CallToCounterBody,
     IssueTicketBody,
     NoticeBody,
+    PushBody,
     ReadyBody,
     ServiceSettingsBody,
     SettingsBody,
@@ -492,6 +493,25 @@ def operations() -> dict[str, dict[str, Op]]:
                 body=_ref("FormValues"),
             ),
         },
+        "/api/v1/push/key": {
+            "get": Op(
+                "The server's VAPID public key (base64url), the browser's applicationServerKey",
+                ok=_json({"type": "object", "properties": {"key": _STRING}}),
+            )
+        },
+        "/api/v1/visitor/{token}/push": {
+            "post": Op(
+                "Send this ticket's notices to a browser's push subscription (Web Push); its "
+                "endpoint must be a browser's push service",
+                ok={"201": ("", {})},
+                body=_ref("PushBody"),
+            ),
+            "delete": Op(
+                "Stop sending this ticket's notices to the subscription",
+                ok={"204": ("", {})},
+                body=_ref("PushBody"),
+            ),
+        },
         "/api/v1/views/{channel}": {
             "get": Op(
                 "A live view over HTTP, with ETag. public:/ticket: need nothing, display: a "
@@ -536,6 +556,12 @@ def _schemas() -> dict[str, Any]:
             AckBody,
         )
     }
+    # Nested models: pydantic's $defs would point outside the components, so inlined.
+    push = PushBody.model_json_schema(ref_template="#/$defs/{model}")
+    defs = push.pop("$defs")
+    defs["PushSubscriptionBody"]["properties"]["keys"] = defs["PushKeys"]
+    push["properties"]["subscription"] = defs["PushSubscriptionBody"]
+    schemas["PushBody"] = push
     names = {"type": ["array", "null"], "items": _STRING}
     schemas["StaffMember"] = {
         "type": "object",

@@ -174,3 +174,21 @@ async def parse(request: Request, model: type[M], *, optional: bool = False) -> 
                 for err in e.errors()
             ],
         ) from None
+
+
+class PushKeys(_Body):
+    p256dh: str = Field(min_length=80, max_length=200, description="the browser's P-256 key")
+    auth: str = Field(min_length=16, max_length=64, description="the browser's auth secret")
+
+
+class PushSubscriptionBody(_Body):
+    endpoint: str = Field(min_length=1, max_length=1000, description="the push service's URL")
+    keys: PushKeys
+    # What PushSubscription.toJSON() adds; not used (a subscription lives a day here).
+    expiration_time: float | None = Field(None, alias="expirationTime")
+
+
+class PushBody(_Body):
+    """A browser's PushSubscription (its toJSON()), as the ticket page posts it."""
+
+    subscription: PushSubscriptionBody

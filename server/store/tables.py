@@ -221,3 +221,33 @@ class HistoryVisitRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTC_DT)
     counter: str | None = Field(default=None, max_length=40)
     outcome: str = Field(max_length=16)
+
+
+class PushSubscriptionRow(SQLModel, table=True):
+    """A visitor's browser subscribed to Web Push for one ticket (server/push/): where to
+    post (an allow-listed push service, server/push/hosts.py) and the browser's keys."""
+
+    __tablename__ = "push_subscription"
+    ticket: str = Field(primary_key=True, max_length=32)
+    endpoint: str = Field(primary_key=True, max_length=1000)
+    office: str = Field(max_length=40)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTC_DT)
+
+
+class PushJobRow(SQLModel, table=True):
+    """A notice to send (server/push/queue.py). Its key names the event (ticket, kind,
+    subscription), so one event is queued once; a sent job keeps its row (``sent_at``) so
+    that the event cannot be queued again."""
+
+    __tablename__ = "push_job"
+    __table_args__ = (Index("ix_push_job_due", "sent_at", "due_at"),)
+    key: str = Field(primary_key=True, max_length=120)
+    ticket: str = Field(max_length=32)
+    endpoint: str = Field(max_length=1000)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    attempts: int = 0
+    due_at: datetime = Field(sa_type=UTC_DT)
+    sent_at: datetime | None = Field(default=None, sa_type=UTC_DT)
+    created_at: datetime = Field(sa_type=UTC_DT)

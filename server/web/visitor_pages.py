@@ -304,6 +304,7 @@ async def ticket_page(request: Request) -> HTMLResponse:
     lang, _ = choose(request, default=view["ticket"]["lang"])
     text = Text(lang)
     context = ticket_context(system.office, view, token, text, snap.now)
+    context["config"]["soon_ahead"] = system.settings.push_ahead  # as Web Push's "almost"
     return _render(
         request,
         "ticket.html",

@@ -82,6 +82,16 @@ class Route:
 
 
 T = "/api/v1/tickets/{id}"
+# A P-256 public key (7·G), as a browser's subscription carries one.
+P256_POINT = (
+    "BI5TO2-gv3tGJbswZnwB-2B--fi4qA_vWzAGKHAxh7Kjc-sdveAzGDZtBp-DpvWQAFPHNjPLBBshxV4ahsH0ALQ"
+)
+PUSH = {
+    "subscription": {
+        "endpoint": "http://127.0.0.1:9/push/matrix",
+        "keys": {"p256dh": P256_POINT, "auth": "AQEBAQEBAQEBAQEBAQEBAQ"},
+    }
+}
 ROUTES = [
     Route("GET", "/healthz", PUBLIC),
     Route("GET", f"{OFFICE}/status", PUBLIC),
@@ -105,6 +115,10 @@ ROUTES = [
     Route("POST", "/api/v1/visitor/{token}/delay", PUBLIC),
     Route("POST", "/api/v1/visitor/{token}/arrived", (403, 403, 200, 403, 403, 403, 403, 403, 403)),
     Route("GET", f"{OFFICE}/arrival-code", (401, 401, 200, 401, 200, 200, 200, 200, R401)),
+    # Web Push: the server's key, and the ticket's subscription (whoever holds its token).
+    Route("GET", "/api/v1/push/key", PUBLIC),
+    Route("POST", "/api/v1/visitor/{token}/push", (201,) * 9, PUSH),
+    Route("DELETE", "/api/v1/visitor/{token}/push", (204,) * 9, PUSH),
     # Issuing: open in the demo office; a display's token is no kiosk's.
     Route(
         "POST",
@@ -286,7 +300,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     # have them (branch i14-a adds them), are off.
     fields = {f.name for f in dataclasses.fields(Settings)}
     unlimited = {name: 0 for name in ("issue_per_minute", "issue_per_day") if name in fields}
-    app = create_app(Settings(database_url=url, **unlimited), clock=lambda: now)  # type: ignore[arg-type]
+    # Web Push subscriptions name a local endpoint that nobody answers (nothing leaves).
+    push = {"push_hosts": ("127.0.0.1",)} if "push_hosts" in fields else {}
+    app = create_app(Settings(database_url=url, **unlimited, **push), clock=lambda: now)  # type: ignore[arg-type]
     writer = app.state.system.writer
     for user in (*USERS.values(), SPARE):
         accounts.add_user(writer, *user)

@@ -1,6 +1,7 @@
 // The visitor's ticket page (/t/{token}): follows ticket:{token}; says the status in words;
 // alerts when the number is called, when the certificate is ready, and when a few are left
 // (a notification where allowed, vibration, and a short tone).
+import { isSubscribed, subscribePush } from "./push.js";
 import { $, config, estimateText, follow, setText, showNotice, t } from "./visitor_common.js";
 import { renderSelfService } from "./self_service.js";
 
@@ -87,6 +88,7 @@ function alertsOn() {
   note.hidden = false;
   const denied = "Notification" in window && Notification.permission === "denied";
   note.textContent = denied ? t("alerts_denied") : t("alerts_on", { n: config.soon_ahead });
+  if (isSubscribed(config.token)) note.textContent = t("push_on", { n: config.soon_ahead });
   $("alerts").setAttribute("aria-pressed", "true");
   localStorage.setItem(ALERTS_KEY, "on");
 }
@@ -103,6 +105,8 @@ button.addEventListener("click", async () => {
     }
   }
   alertsOn();
+  // With the page closed too: Web Push, asked for here, after the visitor chose it.
+  if (await subscribePush(config.token)) alertsOn();
 });
 if (localStorage.getItem(ALERTS_KEY) === "on" && "Notification" in window && Notification.permission === "granted") {
   alertsOn();
