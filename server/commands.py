@@ -321,12 +321,11 @@ class CallNext:
         refuse_unless_holder(ctx, tx, counter.id, self.clerk, self.supervisor)
         refuse_outside_limits(ctx, tx, counter, self.clerk, self.supervisor)
         refuse_if_held(ctx, tx, counter, "次を呼び出してください")
-        chosen = call_policy.pick_next(
-            counter,
-            tickets.line_heads(
-                tx.conn, ctx.office.id, counter.services, calendar.business_day(ctx.office, tx.now)
-            ),
+        day = calendar.business_day(ctx.office, tx.now)
+        heads = tickets.line_heads(
+            tx.conn, ctx.office.id, counter.services, day, counter.booked, tx.now
         )
+        chosen = call_policy.pick_next(counter, heads, tx.now)
         if chosen is None:
             return None
         after, event = lifecycle.apply(

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
+from server.office_appointments import read_appointments, with_booked
+
 from server.domain.office import (
     Area,
     Counter,
@@ -250,6 +252,7 @@ def _office(raw: dict[str, Any]) -> Office:
             pickup_counter=_get(item, "pickup_counter", here, str, None),
             descriptions=dict(_get(item, "descriptions", here, dict, {})),
             issuing_stopped=_issuing(item, here),
+            appointments=read_appointments(item, here, KeyProblem),
         )
     counters = {}
     for here, item in _ids(_get(raw, "counters", "", list), "counters"):
@@ -257,6 +260,7 @@ def _office(raw: dict[str, Any]) -> Office:
         _refs([area], areas, f"{here}.area", "area")
         served = _refs(_get(item, "services", here, list), services, f"{here}.services", "service")
         counters[item["id"]] = Counter(item["id"], area, served)
+    counters = with_booked(counters, services, KeyProblem)
     for i, service in enumerate(services.values()):
         if service.pickup_counter is not None and service.pickup_counter not in counters:
             raise KeyProblem(

@@ -21,6 +21,7 @@ _STATUS: dict[type[de.DomainError], int] = {
     de.InvalidTransition: 409,
     de.IssuingClosed: 409,
     de.DailyCapReached: 409,
+    de.SlotFull: 409,
     de.CounterNotOpen: 409,
     de.CounterBusy: 409,
     de.NotYours: 403,

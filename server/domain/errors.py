@@ -34,6 +34,12 @@ class DailyCapReached(DomainError):
     code = "daily_cap_reached"
 
 
+class SlotFull(DomainError):
+    """No booking is left in an appointment slot (予約枠)."""
+
+    code = "slot_full"
+
+
 class CounterNotOpen(DomainError):
     code = "counter_not_open"
 

@@ -74,7 +74,7 @@ class Ticket:
     token: str
     lang: str
     priority: bool
-    channel: str  # kiosk, online, reception
+    channel: str  # kiosk, online, reception, appointment
     status: Status
     issued_at: datetime
     queued_at: datetime  # its place in time in the queue; kept across transfers
@@ -85,6 +85,9 @@ class Ticket:
     finished_at: datetime | None = None
     recalls: int = 0
     transfers: int = 0
+    # A booking (予約) checked in in time: called from its slot's start (its queued_at)
+    # ahead of walk-ins; see call_policy.
+    booked: bool = False
 
     @property
     def number(self) -> str:

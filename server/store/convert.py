@@ -51,6 +51,7 @@ def ticket_from_values(values: dict[str, Any]) -> Ticket:
         values["day"] = date.fromisoformat(values["day"])
     values["status"] = Status(values["status"])
     values["priority"] = bool(values["priority"])
+    values["booked"] = bool(values["booked"])
     return Ticket(**values)
 
 
