@@ -14,6 +14,7 @@ from server import agent_link, voice
 from server.accounts import Standing
 from server.api import (
     admin_routes,
+    appointment_routes,
     counter_app,
     device_routes,
     form_routes,
@@ -53,6 +54,7 @@ def create_app(
     route_list: list[BaseRoute] = [
         # First: Starlette tries routes in order, and the kiosks' issuing is the hot path.
         *api_routes.routes(),
+        *appointment_routes.routes(),
         *session.routes(),
         *counter_app.routes(),
         *form_routes.routes(),

@@ -59,4 +59,6 @@ def with_booked(
             if c not in counters:
                 raise problem(f"services[{i}].appointments.counters", f"unknown counter {c!r}")
             booked[c].append(service.id)
-    return {c: dataclasses.replace(counter, booked=tuple(booked[c])) for c, counter in counters.items()}
+    return {
+        c: dataclasses.replace(counter, booked=tuple(booked[c])) for c, counter in counters.items()
+    }

@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
-from server.office_appointments import read_appointments, with_booked
-
 from server.domain.office import (
     Area,
     Counter,
@@ -24,6 +22,7 @@ from server.domain.office import (
     ReturnRule,
     Service,
 )
+from server.office_appointments import read_appointments, with_booked
 
 if TYPE_CHECKING:
     from server.forms.definitions import Form

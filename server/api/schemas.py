@@ -156,3 +156,13 @@ async def parse(request: Request, model: type[M], *, optional: bool = False) -> 
                 for err in e.errors()
             ],
         ) from None
+
+
+class BookBody(_Body):
+    service: str = Field(min_length=1, max_length=40, description="service id, e.g. mynumber")
+    start: AwareDatetime = Field(description="the slot's start (ISO, with offset), from /slots")
+    lang: Lang = Field("ja", description="the visitor's language")
+
+
+class MoveBody(_Body):
+    start: AwareDatetime = Field(description="the new slot's start (ISO, with offset)")

@@ -126,9 +126,7 @@ def return_place(
     """The `queued_at` a returned ticket takes. `line_now` is its service's line, in order."""
     if rule is ReturnRule.ORIGINAL:
         return ticket.queued_at
-    ordinary = [
-        t for t in line_now if not t.priority and not t.booked and t.id != ticket.id
-    ]
+    ordinary = [t for t in line_now if not t.priority and not t.booked and t.id != ticket.id]
     if rule is ReturnRule.AFTER and len(ordinary) > after:
         # Just behind the after-th ordinary ticket, keeping the line's order stable.
         if after == 0:
