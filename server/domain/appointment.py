@@ -155,3 +155,18 @@ def check_check_in(booking: Booking, today: date) -> None:
 
 def not_found(code: str) -> NotFound:
     return NotFound(f"予約番号 {code} は見つかりません。", kind="appointment", id=code)
+
+
+def expected(
+    office: Office, waiting: list[tuple[str, datetime]], now: datetime
+) -> dict[str, tuple[datetime, ...]]:
+    """Of the bookings not yet checked in, (service, slot start), those still expected at
+    `now` (their grace not over), by service: the estimator's work ahead."""
+    out: dict[str, list[datetime]] = {}
+    for service_id, start in waiting:
+        service = office.services.get(service_id)
+        if service is None or service.appointments is None:
+            continue
+        if start + timedelta(minutes=service.appointments.grace_min) > now:
+            out.setdefault(service_id, []).append(start)
+    return {s: tuple(sorted(starts)) for s, starts in out.items()}

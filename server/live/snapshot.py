@@ -34,11 +34,13 @@ class Snapshot:
     # counter that is not closed, and the tickets issued today by service.
     clerks: dict[str, str] = dataclasses.field(default_factory=dict)
     issued_today: dict[str, int] = dataclasses.field(default_factory=dict)
+    # Bookings still expected, not checked in (domain/appointment.expected): work ahead.
+    bookings: dict[str, tuple[datetime, ...]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def queue_state(self) -> QueueState:
         """What the wait estimator sees, built once per snapshot for all its views."""
-        return build_state(
+        state = build_state(
             self.now,
             self.office.counters.values(),
             {c for c, s in self.counters.items() if s is CounterState.OPEN},
@@ -48,6 +50,7 @@ class Snapshot:
             self.issued_at,
             {c for c, s in self.counters.items() if s is CounterState.PAUSED},
         )
+        return dataclasses.replace(state, booked=self.bookings) if self.bookings else state
 
     @functools.cached_property
     def estimator(self) -> Estimator:

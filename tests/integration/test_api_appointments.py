@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.conftest import Clock, kiosk_headers
+from tests.conftest import Clock, kiosk_headers, sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 TODAY = "2026-11-25"  # the clock fixture's day: a Wednesday, 10:00 in Tokyo
@@ -173,3 +173,44 @@ def test_a_booking_checked_in_after_the_grace_waits_as_a_walk_in(
     ).json()
     assert client.post(f"{OFFICE}/counters/7/open", headers=clerk).status_code == 200
     assert [_call(client, clerk), _call(client, clerk)] == [walk_in, late["number"]]
+
+
+def _mynumber_estimate(client: TestClient) -> dict[str, int]:
+    view = client.get(f"{OFFICE}/status").json()
+    estimate: dict[str, int] = next(s for s in view["services"] if s["id"] == "mynumber")[
+        "estimate"
+    ]
+    return estimate
+
+
+def test_bookings_not_yet_checked_in_are_work_ahead_of_walk_ins(
+    client: TestClient, clerk: dict[str, str]
+) -> None:
+    assert client.post(f"{OFFICE}/counters/7/open", headers=clerk).status_code == 200
+    for _ in range(3):
+        _walk_in(client)
+    before = _mynumber_estimate(client)
+    for start in (at("10:00"), at("10:00"), at("10:30"), at("10:30")):
+        assert book(client, start).status_code == 201
+    after = _mynumber_estimate(client)
+    # Four visits of about 20 minutes at one counter, all due before the walk-in's call.
+    assert after["low_min"] >= before["low_min"] + 45, (before, after)
+    assert after["high_min"] > before["high_min"]
+
+
+def test_always_open_opens_todays_slots_at_night_to_book_check_in_and_call(
+    make_client: Any, database_url: str, clock: Clock
+) -> None:
+    clock.now = datetime.fromisoformat("2026-11-29T23:10:00+09:00").astimezone(UTC)  # Sunday
+    client = make_client(database_url, always_open=True)
+    found = slots(client, "2026-11-29")
+    assert found and found[0]["start"] == at("23:00", "2026-11-29")
+    booking = book(client, at("23:00", "2026-11-29"))
+    assert booking.status_code == 201, booking.text
+    checked = client.post(
+        f"{OFFICE}/appointments/{booking.json()['code']}/check-in", headers=kiosk_headers(client)
+    )
+    assert checked.status_code == 201, checked.text
+    clerk = sign_in(client)
+    assert client.post(f"{OFFICE}/counters/7/open", headers=clerk).status_code == 200
+    assert _call(client, clerk) == checked.json()["number"]
