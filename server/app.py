@@ -34,7 +34,7 @@ from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import admin_pages, form_pages, report_pages, visitor_pages
+from server.web import admin_pages, book_pages, form_pages, report_pages, visitor_pages
 
 
 def create_app(
@@ -68,6 +68,7 @@ def create_app(
         *kiosk_pages.routes(),
         *voice.routes(),
         *visitor_pages.routes(),
+        *book_pages.routes(),
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),
