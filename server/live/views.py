@@ -302,6 +302,10 @@ def kiosk_view(
         "issuing": any(s["issuing"] for a in areas for s in a["services"]),
         "printer": printer,
         "notice": office.notice_at(snap.now),
+        # The 予約の方 button: a service of its areas takes bookings.
+        "appointments": any(
+            s.appointments is not None and s.area in kiosk.areas for s in office.services.values()
+        ),
     }
 
 
