@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,6 +40,14 @@ CODE_DIGITS = 6  # typed at the kiosk: short, and a million per office is plenty
 KEY_MAX_CHARS = 80
 
 
+def _utc(start: datetime) -> datetime:
+    """A slot's start in UTC; a date no slot can have (year 1 in Tokyo) is refused."""
+    try:
+        return start.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequest("start: その日時は予約できません。", field="start") from None
+
+
 def _new_codes() -> tuple[str, ...]:
     return tuple(f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}" for _ in range(10))
 
@@ -60,7 +68,10 @@ def read_slots(system: System, service_id: str, day: date) -> list[dict[str, obj
         raise InvalidRequest(f"手続き {service_id!r} はありません。", field="service")
     settings = appointment.settings_of(service)
     now = system.clock()
-    open_today = ctx.always_open and day == business_day(office, now)
+    today = business_day(office, now)
+    if not 0 <= (day - today).days < settings.days_ahead:
+        return []  # past, or beyond the horizon (and no date arithmetic near year 9999)
+    open_today = ctx.always_open and day == today
     starts = appointment.slot_starts(office, service, day, ctx.is_holiday, open_today)
     with system.engines.reader.connect() as conn:
         held = appointments.held_per_slot(conn, office.id, service.id, day)
@@ -94,7 +105,7 @@ async def book(request: Request) -> Response:
         raise InvalidRequest(f"Idempotency-Key は {KEY_MAX_CHARS} 文字までです。")
     command = BookAppointment(
         service=body.service,
-        start=body.start.astimezone(UTC),
+        start=_utc(body.start),
         lang=body.lang,
         booking_id=system.new_ticket_id(),
         codes=_new_codes(),
@@ -117,7 +128,7 @@ async def move(request: Request) -> Response:
     """Move a booking to another slot of its service."""
     system = system_of(request)
     body = await parse(request, MoveBody)
-    command = MoveAppointment(request.path_params["token"], body.start.astimezone(UTC))
+    command = MoveAppointment(request.path_params["token"], _utc(body.start))
     booking = (await system.run(command.__call__)).result
     return JSONResponse(booking_json(booking))
 

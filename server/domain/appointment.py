@@ -90,6 +90,11 @@ def refusal(
     """Why the slot `start` of `service` may not be booked at `now`, or None."""
     if service.appointments is None:
         return Refusal.NO_APPOINTMENTS
+    # Far from now, decided before any date arithmetic (which overflows near year 1 or 9999).
+    if start < now - timedelta(days=1):
+        return Refusal.PAST
+    if start > now + timedelta(days=service.appointments.days_ahead + 1):
+        return Refusal.BEYOND_HORIZON
     day = business_day(office, start)
     today = business_day(office, now)
     if (day - today).days >= service.appointments.days_ahead:

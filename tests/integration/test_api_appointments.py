@@ -214,3 +214,11 @@ def test_always_open_opens_todays_slots_at_night_to_book_check_in_and_call(
     clerk = sign_in(client)
     assert client.post(f"{OFFICE}/counters/7/open", headers=clerk).status_code == 200
     assert _call(client, clerk) == checked.json()["number"]
+
+
+def test_dates_no_slot_can_have_are_refused_not_failed(client: TestClient) -> None:
+    for start in ("0001-01-01T00:00:00+09:00", "9999-12-31T23:59:00-09:00"):
+        answer = book(client, start)
+        assert answer.status_code in (409, 422), answer.text
+    far = client.get(f"{OFFICE}/slots", params={"service": "mynumber", "date": "9999-12-31"})
+    assert far.status_code == 200 and far.json() == []
