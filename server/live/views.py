@@ -177,7 +177,12 @@ def counter_view(snap: Snapshot, counter_id: str) -> dict[str, Any]:
         None,
     )
     upcoming = sorted(
-        (t for s in counter.services for t in lines.get(s, [])),
+        (
+            t
+            for s in dict.fromkeys((*counter.services, *counter.booked))
+            for t in lines.get(s, [])
+            if call_policy.is_callable(counter, t, snap.now)
+        ),
         key=call_policy.call_order(counter),
     )
     pickup = [s.id for s in office.services.values() if s.pickup_counter == counter.id]
