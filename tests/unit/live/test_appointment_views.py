@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+from server.domain.ticket import Ticket
 from server.live.views import counter_view
 from tests.unit.live.test_views import NOW, snapshot, ticket
 
 
-def booked(seq: int, slot_minutes_from_now: int) -> object:
+def booked(seq: int, slot_minutes_from_now: int) -> Ticket:
     return dataclasses.replace(
         ticket("mynumber", seq, minute=5),
         channel="appointment",
