@@ -178,8 +178,10 @@ function startScreen(view) {
   );
   const notice = named(view.notice);
   const said = notice ? [el("p", { class: "office-notice", role: "status", text: notice })] : [];
-  const booked = view.appointments ? [appointmentButton({ t, el, open: () => showAppointment() })] : [];
-  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, priority, ...booked];
+  const extras = view.appointments
+    ? el("div", { class: "extras" }, priority, appointmentButton({ t, el, open: () => showAppointment() }))
+    : priority;
+  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, extras];
 }
 
 function serviceButton(service) {
