@@ -18,6 +18,7 @@ import pytest
 
 from server.office_file import demo_office_path
 from tests.conftest import LiveServer, add_supervisor, cli_device_token, sign_in
+from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_kiosk_page import decode_qr
 
 TIMEOUT_MS = 10_000
@@ -81,8 +82,10 @@ def test_book_on_the_phone_check_in_at_the_kiosk_and_be_called_first(
     first = phone.locator("#slots button:not([disabled])").first
     first.click()
     assert first.get_attribute("aria-pressed") == "true"
+    assert_accessible(phone, "book-en")
     phone.locator("#confirm").click()
     phone.wait_for_url("**/book/*")
+    assert_accessible(phone, "booking-en")
     code = phone.locator("#code").text_content().strip()
     assert len(code) == 6 and code.isdigit()
     assert decode_qr(phone.locator("img.qr").screenshot()) == code
@@ -122,6 +125,7 @@ def test_a_wrong_code_at_the_kiosk_says_so_and_cancel_on_the_phone_frees_the_slo
 
     kiosk.goto(f"{server.url}/kiosk/kiosk-2f#token={kiosk_token(sqlite_url, office_file)}")
     kiosk.locator("#appointment").click()
+    assert_accessible(kiosk, "kiosk-appointment")
     for digit in code:
         kiosk.locator(f".keypad .key:text-is('{digit}')").click()
     kiosk.locator(".keypad .key.ok").click()
