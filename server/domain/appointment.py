@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar import IsHoliday, business_day, is_business_day
@@ -67,9 +67,9 @@ def slot_starts(
     tz = ZoneInfo(office.timezone)
     first = datetime.combine(day, service.opens, tz)
     end = datetime.combine(day, service.cutoff, tz)
-    if always_open:
-        first, end = datetime.combine(day, datetime.min.time(), tz), first + timedelta(days=1)
-        first = min(first, datetime.combine(day, service.opens, tz))
+    if always_open:  # the whole local day
+        first = datetime.combine(day, time(0), tz)
+        end = first + timedelta(days=1)
     step = timedelta(minutes=settings.slot_min)
     starts = []
     at = first
