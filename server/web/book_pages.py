@@ -20,7 +20,7 @@ from server.api.state import system_of
 from server.bootstrap import System
 from server.domain import calendar
 from server.domain.appointment import Booking
-from server.store import appointments
+from server.store import appointments, tickets
 
 from .visitor_pages import _remember, _render
 from .visitor_text import Text, choose
@@ -72,10 +72,14 @@ async def book_page(request: Request) -> HTMLResponse:
     return _remember(response, lang, switched)
 
 
-def _read_booking(system: System, token: str) -> Booking | None:
+def _read_booking(system: System, token: str) -> tuple[Booking | None, str | None]:
+    """The booking and, once checked in, its ticket's token (for the ticket page)."""
     with system.engines.reader.connect() as conn:
         found = appointments.by_token(conn, token)
-    return found if found is not None and found.office == system.office.id else None
+        if found is None or found.office != system.office.id:
+            return None, None
+        ticket = tickets.get_ticket(conn, found.ticket) if found.ticket else None
+    return found, ticket.token if ticket else None
 
 
 def _qr_data_url(code: str) -> str:
@@ -85,7 +89,7 @@ def _qr_data_url(code: str) -> str:
 async def booking_page(request: Request) -> HTMLResponse:
     system = system_of(request)
     token = request.path_params["token"]
-    booking = await asyncio.to_thread(_read_booking, system, token)
+    booking, ticket_token = await asyncio.to_thread(_read_booking, system, token)
     if booking is None:
         lang, _ = choose(request)
         text = Text(lang)
@@ -118,6 +122,7 @@ async def booking_page(request: Request) -> HTMLResponse:
         how_text=text("booking_how", grace=grace),
         qr=await asyncio.to_thread(_qr_data_url, booking.code),
         active=str(booking.status) == "booked",
+        ticket_url=f"/t/{ticket_token}" if ticket_token else None,
     )
 
 

@@ -109,6 +109,9 @@ def test_book_on_the_phone_check_in_at_the_kiosk_and_be_called_first(
 
     phone.reload()
     assert phone.locator("#status").get_attribute("data-status") == "checked_in"
+    phone.locator("#ticket-link").click()  # the ticket page of the check-in's ticket
+    phone.wait_for_url("**/t/*")
+    assert number in phone.locator("body").text_content()
     assert api.delete(f"/api/v1/appointments/{token}").status_code == 409
 
 
