@@ -17,8 +17,11 @@ _PATTERNS = (
     re.compile(r"(/api/v\d+/visitor/|/t/)[^/?#\s\"]+"),
     # a ticket's channel, in a path or a query: ticket:<token> (also percent-encoded)
     re.compile(r"(ticket(?::|%3[aA]))[^/?&#\s\"]+"),
-    # ?token=…, &access_token=…: staff bearers and device tokens on websockets and pages
-    re.compile(r"([?&](?:access_)?token=)[^&#\s\"]*"),
+    # ?token=…, &access_token=…: staff bearers and device tokens on websockets and pages;
+    # ?move=…: a booking's token (the booking page moving it)
+    re.compile(r"([?&](?:access_)?token=|[?&]move=)[^&#\s\"]*"),
+    # a booking's token in a path: /book/<token>, /api/v1/appointments/<token>
+    re.compile(r"(/book/|/api/v\d+/appointments/)[^/?#\s\"]+"),
 )
 
 

@@ -14,6 +14,7 @@ from server import agent_link, voice
 from server.accounts import Standing
 from server.api import (
     admin_routes,
+    appointment_routes,
     counter_app,
     device_routes,
     form_routes,
@@ -35,7 +36,14 @@ from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.settings import Settings
-from server.web import admin_pages, form_pages, report_pages, service_worker, visitor_pages
+from server.web import (
+    admin_pages,
+    book_pages,
+    form_pages,
+    report_pages,
+    service_worker,
+    visitor_pages,
+)
 
 
 def create_app(
@@ -56,6 +64,7 @@ def create_app(
         # First: Starlette tries routes in order, and the kiosks' issuing is the hot path.
         *api_routes.routes(),
         *push_routes.routes(),
+        *appointment_routes.routes(),
         *session.routes(),
         *counter_app.routes(),
         *form_routes.routes(),
@@ -71,6 +80,7 @@ def create_app(
         *visitor_pages.routes(),
         *visitor_routes.routes(),
         *service_worker.routes(),
+        *book_pages.routes(),
         *form_pages.routes(),
         *pages.routes(),
         *admin_pages.routes(),

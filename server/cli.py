@@ -145,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
         "simulate", help="simulate an office day and score the wait estimator against baselines"
     )
     simulate.add_argument("--seed", type=int, default=1)
-    simulate.add_argument("--day", choices=["normal", "peak"], default="normal")
+    simulate.add_argument("--day", choices=["normal", "peak", "bookings"], default="normal")
     simulate.add_argument("--json", action="store_true", help="print one JSON object")
     simulate.add_argument("--log-out", metavar="FILE", help="also write the day's log as CSV")
     simulate.add_argument(

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.domain import calendar
+from server.domain import appointment, calendar
 from server.domain.estimate import Estimate, Estimator
 from server.domain.office import CounterState, Office
 from server.domain.queue_state import (
@@ -28,7 +28,7 @@ from server.domain.queue_state import (
     summarise,
 )
 from server.domain.ticket import Ticket
-from server.store import event_log, offices, tickets
+from server.store import appointments, event_log, offices, tickets
 from server.store.engine import Connection, Engine
 
 EVENT_TYPES = [
@@ -110,7 +110,17 @@ def read_state(conn: Connection, office: Office, now: datetime) -> QueueState:
     events = recent_events(conn, office.id, now)
     active = tickets.day_tickets(conn, office.id, calendar.business_day(office, now))
     counters = offices.counter_states(conn, office.id)
-    return state_from(office, now, active, counters, events, issued_at(conn, events))
+    state = state_from(office, now, active, counters, events, issued_at(conn, events))
+    return with_bookings(conn, office, now, state)
+
+
+def with_bookings(conn: Connection, office: Office, now: datetime, state: QueueState) -> QueueState:
+    """`state` with the day's bookings still expected (work ahead of walk-ins)."""
+    day = calendar.business_day(office, now)
+    booked = appointment.expected(
+        office, appointments.waiting_to_check_in(conn, office.id, day), now
+    )
+    return dataclasses.replace(state, booked=booked) if booked else state
 
 
 def describe_estimate(
@@ -238,6 +248,7 @@ class History:
         lines = Lines(waiting, heads, {t.counter: t for t in held if t.counter is not None})
         counters = offices.counter_states(conn, office.id)
         state = state_from_lines(office, now, lines, counters, events, issued)
+        state = with_bookings(conn, office, now, state)
         built = (time.monotonic(), version, Estimator(state))
         self.publish(office.id, version, built[2])
         return built

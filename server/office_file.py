@@ -23,6 +23,7 @@ from server.domain.office import (
     ReturnRule,
     Service,
 )
+from server.office_appointments import read_appointments, with_booked
 
 if TYPE_CHECKING:
     from server.forms.definitions import Form
@@ -252,6 +253,7 @@ def _office(raw: dict[str, Any]) -> Office:
             descriptions=dict(_get(item, "descriptions", here, dict, {})),
             issuing_stopped=_issuing(item, here),
             **_remote(item, here),
+            appointments=read_appointments(item, here, KeyProblem),
         )
     counters = {}
     for here, item in _ids(_get(raw, "counters", "", list), "counters"):
@@ -259,6 +261,7 @@ def _office(raw: dict[str, Any]) -> Office:
         _refs([area], areas, f"{here}.area", "area")
         served = _refs(_get(item, "services", here, list), services, f"{here}.services", "service")
         counters[item["id"]] = Counter(item["id"], area, served)
+    counters = with_booked(counters, services, KeyProblem)
     for i, service in enumerate(services.values()):
         if service.pickup_counter is not None and service.pickup_counter not in counters:
             raise KeyProblem(

@@ -73,9 +73,9 @@ def pick_arrived(ctx: Context, tx: Tx, counter: Counter, day: date) -> Ticket | 
     home whose visitor has not arrived: kept once (an event), then, after the grace,
     marked no-show (arrival.on_call)."""
     office = ctx.office
-    heads = tickets.line_heads(tx.conn, office.id, counter.services, day)
+    heads = tickets.line_heads(tx.conn, office.id, counter.services, day, counter.booked, tx.now)
     passed: set[str] = set()
-    while (chosen := call_policy.pick_next(counter, heads)) is not None:
+    while (chosen := call_policy.pick_next(counter, heads, tx.now)) is not None:
         decision = arrival.on_call(chosen, tx.now, office.arrival_grace_min)
         if decision is OnCall.CALL:
             return chosen

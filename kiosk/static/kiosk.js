@@ -1,6 +1,8 @@
 // The kiosk (発券機): pick a language and a procedure, get a numbered ticket.
 // Follows its live channel kiosk:{kiosk}; issues through the HTTP API with its device token.
 
+import { appointmentButton, appointmentScreen, checkInPost, listenForScanner, refusalKey } from "./appointment.js";
+
 const config = JSON.parse(document.getElementById("kiosk-config").textContent);
 const TOKEN_KEY = `madoguchi.kiosk.${config.kiosk}.token`;
 const PRINTED_RETURN_S = 10; // the number stays up while the ticket comes out
@@ -17,7 +19,9 @@ const state = {
   view: null,
   version: -1,
   printer: null,
-  screen: "start", // start | issuing | ticket | error | unpaired
+  screen: "start", // start | issuing | ticket | error | unpaired | appointment
+  code: "", // the booking code typed on the appointment screen
+  codeError: null,
   ticket: null,
   busy: false,
   connected: false,
@@ -136,6 +140,7 @@ function render() {
   else if (state.screen === "issuing") screen.replaceChildren(el("p", { class: "connecting", text: t("issuing") }));
   else if (state.screen === "ticket") screen.replaceChildren(ticketScreen(state.ticket));
   else if (state.screen === "error") screen.replaceChildren(errorScreen());
+  else if (state.screen === "appointment") screen.replaceChildren(appointmentScreen(appointmentParts()));
   else if (!state.view) screen.replaceChildren(el("p", { class: "connecting", text: t("connecting") }));
   else screen.replaceChildren(...startScreen(state.view));
 }
@@ -173,7 +178,10 @@ function startScreen(view) {
   );
   const notice = named(view.notice);
   const said = notice ? [el("p", { class: "office-notice", role: "status", text: notice })] : [];
-  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, priority];
+  const extras = view.appointments
+    ? el("div", { class: "extras" }, priority, appointmentButton({ t, el, open: () => showAppointment() }))
+    : priority;
+  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, extras];
 }
 
 function serviceButton(service) {
@@ -251,6 +259,52 @@ function post(service) {
         : { service, lang: state.lang },
     ),
   });
+}
+
+// -- appointments (予約の方): check in by the booking code -------------------------------------
+function showAppointment() {
+  Object.assign(state, { screen: "appointment", code: "", codeError: null });
+  render();
+  speak(t("appointment_hint"));
+}
+
+function appointmentParts() {
+  return {
+    t,
+    el,
+    code: state.code,
+    message: state.codeError,
+    type: (digit) => {
+      state.code = digit === null ? "" : (state.code + digit).slice(0, 6);
+      state.codeError = null;
+      render();
+    },
+    submit: () => checkIn(state.code),
+    back: backToStart,
+  };
+}
+
+async function checkIn(code) {
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const answer = await checkInPost(config.office, code, token);
+    const body = await answer.json();
+    if (answer.ok) {
+      Object.assign(state, { ticket: body, screen: "ticket" });
+    } else {
+      Object.assign(state, { screen: "appointment", code: "", codeError: t(refusalKey(answer.status, body.reason)) });
+    }
+  } catch (e) {
+    state.screen = "error";
+  } finally {
+    state.busy = false;
+  }
+  render();
+  if (state.screen === "ticket") {
+    speak(`${t("number_label")} ${state.ticket.number}。${t("wait_for_call")}`);
+    returnAfter(state.ticket.print.status === "printed" ? PRINTED_RETURN_S : ON_SCREEN_RETURN_S);
+  } else if (state.codeError) speak(state.codeError);
 }
 
 function ticketScreen(ticket) {
@@ -398,6 +452,7 @@ $("voice").addEventListener("click", () => {
   speak(t("choose"));
 });
 document.addEventListener("pointerdown", touched, { passive: true });
+listenForScanner((code) => checkIn(code));
 document.addEventListener("contextmenu", (e) => e.preventDefault());
 state.screen = unpaired() ? "unpaired" : "start";
 clock();

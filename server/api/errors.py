@@ -22,6 +22,7 @@ _STATUS: dict[type[de.DomainError], int] = {
     de.IssuingClosed: 409,
     de.DailyCapReached: 409,
     de.RateLimited: 429,
+    de.SlotFull: 409,
     de.CounterNotOpen: 409,
     de.CounterBusy: 409,
     de.NotYours: 403,

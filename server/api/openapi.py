@@ -22,8 +22,10 @@ from .responses import JSONResponse
 from .schemas import (
     AckBody,
     ArrivedBody,
+    BookBody,
     CallToCounterBody,
     IssueTicketBody,
+    MoveBody,
     NoticeBody,
     PushBody,
     ReadyBody,
@@ -180,6 +182,7 @@ def operations() -> dict[str, dict[str, Op]]:
                 body=_ref("IssueTicketBody"),
             )
         },
+        **_appointment_ops(office),
         f"{office}/devices": {"get": Op("Kiosks and their printers' state", STAFF_READ, _json())},
         f"{office}/devices/tokens": {
             "get": Op(
@@ -538,6 +541,59 @@ def operations() -> dict[str, dict[str, Op]]:
     return paths
 
 
+_BOOKING = _ref("Booking")
+
+
+def _appointment_ops(office: str) -> dict[str, dict[str, Op]]:
+    """Appointments (予約): slots, booking, cancel, move, check-in."""
+    return {
+        f"{office}/slots": {
+            "get": Op(
+                "A service's bookable slots on a day: [{start, capacity, left}] (422 with "
+                "reason no_appointments for a service without bookings)",
+                ok=_json({"type": "array", "items": _OBJECT}),
+                errors=("404", "422"),
+                query={"service": _STRING, "date": _DATE},
+            )
+        },
+        f"{office}/appointments": {
+            "post": Op(
+                "Book a slot: 201 with {code, token, service, start, status}. The header "
+                "Idempotency-Key makes a double tap one booking (the same key answers the "
+                "same booking with 200). 409 slot_full; 409 invalid_transition with reason "
+                "slot_past or beyond_horizon; 422 with reason no_appointments, closed_day or "
+                "not_a_slot.",
+                ok={**_json(_BOOKING, "201"), **_json(_BOOKING)},
+                errors=("404", "409", "422"),
+                body=_ref("BookBody"),
+            )
+        },
+        f"{office}/appointments/{{code}}/check-in": {
+            "post": Op(
+                "Check a booking in by its code (a kiosk's device token, or staff): 201 with "
+                'its ticket (`"channel": "appointment"`), 200 with the same ticket again; '
+                "409 with reason cancelled or another_day.",
+                security=[{"device": []}, *STAFF_WRITE],
+                ok={**_json(_TICKET, "201"), **_json(_TICKET)},
+                errors=("401", "403", "404", "409"),
+            )
+        },
+        "/api/v1/appointments/{token}": {
+            "delete": Op(
+                "Cancel a booking by its token (whoever holds the token is its visitor)",
+                ok=_json(_BOOKING),
+                errors=("404", "409"),
+            ),
+            "patch": Op(
+                "Move a booking to another slot of its service",
+                ok=_json(_BOOKING),
+                errors=("404", "409", "422"),
+                body=_ref("MoveBody"),
+            ),
+        },
+    }
+
+
 def _schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {
         m.__name__: m.model_json_schema()
@@ -554,6 +610,8 @@ def _schemas() -> dict[str, Any]:
             StaffBody,
             StaffChangeBody,
             AckBody,
+            BookBody,
+            MoveBody,
         )
     }
     # Nested models: pydantic's $defs would point outside the components, so inlined.
@@ -608,6 +666,19 @@ def _schemas() -> dict[str, Any]:
             "position": {"type": ["integer", "null"]},
             "estimate": {"type": ["object", "null"]},
             "token": {"type": "string", "description": "only in the issuing answer"},
+        },
+    }
+    schemas["Booking"] = {
+        "type": "object",
+        "required": ["code", "token", "service", "start", "status"],
+        "properties": {
+            "code": {"type": "string", "example": "482913", "description": "typed at the kiosk"},
+            "token": {"type": "string", "description": "the visitor's secret: cancel, move"},
+            "service": _STRING,
+            "start": {"type": "string", "format": "date-time"},
+            "status": {"type": "string", "enum": ["booked", "checked_in", "cancelled"]},
+            "lang": _STRING,
+            "ticket": {"type": ["string", "null"], "description": "the check-in's ticket id"},
         },
     }
     schemas["FormValues"] = {

@@ -192,3 +192,13 @@ class PushBody(_Body):
     """A browser's PushSubscription (its toJSON()), as the ticket page posts it."""
 
     subscription: PushSubscriptionBody
+
+
+class BookBody(_Body):
+    service: str = Field(min_length=1, max_length=40, description="service id, e.g. mynumber")
+    start: AwareDatetime = Field(description="the slot's start (ISO, with offset), from /slots")
+    lang: Lang = Field("ja", description="the visitor's language")
+
+
+class MoveBody(_Body):
+    start: AwareDatetime = Field(description="the new slot's start (ISO, with offset)")

@@ -41,6 +41,12 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
+class SlotFull(DomainError):
+    """No booking is left in an appointment slot (予約枠)."""
+
+    code = "slot_full"
+
+
 class CounterNotOpen(DomainError):
     code = "counter_not_open"
 

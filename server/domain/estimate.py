@@ -21,6 +21,7 @@ import heapq
 import math
 import statistics
 from collections import defaultdict
+from datetime import timedelta
 
 from .queue_state import CounterNow, QueueState
 
@@ -219,6 +220,20 @@ class Estimator:
         self._ends: dict[str, float | None] = {}
 
     def estimate(self, service: str, ahead: int) -> Estimate:
+        """The wait of the ticket with `ahead` people before it. Bookings not yet checked
+        in whose slots begin before that call are people ahead too: counted until the
+        answer no longer moves (each round can only add bookings, so it ends)."""
+        slots = self.state.booked.get(service, ())
+        extra = 0
+        while True:
+            answer = self._estimate(service, ahead + extra)
+            until = self.state.now + timedelta(minutes=answer.expected_min or 0.0)
+            due = sum(1 for start in slots if start <= until)
+            if due <= extra:
+                return answer
+            extra = due
+
+    def _estimate(self, service: str, ahead: int) -> Estimate:
         ahead = max(ahead, 0)
         look = self._runs.get(service)
         if look is None or (len(look.calls) <= ahead and self._ends[service] is not None):

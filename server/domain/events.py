@@ -27,6 +27,8 @@ class EventType(enum.StrEnum):
     COUNTER_OPENED = "counter.opened"
     COUNTER_PAUSED = "counter.paused"
     COUNTER_CLOSED = "counter.closed"
+    APPOINTMENT_BOOKED = "appointment.booked"  # a slot booked (data: its start; no code)
+    APPOINTMENT_CANCELLED = "appointment.cancelled"
     SETTINGS_CHANGED = "office.settings_changed"  # a new revision of the office's settings
 
 

@@ -85,7 +85,7 @@ def apply(
     elif action is Action.NO_SHOW:
         changes["counter"] = None
     elif action is Action.RETURN:
-        changes.update(counter=None, queued_at=queued_at or ticket.queued_at)
+        changes.update(counter=None, queued_at=queued_at or ticket.queued_at, booked=False)
     elif action is Action.CANCEL:
         changes["counter"] = None
     elif action is Action.TRANSFER:
@@ -103,6 +103,7 @@ def apply(
             called_at=None,
             started_at=None,
             transfers=ticket.transfers + 1,
+            booked=False,  # a booking's precedence is for its own service (call_policy)
         )
         data.update({"from": ticket.service, "to": to_service.id})
     elif action is Action.READY:

@@ -24,6 +24,21 @@ class Area:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Appointments:
+    """A service's bookable slots (予約枠): `slot_min` long from the service's opening to
+    its cut-off, `capacity` bookings each, bookable `days_ahead` days ahead (today
+    included). A booking checked in more than `grace_min` after its slot's start waits as
+    a walk-in. `counters`: the counters that call its bookings (empty: every counter of
+    the service)."""
+
+    slot_min: int = 30
+    capacity: int = 1
+    days_ahead: int = 14
+    grace_min: int = 10
+    counters: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Service:
     id: str
     names: dict[str, str]
@@ -42,6 +57,7 @@ class Service:
     remote: bool = False
     remote_closes_before_min: int = 60
     remote_share_pct: int = 30
+    appointments: Appointments | None = None  # None: no bookings (予約) for it
 
     @property
     def has_pickup(self) -> bool:
@@ -53,6 +69,9 @@ class Counter:
     id: str  # the number on the desk: "3"
     area: str
     services: tuple[str, ...]  # in order of preference
+    # The services whose bookings (予約) it calls; a counter serving a service only here
+    # calls its bookings and never its walk-ins.
+    booked: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -86,6 +86,9 @@ class QueueState:
     prior_min: Mapping[str, float]  # service -> prior mean service time (the office file)
     history: Mapping[str, ServiceHistory] = dataclasses.field(default_factory=dict)
     head_waited_min: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    # service -> the slot starts of bookings (予約) still expected and not checked in:
+    # work ahead of the walk-ins called after them (Estimator.estimate).
+    booked: Mapping[str, tuple[datetime, ...]] = dataclasses.field(default_factory=dict)
 
     def history_of(self, service: str) -> ServiceHistory:
         return self.history.get(service, ServiceHistory())

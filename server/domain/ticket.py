@@ -77,7 +77,7 @@ class Ticket:
     token: str
     lang: str
     priority: bool
-    channel: str  # kiosk, online, reception
+    channel: str  # kiosk, online, reception, appointment
     status: Status
     issued_at: datetime
     queued_at: datetime  # its place in time in the queue; kept across transfers
@@ -99,6 +99,10 @@ class Ticket:
     @property
     def awaits_arrival(self) -> bool:
         return self.remote and self.arrived_at is None
+
+    # A booking (予約) checked in in time: called from its slot's start (its queued_at)
+    # ahead of walk-ins; see call_policy.
+    booked: bool = False
 
     @property
     def number(self) -> str:

@@ -36,11 +36,13 @@ class Snapshot:
     issued_today: dict[str, int] = dataclasses.field(default_factory=dict)
     # Services offered from home: why a ticket from home is refused now (None: offered).
     remote: dict[str, Refusal | None] = dataclasses.field(default_factory=dict)
+    # Bookings still expected, not checked in (domain/appointment.expected): work ahead.
+    bookings: dict[str, tuple[datetime, ...]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def queue_state(self) -> QueueState:
         """What the wait estimator sees, built once per snapshot for all its views."""
-        return build_state(
+        state = build_state(
             self.now,
             self.office.counters.values(),
             {c for c, s in self.counters.items() if s is CounterState.OPEN},
@@ -50,6 +52,7 @@ class Snapshot:
             self.issued_at,
             {c for c, s in self.counters.items() if s is CounterState.PAUSED},
         )
+        return dataclasses.replace(state, booked=self.bookings) if self.bookings else state
 
     @functools.cached_property
     def estimator(self) -> Estimator:

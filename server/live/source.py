@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 from server import estimates, office_settings
 from server.context import Context
-from server.domain import calendar, issuing
+from server.domain import appointment, calendar, issuing
 from server.domain.events import CALL_EVENT_TYPES
 from server.domain.issuing import Refusal
 from server.domain.office import Office
-from server.store import event_log, offices, tickets
+from server.store import appointments, event_log, offices, tickets
 from server.store.engine import Engines
 
 from .snapshot import Snapshot
@@ -123,6 +123,9 @@ def read_snapshot(
             events=events,
             events_after=events_after,
             extra_tickets=extra,
+            bookings=appointment.expected(
+                office, appointments.waiting_to_check_in(conn, office.id, day), now
+            ),
             recent_log=recent_log,
             issued_at=issued,
             clerks=offices.counter_holders(conn, office.id) if staff else {},

@@ -186,7 +186,12 @@ def counter_view(snap: Snapshot, counter_id: str) -> dict[str, Any]:
         None,
     )
     upcoming = sorted(
-        (t for s in counter.services for t in lines.get(s, [])),
+        (
+            t
+            for s in dict.fromkeys((*counter.services, *counter.booked))
+            for t in lines.get(s, [])
+            if call_policy.is_callable(counter, t, snap.now)
+        ),
         key=call_policy.call_order(counter),
     )
     pickup = [s.id for s in office.services.values() if s.pickup_counter == counter.id]
@@ -317,6 +322,10 @@ def kiosk_view(
         "issuing": any(s["issuing"] for a in areas for s in a["services"]),
         "printer": printer,
         "notice": office.notice_at(snap.now),
+        # The 予約の方 button: a service of its areas takes bookings.
+        "appointments": any(
+            s.appointments is not None and s.area in kiosk.areas for s in office.services.values()
+        ),
     }
 
 

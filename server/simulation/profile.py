@@ -40,6 +40,10 @@ class DayProfile:
     no_show_hold_min: tuple[float, float] = (1.5, 3.0)  # recall once, then move on
     pickup_min: tuple[float, float] = (6.0, 14.0)  # a certificate made in the back office
     return_after_min: tuple[float, float] = (5.0, 30.0)
+    # service -> bookings (予約) over the day, in its slots; each visitor checks in this
+    # many minutes after the slot's start (negative: early).
+    bookings: dict[str, float] = dataclasses.field(default_factory=dict)
+    check_in_min: tuple[float, float] = (-20.0, 15.0)
 
 
 SERVICE_TIMES = {
@@ -85,4 +89,6 @@ PEAK = dataclasses.replace(
     arrivals={s: n * PEAK_FACTOR for s, n in NORMAL_ARRIVALS.items()},
     no_show=0.25,
 )
-PROFILES = {p.name: p for p in (NORMAL, PEAK)}
+# A normal day on which My Number cards are also booked: twenty bookings in its slots.
+BOOKINGS = dataclasses.replace(NORMAL, name="bookings", bookings={"mynumber": 20})
+PROFILES = {p.name: p for p in (NORMAL, PEAK, BOOKINGS)}

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.domain import call_policy, issuing, lifecycle
+from server.domain import appointment, call_policy, issuing, lifecycle
 from server.domain.estimate import Estimate, estimate
 from server.domain.events import Event, EventType
 from server.domain.office import CounterState, Office
@@ -97,6 +97,7 @@ class Simulation:
         self.will_come: set[str] = set()  # returned no-shows: they answer their next call
         self._queue: list[tuple[datetime, int, Callable[[datetime], object]]] = []
         self._order = itertools.count()
+        self.booked: list[tuple[str, datetime]] = []  # (service, slot) not yet checked in
 
     # -- the clock -------------------------------------------------------------------------
     def at(self, when: datetime, action: Callable[[datetime], object]) -> None:
@@ -115,6 +116,7 @@ class Simulation:
             self.at(self.local(start), functools.partial(self.pause, counter_id=counter))
             self.at(self.local(end), functools.partial(self.open, counter_id=counter))
         self.schedule_arrivals()
+        self.schedule_bookings()
         while self._queue:
             now, _, action = heapq.heappop(self._queue)
             action(now)
@@ -137,6 +139,23 @@ class Simulation:
                     self.at(when, functools.partial(self.issue, service_id=service))
                     t += self.rng.expovariate(per_min)
 
+    def schedule_bookings(self) -> None:
+        """The day's bookings, in random places of each service's slots; each visitor
+        checks in around the slot's start (profile.check_in_min)."""
+        for service_id in sorted(self.profile.bookings):
+            service = self.office.services[service_id]
+            if service.appointments is None:
+                continue
+            starts = appointment.slot_starts(
+                self.office, service, self.profile.day, lambda _: False
+            )
+            places = [s for s in starts for _ in range(service.appointments.capacity)]
+            wanted = min(round(self.profile.bookings[service_id]), len(places))
+            for start in sorted(self.rng.sample(places, wanted)):
+                self.booked.append((service_id, start))
+                when = self.later(start, self.profile.check_in_min)
+                self.at(when, functools.partial(self.check_in, service_id=service_id, start=start))
+
     # -- the log ---------------------------------------------------------------------------
     def record(self, now: datetime, event: Event) -> None:
         self.events.append(
@@ -158,7 +177,7 @@ class Simulation:
         """What the server's snapshot would hold: active tickets, the last hours' log."""
         since = now - timedelta(minutes=HOLD_WINDOW_MIN)
         first = bisect.bisect_left([e.at for e in self.events], since)
-        return build_state(
+        state = build_state(
             now,
             self.office.counters.values(),
             {c for c, d in self.desks.items() if d.state is CounterState.OPEN},
@@ -168,6 +187,8 @@ class Simulation:
             {t.id: t.issued_at for t in self.tickets.values()},
             {c for c, d in self.desks.items() if d.state is CounterState.PAUSED},
         )
+        booked = appointment.expected(self.office, self.booked, now)
+        return dataclasses.replace(state, booked=booked) if booked else state
 
     # -- visitors --------------------------------------------------------------------------
     def issue(self, now: datetime, service_id: str) -> None:
@@ -215,13 +236,49 @@ class Simulation:
         )
         self.dispatch(now)
 
+    def check_in(self, now: datetime, service_id: str, start: datetime) -> None:
+        """A booking's visitor arrives: a ticket placed by call_policy.booking_place (no
+        prediction is scored for it: its call waits for its slot, not for the line)."""
+        self.booked.remove((service_id, start))
+        service = self.office.services[service_id]
+        grace = timedelta(minutes=service.appointments.grace_min if service.appointments else 0)
+        booked, queued_at = call_policy.booking_place(start, grace, now)
+        seq = self.numbers.get(service_id, 0) + 1
+        self.numbers[service_id] = seq
+        n = len(self.tickets) + 1
+        ticket = Ticket(
+            id=f"t{n:05d}",
+            office=self.office.id,
+            service=service_id,
+            prefix=service.prefix,
+            seq=seq,
+            day=self.profile.day,
+            token=f"sim{n}",
+            lang="ja",
+            priority=False,
+            channel="appointment",
+            status=Status.WAITING,
+            issued_at=now,
+            queued_at=queued_at,
+            booked=booked,
+        )
+        self.tickets[ticket.id] = ticket
+        event = Event(
+            EventType.ISSUED, ticket.id, ticket.number, service_id, data={"booked": booked}
+        )
+        self.record(now, event)
+        self.visits[ticket.id] = [Visit(ticket.number, service_id, now)]
+        if booked and queued_at > now:
+            self.at(queued_at, self.dispatch)  # called from its slot's start
+        self.dispatch(now)
+
     def dispatch(self, now: datetime) -> None:
         """Every idle open counter calls its next ticket (clerks in no fixed order)."""
         idle = [c for c, d in self.desks.items() if d.state is CounterState.OPEN and not d.holding]
         self.rng.shuffle(idle)
         for counter_id in idle:
             waiting = [t for t in self.tickets.values() if t.status is Status.WAITING]
-            chosen = call_policy.pick_next(self.office.counters[counter_id], waiting)
+            chosen = call_policy.pick_next(self.office.counters[counter_id], waiting, now)
             if chosen is not None:
                 self.call(now, counter_id, chosen.id)
 

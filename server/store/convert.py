@@ -52,6 +52,7 @@ def ticket_from_values(values: dict[str, Any]) -> Ticket:
     values["status"] = Status(values["status"])
     values["priority"] = bool(values["priority"])
     values["remote"] = bool(values["remote"])
+    values["booked"] = bool(values["booked"])
     return Ticket(**values)
 
 

@@ -63,6 +63,8 @@ class TicketRow(SQLModel, table=True):
     arrived_at: datetime | None = Field(default=None, sa_type=UTC_DT)
     kept_at: datetime | None = Field(default=None, sa_type=UTC_DT)
     delays: int = 0
+    # A booking checked in in time (call_policy's appointment rule; migration 0010).
+    booked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
     print_status: str = Field(default="none", max_length=16)
     print_error: str | None = Field(default=None, max_length=200)
 
@@ -251,3 +253,27 @@ class PushJobRow(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTC_DT)
     sent_at: datetime | None = Field(default=None, sa_type=UTC_DT)
     created_at: datetime = Field(sa_type=UTC_DT)
+
+
+class AppointmentRow(SQLModel, table=True):
+    """A booking (予約) of a slot (domain/appointment.py; migration 0010). `key` is the
+    client's Idempotency-Key: the same key books once."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        UniqueConstraint("office", "code", name="uq_appointment_code"),
+        UniqueConstraint("office", "key", name="uq_appointment_key"),
+        Index("ix_appointment_slot", "office", "service", "start"),
+    )
+    id: str = Field(primary_key=True, max_length=32)
+    office: str = Field(max_length=40)
+    service: str = Field(max_length=40)
+    start: datetime = Field(sa_type=UTC_DT)
+    day: date
+    code: str = Field(max_length=16)
+    token: str = Field(max_length=64, unique=True)
+    lang: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    booked_at: datetime = Field(sa_type=UTC_DT)
+    key: str | None = Field(default=None, max_length=80)
+    ticket: str | None = Field(default=None, max_length=32)

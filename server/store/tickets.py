@@ -138,6 +138,7 @@ _BIND: dict[str, Callable[[Raw, Any], Any]] = {
     "day": Raw.day,
     "priority": Raw.flag,
     "remote": Raw.flag,
+    "booked": Raw.flag,
     "status": lambda r, v: str(v),
 }
 _PLAIN = tuple(f for f in TICKET_FIELDS if f not in _BIND)
@@ -204,16 +205,33 @@ _WAITING = "office = :office AND service = :service AND status = 'waiting' AND d
 _AHEAD_OF = f"SELECT count(*) FROM ticket WHERE {_WAITING} AND id <> :id AND {_before_in_queue()}"
 
 
-def line_heads(conn: Connection, office: str, services: tuple[str, ...], day: date) -> list[Ticket]:
-    """The first ticket of each service's line today (call_policy.QUEUE_ORDER): enough
-    for call_policy.pick_next to choose among them. Yesterday's uncalled tickets are not in
-    today's line: their numbers are given again today."""
+def line_heads(
+    conn: Connection,
+    office: str,
+    services: tuple[str, ...],
+    day: date,
+    booked: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> list[Ticket]:
+    """The first ticket of each line a counter calls from today (call_policy.QUEUE_ORDER):
+    the walk-ins of `services` and the bookings of `booked` due at `now`
+    (call_policy.is_callable), enough for call_policy.pick_next to choose among them.
+    Yesterday's uncalled tickets are not in today's line: their numbers are given again
+    today."""
+    r = raw(conn)
     heads = []
-    for service in services:
+    due = "" if now is None else " AND queued_at <= :now"
+    for service, is_booked in [*((s, False) for s in services), *((s, True) for s in booked)]:
         found = _ticket(
             conn,
-            f"{_WAITING} {IN_QUEUE_ORDER}",
-            {"office": office, "service": service, "day": raw(conn).day(day)},
+            f"{_WAITING} AND booked = :booked{due if is_booked else ''} {IN_QUEUE_ORDER}",
+            {
+                "office": office,
+                "service": service,
+                "day": r.day(day),
+                "booked": r.flag(is_booked),
+                "now": r.ts(now),
+            },
         )
         if found is not None:
             heads.append(found)

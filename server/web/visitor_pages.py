@@ -172,6 +172,7 @@ def public_context(
         "updated": local.strftime("%H:%M:%S"),
         "notice": text.named(view["notice"]) if view.get("notice") else "",
         "refresh_s": REFRESH_S,
+        "bookable": any(s.appointments is not None for s in office.services.values()),
         "config": {
             "office": office.id,
             "lang": text.lang,

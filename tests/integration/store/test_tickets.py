@@ -1,9 +1,11 @@
 """The store's queue order is the domain's (call_policy.QUEUE_ORDER), on both databases:
-on random lines with ties in time and number, the SQL line, its heads and the people
-ahead of each ticket are what the domain computes from the same tickets."""
+on random lines with ties in time and number, bookings (予約) among them, the SQL line,
+its heads and the people ahead of each ticket are what the domain computes from the same
+tickets."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -46,6 +48,7 @@ def random_line(rng: random.Random, round_: int) -> list[Ticket]:
                 status=Status.WAITING if rng.random() < 0.85 else Status.CALLED,
                 issued_at=T0 + timedelta(minutes=minute),
                 queued_at=T0 + timedelta(minutes=minute),
+                booked=rng.random() < 0.25,  # a booking: its slot's start is its place
             )
         )
     return tickets
@@ -55,7 +58,8 @@ def test_sql_and_domain_agree_on_the_queue_order_of_random_lines(database_url: s
     engines = make_engines(database_url)
     prepare_database(Writer(engines), OFFICE)
     rng = random.Random(20261207)
-    counter = OFFICE.counters["4"]
+    # Counter 4 as if it called the bookings of moving too (call_policy.is_callable).
+    counter = dataclasses.replace(OFFICE.counters["4"], booked=("moving",))
     try:
         for round_ in range(LINES):
             line = random_line(rng, round_)
@@ -67,10 +71,15 @@ def test_sql_and_domain_agree_on_the_queue_order_of_random_lines(database_url: s
                 for service in SERVICES:
                     sql = [t.id for t in tickets.waiting_line(conn, OFFICE.id, service, DAY)]
                     assert sql == [t.id for t in call_policy.line(service, line)], round_
-                heads = tickets.line_heads(conn, OFFICE.id, counter.services, DAY)
-                expected = call_policy.pick_next(counter, line)
-                chosen = call_policy.pick_next(counter, heads)
-                assert (chosen.id if chosen else None) == (expected.id if expected else None)
+                for now in (T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)):
+                    heads = tickets.line_heads(
+                        conn, OFFICE.id, counter.services, DAY, counter.booked, now
+                    )
+                    expected = call_policy.pick_next(counter, line, now)
+                    chosen = call_policy.pick_next(counter, heads, now)
+                    assert (chosen.id if chosen else None) == (expected.id if expected else None), (
+                        round_
+                    )
                 for t in line:
                     if t.status is Status.WAITING:
                         assert tickets.ahead_of(conn, t) == call_policy.position(t, line), round_

@@ -364,19 +364,23 @@ def test_returned_ticket_lands_behind_exactly_n_ordinary_tickets(waiting, priori
 
 @given(
     st.lists(
-        st.tuples(st.booleans(), st.integers(0, 5), st.integers(1, 4), st.integers(0, 999)),
+        st.tuples(
+            st.booleans(), st.booleans(), st.integers(0, 5), st.integers(1, 4), st.integers(0, 999)
+        ),
         min_size=2,
         max_size=12,
     )
 )
 def test_queue_key_sorts_as_the_declared_queue_order(
-    rows: list[tuple[bool, int, int, int]],
+    rows: list[tuple[bool, bool, int, int, int]],
 ) -> None:
     """queue_key is QUEUE_ORDER spelled out for speed: both sort any line alike (ties in
     time and number included, broken by id)."""
     tickets = [
-        dataclasses.replace(make_ticket(seq, minute=minute), priority=priority, id=f"{ident:04d}")
-        for priority, minute, seq, ident in rows
+        dataclasses.replace(
+            make_ticket(seq, minute=minute), priority=priority, booked=booked, id=f"{ident:04d}"
+        )
+        for priority, booked, minute, seq, ident in rows
     ]
 
     def declared(ticket: Ticket) -> tuple[object, ...]:
@@ -386,7 +390,7 @@ def test_queue_key_sorts_as_the_declared_queue_order(
             for o in QUEUE_ORDER
         )
 
-    assert [o.attribute for o in QUEUE_ORDER if o.descending] == ["priority"]
+    assert [o.attribute for o in QUEUE_ORDER if o.descending] == ["priority", "booked"]
     assert sorted(tickets, key=queue_key) == sorted(tickets, key=declared)
 
 

@@ -1,0 +1,135 @@
+"""Appointments end to end (Playwright on Debian's Chromium, a real server with
+--always-open): a resident books on the phone (390×844) and gets a code and its QR; a
+walk-in takes a ticket; the resident checks in at the kiosk (1080×1920) with the code, as
+a scanner types it; the counter calls the booking first, then the walk-in.
+
+The real clock decides which slot is the first bookable one: the one under way. The
+office here gives a grace as long as a slot, so a check-in during it is always in time
+(with the demo's 10 minutes it would be late, and rightly wait as a walk-in)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.office_file import demo_office_path
+from tests.conftest import LiveServer, add_supervisor, cli_device_token, sign_in
+from tests.e2e.test_accessibility import assert_accessible
+from tests.e2e.test_kiosk_page import decode_qr
+
+TIMEOUT_MS = 10_000
+OFFICE = "/api/v1/offices/nakano"
+
+
+@pytest.fixture
+def office_file(tmp_path: Path) -> str:
+    text = demo_office_path().read_text(encoding="utf-8")
+    assert "grace_min = 10" in text
+    path = tmp_path / "office.toml"
+    path.write_text(text.replace("grace_min = 10", "grace_min = 30"), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], sqlite_url: str, office_file: str) -> LiveServer:
+    return live_server(sqlite_url, "--office", office_file)
+
+
+@pytest.fixture
+def api(server: LiveServer, sqlite_url: str) -> Iterator[httpx.Client]:
+    """A supervisor (an office file of its own has no demo accounts)."""
+    user = add_supervisor(sqlite_url)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        client.headers.update(sign_in(client, user))
+        yield client
+
+
+def kiosk_token(sqlite_url: str, office_file: str) -> str:
+    return cli_device_token(sqlite_url, "kiosk-2f", office_file)
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def kiosk(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1080, "height": 1920})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def test_book_on_the_phone_check_in_at_the_kiosk_and_be_called_first(
+    server: LiveServer,
+    api: httpx.Client,
+    phone: Any,
+    kiosk: Any,
+    sqlite_url: str,
+    office_file: str,
+) -> None:
+    phone.goto(f"{server.url}/book?lang=en")
+    first = phone.locator("#slots button:not([disabled])").first
+    first.click()
+    assert first.get_attribute("aria-pressed") == "true"
+    assert_accessible(phone, "book-en")
+    phone.locator("#confirm").click()
+    phone.wait_for_url("**/book/*")
+    assert_accessible(phone, "booking-en")
+    code = phone.locator("#code").text_content().strip()
+    assert len(code) == 6 and code.isdigit()
+    assert decode_qr(phone.locator("img.qr").screenshot()) == code
+    token = phone.url.split("/book/")[1].split("?")[0]
+
+    walk_in = api.post(f"{OFFICE}/tickets", json={"service": "mynumber", "lang": "ja"}).json()
+
+    kiosk.goto(f"{server.url}/kiosk/kiosk-2f#token={kiosk_token(sqlite_url, office_file)}")
+    kiosk.locator("#appointment").wait_for()
+    kiosk.keyboard.type(code)  # a camera-less scanner: the code, then Enter
+    kiosk.keyboard.press("Enter")
+    number = kiosk.locator("#ticket-number").text_content().strip()
+    assert number.startswith("C-") and number != walk_in["number"]
+
+    assert api.post(f"{OFFICE}/counters/7/open").status_code == 200
+    called = api.post(f"{OFFICE}/counters/7/call-next").json()
+    assert called["number"] == number and called["channel"] == "appointment"
+    for action in ("start", "finish"):
+        assert api.post(f"/api/v1/tickets/{called['id']}/{action}").status_code == 200
+    assert api.post(f"{OFFICE}/counters/7/call-next").json()["number"] == walk_in["number"]
+
+    phone.reload()
+    assert phone.locator("#status").get_attribute("data-status") == "checked_in"
+    phone.locator("#ticket-link").click()  # the ticket page of the check-in's ticket
+    phone.wait_for_url("**/t/*")
+    assert number in phone.locator("body").text_content()
+    assert api.delete(f"/api/v1/appointments/{token}").status_code == 409
+
+
+def test_a_wrong_code_at_the_kiosk_says_so_and_cancel_on_the_phone_frees_the_slot(
+    server: LiveServer, phone: Any, kiosk: Any, sqlite_url: str, office_file: str
+) -> None:
+    phone.goto(f"{server.url}/book?lang=ja")
+    phone.locator("#slots button:not([disabled])").first.click()
+    phone.locator("#confirm").click()
+    phone.wait_for_url("**/book/*")
+    code = phone.locator("#code").text_content().strip()
+    phone.locator("#cancel").click()
+    phone.locator('#status[data-status="cancelled"]').wait_for()
+
+    kiosk.goto(f"{server.url}/kiosk/kiosk-2f#token={kiosk_token(sqlite_url, office_file)}")
+    kiosk.locator("#appointment").click()
+    assert_accessible(kiosk, "kiosk-appointment")
+    for digit in code:
+        kiosk.locator(f".keypad .key:text-is('{digit}')").click()
+    kiosk.locator(".keypad .key.ok").click()
+    assert kiosk.locator(".check-in-error").text_content() == "この予約は取り消されています。"
