@@ -19,4 +19,12 @@ def test_every_column_of_the_ticket_table_is_a_field_or_print_state() -> None:
 
 
 def test_the_time_columns_are_the_tickets_datetimes() -> None:
-    assert {"issued_at", "queued_at", "called_at", "started_at", "finished_at"} == TICKET_TIMES
+    assert {
+        "issued_at",
+        "queued_at",
+        "called_at",
+        "started_at",
+        "finished_at",
+        "arrived_at",  # a ticket from home: when its visitor confirmed arrival
+        "kept_at",  # when a call passed it over, not yet arrived
+    } == TICKET_TIMES
