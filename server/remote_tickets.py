@@ -94,7 +94,7 @@ def pick_arrived(ctx: Context, tx: Tx, counter: Counter, day: date) -> Ticket | 
             )
         elif decision is OnCall.NO_SHOW:
             after, event = lifecycle.apply(
-                chosen, Action.NO_SHOW, tx.now, office.services[chosen.service]
+                chosen, Action.MISS, tx.now, office.services[chosen.service]
             )
             tickets.update_ticket(tx.conn, after)
             tx.append(dataclasses.replace(event, data={"reason": "not_arrived"}))

@@ -26,7 +26,7 @@ from server.commands import (
 from server.domain.calendar import local_time
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
-from server.domain.ticket import ACTIVE, Action
+from server.domain.ticket import ACTIVE, SYSTEM_ACTIONS, Action
 from server.live.channels import STAFF_KINDS, Kind, parse_channel
 from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
@@ -345,7 +345,7 @@ async def call_next(request: Request) -> Response:
     return _ticket_answer(system, committed.result)
 
 
-_ACTIONS = {a.value: a for a in Action if a is not Action.CALL}
+_ACTIONS = {a.value: a for a in Action if a not in SYSTEM_ACTIONS}
 # 交付 (mark ready, hand over) is the pickup counter's work; the rest, a counter's own.
 _PERMISSION = {Action.READY: Permission.PICKUP, Action.HAND_OVER: Permission.PICKUP}
 

@@ -17,6 +17,7 @@ _EVENT_OF: dict[Action, EventType] = {
     Action.START: EventType.STARTED,
     Action.FINISH: EventType.FINISHED,
     Action.NO_SHOW: EventType.NO_SHOW,
+    Action.MISS: EventType.NO_SHOW,  # a no-show all the same, in the log and on screens
     Action.RETURN: EventType.RETURNED,
     Action.CANCEL: EventType.CANCELLED,
     Action.TRANSFER: EventType.TRANSFERRED,
@@ -82,7 +83,7 @@ def apply(
             # The request is taken; the document is made in the back office (作成中).
             changes.update(status=Status.PREPARING, counter=None)
             event_type = EventType.PREPARING
-    elif action is Action.NO_SHOW:
+    elif action in (Action.NO_SHOW, Action.MISS):
         changes["counter"] = None
     elif action is Action.RETURN:
         changes.update(counter=None, queued_at=queued_at or ticket.queued_at, booked=False)

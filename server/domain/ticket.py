@@ -29,6 +29,13 @@ class Action(enum.StrEnum):
     TRANSFER = "transfer"
     READY = "ready"
     HAND_OVER = "hand-over"
+    # The system's, never a clerk's: a ticket from home whose visitor never confirmed
+    # arrival, passed over once already (domain/arrival.py), is marked absent uncalled.
+    MISS = "miss"
+
+
+# What the system alone does (no route offers them to staff).
+SYSTEM_ACTIONS = frozenset({Action.CALL, Action.MISS})
 
 
 # (status, action) -> status after it. The single source of truth for the lifecycle;
@@ -36,9 +43,7 @@ class Action(enum.StrEnum):
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.WAITING, Action.CALL): Status.CALLED,
     (Status.WAITING, Action.CANCEL): Status.CANCELLED,
-    # A ticket from home whose visitor never confirmed arrival, passed over once already
-    # (domain/arrival.py): absent without being called to a counter.
-    (Status.WAITING, Action.NO_SHOW): Status.ABSENT,
+    (Status.WAITING, Action.MISS): Status.ABSENT,
     (Status.CALLED, Action.RECALL): Status.CALLED,
     (Status.CALLED, Action.START): Status.SERVING,
     (Status.CALLED, Action.NO_SHOW): Status.ABSENT,

@@ -59,6 +59,7 @@ WIRE_TYPE = {
     Action.TRANSFER: "ticket.transferred",
     Action.READY: "ticket.ready",
     Action.HAND_OVER: "ticket.handed_over",
+    Action.MISS: "ticket.no_show",
 }
 
 # Statuses in which a counter holds the ticket in a realistic history.
@@ -111,7 +112,7 @@ def _id(pair: tuple[Status, Action]) -> str:
 
 
 def test_every_status_action_pair_is_covered_by_the_parametrisation():
-    assert len(ALL_PAIRS) == len(Status) * len(Action) == 80
+    assert len(ALL_PAIRS) == len(Status) * len(Action) == 88
     assert len(ALLOWED) + len(REFUSED) == len(ALL_PAIRS)
     assert len(ALLOWED) == len(TRANSITIONS)
 
@@ -352,3 +353,15 @@ def test_every_event_round_trips_through_json(status, action, service):
 
     assert loaded["type"] == str(event.type)
     assert rebuilt == event
+
+
+def test_a_ticket_from_home_never_confirmed_is_missed_uncalled_and_only_by_the_system():
+    """MISS (the system's, after the arrival grace) takes a waiting ticket to absent; no
+    clerk's route offers it (SYSTEM_ACTIONS), and a clerk's no-show needs a call first."""
+    from server.domain.ticket import SYSTEM_ACTIONS
+
+    after, event = apply(make_ticket(Status.WAITING), Action.MISS, NOW, MOVING)
+    assert after.status is Status.ABSENT and after.counter is None
+    assert str(event.type) == "ticket.no_show"
+    assert Action.MISS in SYSTEM_ACTIONS
+    assert (Status.WAITING, Action.NO_SHOW) not in TRANSITIONS
