@@ -488,7 +488,11 @@ def operations() -> dict[str, dict[str, Op]]:
             )
         },
         "/api/v1/visitor/{token}/form": {
-            "get": Op("The visitor's form and what is saved of it", ok=_json()),
+            "get": Op(
+                "The visitor's form and what is saved of it (409 once the ticket has ended)",
+                ok=_json(),
+                errors=("409",),
+            ),
             "put": Op(
                 "Save the visitor's entries (422 lists each field's problem; saved anyway)",
                 ok=_json(),
