@@ -300,7 +300,6 @@ def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
             webpush,
             clock,
             settings.push_hosts,
-            settings.push_ahead,
             settings.push_backoff_s,
         )
     except Exception:

@@ -327,7 +327,7 @@ def _remote(item: dict[str, Any], here: str) -> dict[str, Any]:
 
 
 def _arrival(head: dict[str, Any]) -> dict[str, Any]:
-    """The office's rules for tickets from home and "少し遅れます"."""
+    """The office's rules for tickets from home, "少し遅れます" and the phone's notice."""
     networks = _get(head, "hall_networks", "office", list, [])
     for i, network in enumerate(networks):
         try:
@@ -343,10 +343,14 @@ def _arrival(head: dict[str, Any]) -> dict[str, Any]:
     places = _get(head, "delay_places", "office", int, 3)
     if not 1 <= places <= 50:
         raise KeyProblem("office.delay_places", "must be 1 to 50")
+    ahead = _get(head, "push_ahead", "office", int, 3)
+    if not 0 <= ahead <= 20:
+        raise KeyProblem("office.push_ahead", "must be 0 to 20 (people ahead)")
     return {
         "hall_networks": tuple(networks),
         "arrival_grace_min": grace,
         "delay_places": places,
+        "push_ahead": ahead,
     }
 
 

@@ -38,10 +38,9 @@ class Settings:
     issue_per_minute: int = 3
     issue_per_day: int = 10
     # Web Push (server/push/): the only hosts a subscription may name (MADOGUCHI_PUSH_HOSTS,
-    # comma-separated, "*.example.com" for subdomains); a notice when this few are ahead;
-    # the VAPID contact ("mailto:…" or "https://…"; "": MADOGUCHI_PUBLIC_URL).
+    # comma-separated, "*.example.com" for subdomains); the VAPID contact ("mailto:…" or
+    # "https://…"; "": MADOGUCHI_PUBLIC_URL). How few ahead is "almost": office.push_ahead.
     push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
-    push_ahead: int = 3
     push_contact: str = ""
     push_backoff_s: float = 1.0  # the first retry's wait; doubled each time
 
@@ -72,7 +71,6 @@ class Settings:
             "issue_per_minute": int(env.get("MADOGUCHI_ISSUE_PER_MINUTE", "3")),
             "issue_per_day": int(env.get("MADOGUCHI_ISSUE_PER_DAY", "10")),
             "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
-            "push_ahead": int(env.get("MADOGUCHI_PUSH_AHEAD", "3")),
             "push_contact": env.get("MADOGUCHI_PUSH_CONTACT", ""),
         }
         if env.get("MADOGUCHI_PUSH_HOSTS"):

@@ -136,6 +136,9 @@ class Office:
     hall_networks: tuple[str, ...] = ()
     arrival_grace_min: int = 5
     delay_places: int = 3
+    # The phone's "almost your turn" (Web Push, and the open ticket page's own alert) goes
+    # when this few are ahead.
+    push_ahead: int = 3
 
     def counters_for(self, service: str) -> list[Counter]:
         return [c for c in self.counters.values() if service in c.services]

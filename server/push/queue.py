@@ -48,12 +48,11 @@ class PushQueue:
         notifier: Notifier,
         clock: Callable[[], datetime],
         hosts: tuple[str, ...],
-        ahead: int = 3,
         backoff_s: float = 1.0,
     ) -> None:
         self.hosts = hosts
         self.engines, self.writer, self.ctx = engines, writer, ctx
-        self.notifier, self.clock, self.ahead, self.backoff_s = notifier, clock, ahead, backoff_s
+        self.notifier, self.clock, self.backoff_s = notifier, clock, backoff_s
         self._events: queue.SimpleQueue[tuple[str, list[dict[str, Any]]]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -124,7 +123,7 @@ class PushQueue:
                 if ticket is None or ticket.status is not Status.WAITING:
                     continue
                 ahead = tickets.ahead_of(conn, ticket)
-                if ahead <= self.ahead:
+                if ahead <= office.push_ahead:
                     payload = message.soon(office, ticket, ahead)
                     wanted.append((ticket_id, f"soon-{ticket.service}", payload))
             subs = rows.subscriptions(conn, {t for t, _, _ in wanted})

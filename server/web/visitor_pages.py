@@ -35,7 +35,6 @@ from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, Text, choose
 
 REFRESH_S = 30  # without JavaScript, the public page reloads itself this often
 CLOSING_SOON_MIN = 30  # まもなく受付終了: this close to the cut-off
-SOON_AHEAD = 3  # the ticket page alerts when this few are ahead
 # Services whose pre-entry form (書かない窓口) the visitor can fill in from the ticket page.
 FORM_SERVICES = frozenset({"moving", "certificates"})
 CSP = (
@@ -278,7 +277,7 @@ def ticket_context(
             "ws": f"/ws/v1/ticket:{token}",
             "version": view["version"],
             "ticket": ticket,
-            "soon_ahead": SOON_AHEAD,
+            "soon_ahead": office.push_ahead,  # as Web Push's "almost"
             "delay_places": view["delay_places"],
         },
     }
@@ -305,7 +304,6 @@ async def ticket_page(request: Request) -> HTMLResponse:
     lang, _ = choose(request, default=view["ticket"]["lang"])
     text = Text(lang)
     context = ticket_context(system.office, view, token, text, snap.now)
-    context["config"]["soon_ahead"] = system.settings.push_ahead  # as Web Push's "almost"
     return _render(
         request,
         "ticket.html",

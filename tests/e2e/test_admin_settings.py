@@ -5,7 +5,9 @@ stops a service and posts a notice, and the kiosk says so at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -102,3 +104,53 @@ def test_a_stopped_service_and_a_notice_show_on_the_kiosk_at_once(
     public.locator("#notice", has_text="窓口は 16:30 まで").wait_for(timeout=5000)
     state = public.locator('article.service[data-service="certificates"] .issuing')
     assert state.get_attribute("data-state") == "stopped"
+
+
+def test_an_admin_sets_the_rules_for_visitors_away_from_the_hall(
+    page: Any, server: LiveServer, sqlite_url: str
+) -> None:
+    """The phone's "almost" count, and appointments turned on for a service, from the 設定
+    tab: saved as one revision and in force at once (the ticket page's own count too)."""
+    add_clerk(sqlite_url, ADMIN, role="admin")
+    _sign_in(page, server, "/admin/settings", ADMIN)
+    page.locator("#settings-revision").filter(has_text="版 1").wait_for()
+    page.locator("#h-away").scroll_into_view_if_needed()
+    ahead = page.locator('[data-path="office.push_ahead"]')
+    assert ahead.input_value() == "3"
+    ahead.fill("5")
+    ahead.dispatch_event("change")
+    index = page.evaluate(
+        "[...document.querySelectorAll('[data-path$=\".id\"]')]"
+        ".filter(i => i.dataset.path.startsWith('services[')).map(i => i.value)"
+    ).index("moving")
+    booking = page.locator(f'[data-path="services[{index}].appointments"]')
+    assert not booking.is_checked()
+    booking.check()
+    capacity = page.locator(f'[data-path="services[{index}].appointments.capacity"]')
+    capacity.fill("3")
+    capacity.dispatch_event("change")
+    page.click("#settings-save")
+    page.locator("#settings-revision").filter(has_text="版 2").wait_for()
+    with httpx.Client(base_url=server.url) as client:
+        client.headers.update(sign_in(client, ADMIN))
+        document = client.get("/api/v1/offices/nakano/settings").json()["document"]
+        moving = next(s for s in document["services"] if s["id"] == "moving")
+        assert document["office"]["push_ahead"] == 5
+        assert moving["appointments"] == {"capacity": 3}
+        # Bookable now: within the week some day offers slots of three places.
+        today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+        offered = [
+            client.get(
+                "/api/v1/offices/nakano/slots",
+                params={"service": "moving", "date": (today + timedelta(days=d)).isoformat()},
+            ).json()
+            for d in range(1, 8)
+        ]
+    assert {slot["capacity"] for day in offered for slot in day} == {3}
+    # An open ticket page alerts with the new count.
+    ticket = httpx.post(f"{server.url}/api/v1/offices/nakano/tickets", json={"service": "moving"})
+    assert ticket.status_code == 201, ticket.text
+    page.goto(f"{server.url}{ticket.json()['url']}")
+    assert (
+        page.evaluate("JSON.parse(document.getElementById('config').textContent).soon_ahead") == 5
+    )

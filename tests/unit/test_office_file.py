@@ -265,3 +265,17 @@ def test_a_staffing_target_that_is_not_a_sane_number_of_minutes_is_refused(tmp_p
     )
 
     assert "office.staffing_target_min" in load_error(path)
+
+
+def test_the_phones_almost_count_is_3_unless_the_office_says_otherwise(tmp_path):
+    assert load_office(write_office(tmp_path)).push_ahead == 3
+    path = write_office(tmp_path, ('id = "test"\n', 'id = "test"\npush_ahead = 5\n'))
+
+    assert load_office(path).push_ahead == 5
+
+
+@pytest.mark.parametrize("value", ["-1", '"3"', "21"])
+def test_a_push_ahead_that_is_not_a_sane_count_is_refused(tmp_path, value):
+    path = write_office(tmp_path, ('id = "test"\n', f'id = "test"\npush_ahead = {value}\n'))
+
+    assert "office.push_ahead" in load_error(path)

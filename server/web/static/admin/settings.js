@@ -43,6 +43,27 @@ const HEAD = [
   ["staffing_target_min", "待ち時間の目標（分）", "number"], ["open_issuing", "発券機トークンなしで発券（デモ）", "bool"],
 ];
 
+// Visitors not in the hall (tickets from home, appointments, the phone's notice): the
+// office's rules, and per service whether it takes each. Kept apart from the services'
+// table so that each row stays readable on a supervisor's screen. A number's fourth entry
+// is the server's default, shown greyed while the field is blank.
+const AWAY_HEAD = [
+  ["hall_networks", "庁舎Wi-Fiのアドレス範囲（到着確認にコード不要）", "list"],
+  ["arrival_grace_min", "未到着の受付票を保留する時間（分）", "number", 5],
+  ["delay_places", "「少し遅れます」で下がる人数", "number", 3],
+  ["push_ahead", "スマートフォンへ「まもなく」を知らせる人数", "number", 3],
+];
+const AWAY_SERVICE = [
+  ["remote", "スマートフォンで受付票", "bool"],
+  ["remote_closes_before_min", "受付終了の何分前まで", "number", 60],
+  ["remote_share_pct", "上限のうちの割合（%）", "number", 30],
+];
+const BOOKING = [
+  ["slot_min", "予約枠（分）", "number", 30], ["capacity", "1枠の人数", "number", 1],
+  ["days_ahead", "何日先まで", "number", 14], ["grace_min", "遅刻の猶予（分）", "number", 10],
+  ["counters", "予約を呼ぶ窓口（空欄: 業務の窓口すべて）", "list"],
+];
+
 const firstId = (key) => ((state.doc && state.doc[key] && state.doc[key][0]) || {}).id || "";
 const ids = (key) => ((state.doc && state.doc[key]) || []).map((item) => item.id).filter(Boolean);
 
@@ -167,8 +188,52 @@ function headSection() {
         el("td", {}, namesEditor(head, "office", "庁舎 名前")))))));
 }
 
+function defaulted(field, fallback) {
+  if (fallback !== undefined) field.placeholder = String(fallback);
+  return field;
+}
+
+// A service takes bookings while it has an `appointments` table (every key has a default):
+// the check box adds an empty one or removes it.
+function bookingCells(service, path, who) {
+  const on = Boolean(service.appointments);
+  const table = service.appointments || {};
+  const toggle = el("input", {
+    type: "checkbox", checked: on, "data-path": `${path}.appointments`, "aria-label": `${who} 予約を受ける`,
+    onchange: (e) => {
+      if (e.target.checked) service.appointments = {}; else delete service.appointments;
+      markDirty();
+      render();
+    },
+  });
+  return [el("td", {}, toggle), ...BOOKING.map(([key, title, kind, fallback]) => el("td", {},
+    on ? defaulted(input(table, key, kind, `${path}.appointments.${key}`, `${who} ${title}`), fallback) : el("span", { class: "muted", text: "—" })))];
+}
+
+function awaySection() {
+  const head = state.doc.office = state.doc.office || {};
+  const services = state.doc.services || [];
+  const columns = [...AWAY_SERVICE, ["appointments", "予約を受ける"], ...BOOKING];
+  return el("section", { class: "settings-section panel", "aria-labelledby": "h-away" },
+    el("h2", { id: "h-away", text: "来庁前の受付（スマートフォンの受付票・予約・通知）" }),
+    el("div", { class: "settings-table" }, el("table", { class: "grid" },
+      el("thead", {}, el("tr", {}, AWAY_HEAD.map(([, title]) => el("th", { scope: "col", text: title })))),
+      el("tbody", {}, el("tr", {},
+        AWAY_HEAD.map(([key, title, kind, fallback]) => el("td", {}, defaulted(input(head, key, kind, `office.${key}`, `庁舎 ${title}`), fallback))))))),
+    el("div", { class: "settings-table" }, el("table", { class: "grid" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "業務" }), columns.map(([, title]) => el("th", { scope: "col", text: title })))),
+      el("tbody", {}, services.map((service, i) => {
+        const path = `services[${i}]`;
+        const who = `業務 ${service.id || i + 1}`;
+        return el("tr", {},
+          el("th", { scope: "row", text: (service.names && service.names.ja) || service.id || "" }),
+          AWAY_SERVICE.map(([key, title, kind, fallback]) => el("td", {}, defaulted(input(service, key, kind, `${path}.${key}`, `${who} ${title}`), fallback))),
+          ...bookingCells(service, path, who));
+      })))));
+}
+
 function render() {
-  $("settings-sections").replaceChildren(headSection(), ...SECTIONS.map(sectionTable));
+  $("settings-sections").replaceChildren(headSection(), ...SECTIONS.map(sectionTable), awaySection());
 }
 
 function showError(answer) {
