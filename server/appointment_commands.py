@@ -185,7 +185,9 @@ class CheckIn:
         appointment.check_check_in(booking, calendar.business_day(office, tx.now))
         service = service_of(office, booking.service)
         grace = timedelta(minutes=appointment.settings_of(service).grace_min)
-        booked, queued_at = call_policy.booking_place(booking.start, grace, tx.now)
+        booked, queued_at = call_policy.booking_place(
+            booking.start, grace, tx.now, booking.booked_at
+        )
         seq = tickets.next_number(tx.conn, office.id, service.id, booking.day)
         ticket = Ticket(
             id=self.ticket_id,

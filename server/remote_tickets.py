@@ -98,9 +98,14 @@ def pick_arrived(ctx: Context, tx: Tx, counter: Counter, day: date) -> Ticket | 
             )
             tickets.update_ticket(tx.conn, after)
             tx.append(dataclasses.replace(event, data={"reason": "not_arrived"}))
+        # The next of the same line takes its place; a booked line of the same service
+        # keeps its own head (a ticket from home is never a booking).
         rest = tickets.waiting_line(tx.conn, office.id, chosen.service, day)
-        following = next((t for t in rest if t.id not in passed), None)
-        heads = [h for h in heads if h.service != chosen.service]
+        same_line = (chosen.service, chosen.booked)
+        following = next(
+            (t for t in rest if (t.service, t.booked) == same_line and t.id not in passed), None
+        )
+        heads = [h for h in heads if (h.service, h.booked) != same_line]
         heads += [following] if following is not None else []
     return None
 

@@ -31,9 +31,10 @@ PLACE_IN_TIME = (OrderBy("queued_at"), OrderBy("seq"), OrderBy("id"))
 QUEUE_ORDER = (PRIORITY_FIRST, BOOKED_FIRST, *PLACE_IN_TIME)
 
 # Appointments (予約), the rule in three parts:
-# 1. A booking checked in no later than `grace` after its slot's start is `booked`, with
-#    its slot's start as its place in time (booking_place); one checked in later waits as
-#    a walk-in from the moment it checked in.
+# 1. A booking checked in no later than `grace` after its slot's start (or after it was
+#    made, for a slot booked once under way) is `booked`, with its slot's start as its
+#    place in time (booking_place); one checked in later waits as a walk-in from the
+#    moment it checked in.
 # 2. A booked ticket is called from its slot's start, not before, and then ahead of the
 #    walk-ins of its service (QUEUE_ORDER); priority visitors still come first.
 # 3. A counter calls the bookings of the services in its `booked` and the walk-ins of
@@ -43,10 +44,13 @@ QUEUE_ORDER = (PRIORITY_FIRST, BOOKED_FIRST, *PLACE_IN_TIME)
 
 
 def booking_place(
-    start: datetime, grace: timedelta, checked_in_at: datetime
+    start: datetime, grace: timedelta, checked_in_at: datetime, booked_at: datetime | None = None
 ) -> tuple[bool, datetime]:
-    """Part 1: (booked, queued_at) of the ticket a booking for the slot `start` gets."""
-    if checked_in_at <= start + grace:
+    """Part 1: (booked, queued_at) of the ticket a booking for the slot `start` gets. A
+    resident who books at 10:25 the 10:00 slot (offered while it lasts) is not late at
+    10:30: the grace runs from the later of the slot's start and the booking."""
+    since = max(start, booked_at) if booked_at is not None else start
+    if checked_in_at <= since + grace:
         return True, start
     return False, checked_in_at
 

@@ -50,9 +50,13 @@ def walk_in(
     )
 
 
-def booking(name: str, slot: float, checked_in: float, seq: int = 500) -> Ticket:
-    """The ticket of a booking for the slot at `slot`, checked in at `checked_in`."""
-    booked, queued_at = booking_place(minute(slot), GRACE, minute(checked_in))
+def booking(
+    name: str, slot: float, checked_in: float, seq: int = 500, booked_at: float | None = None
+) -> Ticket:
+    """The ticket of a booking for the slot at `slot`, checked in at `checked_in` (booked
+    at `booked_at`, or days before)."""
+    made = minute(booked_at) if booked_at is not None else None
+    booked, queued_at = booking_place(minute(slot), GRACE, minute(checked_in), made)
     return dataclasses.replace(
         walk_in(name, checked_in, seq=seq),
         channel="appointment",
@@ -105,6 +109,18 @@ CASES = {
         "both",
         50,
         ["w1", "late", "w2"],
+    ),
+    "booked once its slot was under way: the grace runs from the booking": (
+        [walk_in("w1", 0), booking("b", 30, 48, booked_at=45), walk_in("w2", 46)],
+        "both",
+        50,
+        ["b", "w1", "w2"],
+    ),
+    "booked once under way and still late: a walk-in": (
+        [walk_in("w1", 0), booking("late", 30, 56, booked_at=45), walk_in("w2", 50)],
+        "both",
+        60,
+        ["w1", "w2", "late"],
     ),
     "a priority visitor still comes first": (
         [walk_in("w1", 0), booking("b", 30, 5), walk_in("p", 25, priority=True)],
