@@ -22,8 +22,8 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("moving", "A", 25.0, 0.75, 48.0, 150.0),
-    Service("certificates", "B", 5.0, 0.65, 230.0, 60.0),
-    Service("mynumber", "C", 20.0, 0.80, 13.0, 120.0),
+    Service("certificates", "B", 5.0, 0.65, 200.0, 60.0),
+    Service("mynumber", "C", 20.0, 0.80, 10.0, 120.0),
     Service("koseki", "D", 30.0, 0.70, 11.0, 150.0),
     Service("insurance", "E", 15.0, 0.85, 33.0, 100.0),
     Service("childcare", "K", 15.0, 0.70, 52.0, 90.0),
@@ -51,7 +51,7 @@ COUNTERS: dict[str, tuple[str, ...]] = {
 
 # One-stop transfers after a served `moving` visit, with the share of visits that make each.
 TRANSFERS: dict[str, tuple[tuple[str, float], ...]] = {
-    "moving": (("insurance", 0.22), ("childcare", 0.10), ("mynumber", 0.15)),
+    "moving": (("insurance", 0.22), ("childcare", 0.10), ("mynumber", 0.12)),
 }
 
 # Minutes after midnight, local time (Asia/Tokyo, +09:00).
