@@ -29,7 +29,7 @@ from server.simulation.evaluation import ESTIMATORS
 from server.simulation.log import read_log_rows, replay
 
 from . import _common as c
-from .altsim import SPLITS, STYLES, office, records
+from .altsim import SPLITS, STYLES, office, simulate
 from .altsim.csvlog import text
 
 PRIOR_MIN = {s.id: s.mean_min for s in office.SERVICES}
@@ -38,9 +38,17 @@ SHORT = {"estimator": "estimator", "queue_length": "queue len", "head_of_line": 
 
 def one(seed: int, style: str, drop_left: bool = False) -> dict[str, Any]:
     """One seed's day in one style: its scores, or the error that stopped it."""
-    log = text(records(seed, 1), style)
+    day = simulate(seed, 1)[0]
+    log = text(day.records, style)
     rows, errors = read_log_rows(log)
-    out: dict[str, Any] = {"seed": seed, "style": style, "rows": log.count("\n") - 1}
+    out: dict[str, Any] = {
+        "seed": seed,
+        "style": style,
+        "rows": len(day.records),
+        "load": round(day.plan.load, 2),
+        "outage": day.plan.outage is not None,
+        "noon": any(t >= 12 * 60 for t in day.plan.opens.values()),
+    }
     if errors:
         out["error"] = f"reader rejected {len(errors)} of {out['rows']} rows; first: {errors[0]}"
         return out
@@ -86,17 +94,19 @@ def run(
     ]
     names = _names(results)
     head = " | ".join(f"{SHORT.get(n, n)[:10]:>10} MAE ±10m  in80" for n in names)
-    print(f"  {'split':8} {'style':5} {'seed':>4} {'tickets':>7}   {head}", flush=True)
+    print(f"  {'split':8} {'style':5} {'seed':>4} {'day':>8} {'tickets':>7}   {head}", flush=True)
+    print("  (day: load factor, O = half the counters out 40 min, N = a counter opens at noon)")
     summary: dict[str, Any] = {}
     for split in splits:
         for style in styles:
             mine = [r for r in results if r["seed"] in SPLITS[split] and r["style"] == style]
             for r in mine:
+                day = f"{r['load']:.2f} {'O' if r['outage'] else '-'}{'N' if r['noon'] else '-'}"
                 if "error" in r:
-                    print(f"  {split:8} {style:5} {r['seed']:>4}  !! {r['error']}", flush=True)
+                    print(f"  {split:8} {style:5} {r['seed']:>4} {day:>8}  !! {r['error']}")
                 else:
                     print(
-                        f"  {split:8} {style:5} {r['seed']:>4} {r['tickets']:>7}   "
+                        f"  {split:8} {style:5} {r['seed']:>4} {day:>8} {r['tickets']:>7}   "
                         f"{_cells(r['scores'], names)}",
                         flush=True,
                     )
@@ -116,7 +126,7 @@ def run(
                 "mean": mean,
             }
             label = f"  {split:8} {style:5} mean ({len(ok)}/{len(mine)} seeds)"
-            print(f"{label:<31}   {_cells(mean, names) if ok else 'no seed replayed'}", flush=True)
+            print(f"{label:<40}   {_cells(mean, names) if ok else 'no seed replayed'}", flush=True)
     data = {"prior_min": PRIOR_MIN, "drop_left": drop_left, "summary": summary, "seeds": results}
     c.write_result("estimator_foreign", data)
     return data
