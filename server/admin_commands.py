@@ -255,11 +255,9 @@ def _revision_only(office: Office) -> Any:
 
 
 def _time(value: Any) -> time:
-    try:
-        hours, minutes = (int(x) for x in str(value).split(":"))
-        return time(hours, minutes)
-    except ValueError:
-        return time(23, 59)
+    """A time of the stored document (validated when stored: "8:30" or "08:30")."""
+    hours, minutes = (int(x) for x in str(value).split(":"))
+    return time(hours, minutes)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -240,6 +240,10 @@ def _office(raw: dict[str, Any]) -> Office:
         )
         if s_cutoff <= s_opens:
             raise KeyProblem(f"{here}.cutoff", "must be later than opens")
+        if s_cutoff > closes:
+            raise KeyProblem(
+                f"{here}.cutoff", f"must not be after the office closes ({closes:%H:%M})"
+            )
         services[item["id"]] = Service(
             id=item["id"],
             names=_names(item, here),

@@ -279,3 +279,11 @@ def test_a_push_ahead_that_is_not_a_sane_count_is_refused(tmp_path, value):
     path = write_office(tmp_path, ('id = "test"\n', f'id = "test"\npush_ahead = {value}\n'))
 
     assert "office.push_ahead" in load_error(path)
+
+
+def test_a_service_cutoff_after_the_office_closes_is_refused(tmp_path):
+    path = write_office(tmp_path, ('id = "moving"\n', 'id = "moving"\ncutoff = "17:30"\n'))
+
+    message = load_error(path)
+
+    assert "services[0].cutoff" in message and "17:00" in message
