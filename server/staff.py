@@ -17,6 +17,7 @@ from typing import Any
 from server.accounts import MIN_PASSWORD_CHARS, Role, hash_password
 from server.domain.errors import InvalidRequest, LastAdmin, NameTaken, NotFound
 from server.domain.office import Office
+from server.store import accounts as accounts_rows
 from server.store import admin_audit
 from server.store import staff as rows
 from server.store.unit_of_work import Tx, Writer
@@ -121,7 +122,7 @@ async def add(
     def put(tx: Tx) -> dict[str, Any]:
         if rows.user(tx.conn, username) is not None:
             raise NameTaken(f"職員 {username} はすでにいます。", field="username")
-        rows.add(tx.conn, username, hashed, str(role), tx.now, time.time())
+        accounts_rows.insert_user(tx.conn, username, hashed, str(role), tx.now, time.time())
         added = rows.user(tx.conn, username)
         assert added is not None
         _audit(tx, actor, "staff.add", username, None, _shown(added))

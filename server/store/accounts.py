@@ -32,15 +32,28 @@ def put_user(
             .values(password_hash=password_hash, role=role, sessions_after=sessions_after)
         )
     else:
-        conn.execute(
-            insert(USER).values(
-                username=username,
-                password_hash=password_hash,
-                role=role,
-                created_at=now,
-                sessions_after=sessions_after,
-            )
+        insert_user(conn, username, password_hash, role, now, sessions_after)
+
+
+def insert_user(
+    conn: Connection,
+    username: str,
+    password_hash: str,
+    role: str,
+    now: datetime,
+    sessions_after: float,
+) -> None:
+    """A new user, enabled and limited to nothing (the caller knows the name is free)."""
+    conn.execute(
+        insert(USER).values(
+            username=username,
+            password_hash=password_hash,
+            role=role,
+            created_at=now,
+            sessions_after=sessions_after,
+            disabled=False,
         )
+    )
 
 
 def delete_user(conn: Connection, username: str) -> bool:

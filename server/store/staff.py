@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from .accounts import DEVICE, USER
 from .convert import utc
@@ -57,26 +57,6 @@ def users(conn: Connection) -> list[dict[str, Any]]:
 def user(conn: Connection, username: str) -> dict[str, Any] | None:
     found = conn.execute(select(*_COLUMNS).where(USER.c.username == username)).first()
     return None if found is None else _row(found)
-
-
-def add(
-    conn: Connection,
-    username: str,
-    password_hash: str,
-    role: str,
-    now: datetime,
-    sessions_after: float,
-) -> None:
-    conn.execute(
-        insert(USER).values(
-            username=username,
-            password_hash=password_hash,
-            role=role,
-            created_at=now,
-            sessions_after=sessions_after,
-            disabled=False,
-        )
-    )
 
 
 def change(conn: Connection, username: str, **values: Any) -> None:
