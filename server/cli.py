@@ -548,6 +548,14 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
         f"madoguchi: {office.names['ja']} ({office.id}) on {system.engines.url.split('://')[0]}"
     ]
     lines.append(f"  混雑状況 public page   {base}/   (forecast 混雑予想: {base}/forecast)")
+    # Residents away from the hall: a ticket from home (受付票を取る on the public page) and
+    # booking (予約), named with the services that offer them.
+    remote = [s.names["ja"] for s in office.services.values() if s.remote]
+    bookable = [s.names["ja"] for s in office.services.values() if s.appointments]
+    if remote:
+        lines.append(f"  受付票を取る from home {base}/   ({'、'.join(remote)})")
+    if bookable:
+        lines.append(f"  予約 booking           {base}/book   ({'、'.join(bookable)})")
 
     # The demo prints each device's paired address (make run); a real office's tokens stay
     # out of the server's output, which a service manager keeps in its journal.

@@ -215,6 +215,20 @@ def test_the_demo_clerk_is_a_clerk_and_the_demo_supervisor_a_supervisor(
         assert answer.status_code == 200 and answer.json()["role"] == role
 
 
+def test_the_demo_prints_where_residents_book_and_take_a_ticket_from_home(
+    live_server: Callable[..., Any], sqlite_url: str
+) -> None:
+    server = live_server(sqlite_url)
+    printed = server.log.read_text()
+    booking = next(line for line in printed.splitlines() if "予約 booking" in line)
+    assert f"{server.url.replace('127.0.0.1', 'localhost')}/book" in booking
+    assert "マイナンバーカード" in booking
+    from_home = next(line for line in printed.splitlines() if "受付票を取る" in line)
+    assert "転入・転出・転居の届出" in from_home
+    # The address it prints answers.
+    assert httpx.get(f"{server.url}/book").status_code == 200
+
+
 def test_an_older_demo_database_gets_its_demo_clerk_demoted_and_a_demo_supervisor(
     live_server: Callable[..., Any], sqlite_url: str
 ) -> None:
