@@ -2,7 +2,7 @@
 
     python -m bench                 # all of them
     python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
-                                    # display_fanout, kiosk_print
+                                    # display_fanout, kiosk_print, replay_speed
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
 fail on a goal; the exit status is non-zero only when a benchmark could not run.
@@ -17,7 +17,7 @@ import time
 import traceback
 
 from . import _common as c
-from . import call_fanout, display_fanout, issuing, kiosk_print, public_fanout
+from . import call_fanout, display_fanout, issuing, kiosk_print, public_fanout, replay_speed
 
 BENCHMARKS = {
     "issuing": issuing.run,  # issue 3
@@ -25,6 +25,7 @@ BENCHMARKS = {
     "public_fanout": public_fanout.run,  # issue 3
     "display_fanout": display_fanout.run,  # issue 5
     "kiosk_print": kiosk_print.run,  # issue 4
+    "replay_speed": replay_speed.run,  # issue 18
 }
 
 

@@ -29,6 +29,7 @@ _MISSED = frozenset({"ticket.no_show", "ticket.cancelled"})
 _SINCE = timedelta(minutes=HISTORY_WINDOW_MIN)
 _HOLDS_SINCE = timedelta(minutes=HOLD_WINDOW_MIN)
 _ARRIVALS_SINCE = timedelta(minutes=ARRIVAL_WINDOW_MIN)
+_FOREVER = timedelta(days=1000)  # an answer that nothing but a new event changes
 
 
 def _minutes(delta: timedelta) -> float:
@@ -52,6 +53,10 @@ class RollingHistory:
         self.settled: list[tuple[datetime, str, bool]] = []  # heap: (called, service, missed)
         self.calls: dict[str, int] = defaultdict(int)
         self.missed: dict[str, int] = defaultdict(int)
+        # An answer stays right until something of its service is taken in or leaves the
+        # window: service -> (changes taken in, valid up to, the answer).
+        self.changes: dict[str, int] = defaultdict(int)
+        self.kept: dict[str, tuple[int, datetime, ServiceHistory | None]] = {}
 
     def at(self, now: datetime) -> dict[str, ServiceHistory]:
         events = self.events
@@ -63,15 +68,21 @@ class RollingHistory:
             _, service, missed = heapq.heappop(self.settled)
             self.calls[service] -= 1
             self.missed[service] -= missed
+            self.changes[service] += 1
         out = {}
-        for service in set(self.arrivals) | set(self.holds) | set(self.waits) | set(self.calls):
-            past = self._service(service, now)
-            if past is not None:
-                out[service] = past
+        for service, changes in self.changes.items():
+            kept = self.kept.get(service)
+            if kept is None or kept[0] != changes or now > kept[1]:
+                kept = (changes, *self._service(service, now))
+                self.kept[service] = kept
+            if kept[2] is not None:
+                out[service] = kept[2]
         return out
 
     def _take(self, e: LogEvent, now: datetime) -> None:
         key = e.ticket or ""
+        if e.service:
+            self.changes[e.service] += 1
         if e.type == "ticket.issued" and e.service:
             self.arrivals[e.service].append(e.at)
         elif e.type == "ticket.called" and e.service:
@@ -82,6 +93,7 @@ class RollingHistory:
             self.last_call[key] = e.at
         if (e.type in _FREED or e.type in _MISSED) and key in self.open_calls:
             service, called = self.open_calls.pop(key)
+            self.changes[service] += 1
             if called >= now - _SINCE:  # else it never counts again: `now` only grows
                 missed = e.type in _MISSED
                 heapq.heappush(self.settled, (called, service, missed))
@@ -90,17 +102,21 @@ class RollingHistory:
             if e.type in _FREED:
                 self.holds[service].append((e.at, called, _minutes(e.at - called)))
 
-    def _service(self, service: str, now: datetime) -> ServiceHistory | None:
+    def _service(self, service: str, now: datetime) -> tuple[datetime, ServiceHistory | None]:
+        """The service's past at `now`, and until when it holds if nothing is taken in."""
         times, first = self.arrivals[service], self.arrivals_from[service]
         while first < len(times) and times[first] < now - _ARRIVALS_SINCE:
             first += 1
         self.arrivals_from[service] = first
-        holds = _latest_holds(self.holds[service], now - _HOLDS_SINCE)
-        waits = _latest_waits(self.waits[service], now - _SINCE, now - _HOLDS_SINCE)
+        holds, holds_until = _latest_holds(self.holds[service], now - _HOLDS_SINCE)
+        waits, waits_until = _latest_waits(self.waits[service], now - _SINCE, now - _HOLDS_SINCE)
+        until = min(holds_until, waits_until)
+        if first < len(times):
+            until = min(until, times[first] + _ARRIVALS_SINCE)
         arrivals, calls = len(times) - first, self.calls[service]
         if not (holds or waits or arrivals or calls):
-            return None
-        return ServiceHistory(
+            return until, None
+        return until, ServiceHistory(
             hold_min=holds,
             calls=calls,
             no_shows=self.missed[service],
@@ -111,29 +127,36 @@ class RollingHistory:
 
 def _latest_holds(
     holds: list[tuple[datetime, datetime, float]], since: datetime
-) -> tuple[float, ...]:
+) -> tuple[tuple[float, ...], datetime]:
     """The last RECENT_HOLDS holds whose call is in the window (a call before it was not
-    seen, so neither is its end)."""
+    seen, so neither is its end), and until when they stay so."""
     out: list[float] = []
+    until = since + _FOREVER
     for i in range(len(holds) - 1, -1, -1):
         freed, called, hold = holds[i]
         if freed < since or len(out) == RECENT_HOLDS:
             break
         if called >= since:
             out.append(hold)
-    return tuple(reversed(out))
+            until = min(until, called + _HOLDS_SINCE)
+    return tuple(reversed(out)), until
 
 
 def _latest_waits(
     waits: list[tuple[datetime, datetime | None, float]], since: datetime, window: datetime
-) -> tuple[float, ...]:
+) -> tuple[tuple[float, ...], datetime]:
     """The waits of the last RECENT_WAITS calls since `since` that were their ticket's first
-    call in the window (a ticket called again, after a no-show or a transfer, is not)."""
+    call in the window (a ticket called again, after a no-show or a transfer, is not), and
+    until when they stay so (a call leaves, or a ticket's earlier call does)."""
     out: list[float] = []
+    until = since + _FOREVER
     for i in range(len(waits) - 1, -1, -1):
         at, before, wait = waits[i]
         if at < since or len(out) == RECENT_WAITS:
             break
         if before is None or before < window:
             out.append(wait)
-    return tuple(reversed(out))
+            until = min(until, at + _SINCE)
+        else:
+            until = min(until, before + _HOLDS_SINCE)
+    return tuple(reversed(out)), until
