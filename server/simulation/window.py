@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from server.domain.queue_state import (
     ARRIVAL_WINDOW_MIN,
@@ -57,6 +58,9 @@ class RollingHistory:
         # window: service -> (changes taken in, valid up to, the answer).
         self.changes: dict[str, int] = defaultdict(int)
         self.kept: dict[str, tuple[int, datetime, ServiceHistory | None]] = {}
+        # (list, service) -> (its length then, the answer, valid up to): holds and waits
+        # change far less often than arrivals.
+        self.latest: dict[tuple[int, str], tuple[int, tuple[float, ...], datetime]] = {}
 
     def at(self, now: datetime) -> dict[str, ServiceHistory]:
         events = self.events
@@ -108,8 +112,8 @@ class RollingHistory:
         while first < len(times) and times[first] < now - _ARRIVALS_SINCE:
             first += 1
         self.arrivals_from[service] = first
-        holds, holds_until = _latest_holds(self.holds[service], now - _HOLDS_SINCE)
-        waits, waits_until = _latest_waits(self.waits[service], now - _SINCE, now - _HOLDS_SINCE)
+        holds, holds_until = self._kept(self.holds, _latest_holds, service, now)
+        waits, waits_until = self._kept(self.waits, _latest_waits, service, now)
         until = min(holds_until, waits_until)
         if first < len(times):
             until = min(until, times[first] + _ARRIVALS_SINCE)
@@ -124,30 +128,47 @@ class RollingHistory:
             recent_waits_min=waits,
         )
 
+    def _kept(
+        self,
+        lists: Mapping[str, list[Any]],
+        latest: Callable[[list[Any], datetime], tuple[tuple[float, ...], datetime]],
+        service: str,
+        now: datetime,
+    ) -> tuple[tuple[float, ...], datetime]:
+        items = lists[service]
+        key = (id(lists), service)
+        kept = self.latest.get(key)
+        if kept is None or kept[0] != len(items) or now > kept[2]:
+            kept = (len(items), *latest(items, now))
+            self.latest[key] = kept
+        return kept[1], kept[2]
+
 
 def _latest_holds(
-    holds: list[tuple[datetime, datetime, float]], since: datetime
+    holds: list[tuple[datetime, datetime, float]], now: datetime
 ) -> tuple[tuple[float, ...], datetime]:
     """The last RECENT_HOLDS holds whose call is in the window (a call before it was not
     seen, so neither is its end), and until when they stay so."""
+    since = now - _HOLDS_SINCE
     out: list[float] = []
-    until = since + _FOREVER
+    until = first = since + _FOREVER
     for i in range(len(holds) - 1, -1, -1):
         freed, called, hold = holds[i]
         if freed < since or len(out) == RECENT_HOLDS:
             break
         if called >= since:
             out.append(hold)
-            until = min(until, called + _HOLDS_SINCE)
-    return tuple(reversed(out)), until
+            first = min(first, called)
+    return tuple(reversed(out)), min(until, first + _HOLDS_SINCE)
 
 
 def _latest_waits(
-    waits: list[tuple[datetime, datetime | None, float]], since: datetime, window: datetime
+    waits: list[tuple[datetime, datetime | None, float]], now: datetime
 ) -> tuple[tuple[float, ...], datetime]:
     """The waits of the last RECENT_WAITS calls since `since` that were their ticket's first
     call in the window (a ticket called again, after a no-show or a transfer, is not), and
     until when they stay so (a call leaves, or a ticket's earlier call does)."""
+    since, window = now - _SINCE, now - _HOLDS_SINCE
     out: list[float] = []
     until = since + _FOREVER
     for i in range(len(waits) - 1, -1, -1):
