@@ -54,8 +54,9 @@ def replay(
         days[(row.issued_at.astimezone(tz) if tz else row.issued_at).date()].append(row)
     scored = [s for d in sorted(days) for s in replay_day(days[d], prior_min)]
     names = sorted(days)
-    label = names[0].isoformat() if len(names) == 1 else f"{names[0]}..{names[-1]}"
-    return Replayed(report(label if names else "log", None, scored), skipped)
+    label = f"{names[0]}..{names[-1]}" if len(names) > 1 else "log"
+    label = names[0].isoformat() if len(names) == 1 else label
+    return Replayed(report(label, None, scored), skipped)
 
 
 def _unique(rows: Iterable[Row]) -> tuple[list[Row], list[LogError]]:
