@@ -102,3 +102,31 @@ def test_simulate_and_estimator_eval_print_the_same_json_shape(tmp_path, capsys)
     assert replayed["tickets"] == simulated["tickets"]
     assert replayed["skipped"] == []
     assert log.read_text().startswith(HEADER)
+
+
+def test_estimator_eval_names_the_rows_it_skips_and_scores_the_rest(tmp_path, capsys):
+    log = tmp_path / "export.csv"
+    log.write_text(
+        "ticket,queue,issued_at,called_at\n"
+        "B-001,certificates,2025-06-11T09:00:00+09:00,2025-06-11T09:04:00+09:00\n"
+        "B-002,certificates,2025-06-11T09:01:00+09:00,2025-06-11T08:01:00+09:00\n"
+        "B-003,certificates,2025-06-11T09:02:00,\n"  # no offset: the office's timezone
+    )
+
+    assert main(["estimator-eval", "--log", str(log), "--json"]) == 0
+    out, err = capsys.readouterr()
+    figures = json.loads(out)
+
+    assert figures["tickets"] == 1
+    assert figures["skipped"] == [
+        {"line": 3, "reason": "line 3: called_at is 60 min before issued_at"}
+    ]
+    assert "skipped line 3: called_at is 60 min before issued_at" in err
+
+
+def test_estimator_eval_without_anything_to_score_exits_non_zero(tmp_path, capsys):
+    log = tmp_path / "empty.csv"
+    log.write_text("ticket,called_at\n")
+
+    assert main(["estimator-eval", "--log", str(log)]) == 1
+    assert "the header must name ticket, service, issued_at" in capsys.readouterr().err
