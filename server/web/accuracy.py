@@ -8,12 +8,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from server.domain.office import Office
-from server.simulation.log import replay
-from server.simulation.simulator import Visit
+from server.simulation.log import OUTCOMES, Row
+from server.simulation.replay import replay
 from server.store.engine import Engines
 
 from .history import read_stays
@@ -55,38 +56,35 @@ class Accuracy:
 NONE_YET = Accuracy(0, 0, None, None, 0.0, 0.0, 0.0)
 
 
-def local_visits(visits: list[Visit], timezone: str) -> list[Visit]:
-    """The visits in the office's local time: the replay takes a visit's day from its
-    issue time, and a Tokyo morning is the evening before in UTC."""
-    tz = ZoneInfo(timezone)
-
-    def at(value: datetime | None) -> datetime | None:
-        return value.astimezone(tz) if value is not None else None
-
-    return [
-        dataclasses.replace(
-            v,
-            issued_at=v.issued_at.astimezone(tz),
-            called_at=at(v.called_at),
-            finished_at=at(v.finished_at),
-        )
-        for v in visits
-    ]
-
-
 def measure(engines: Engines, office: Office, today: date) -> Accuracy:
     """The estimator replayed over the last DAYS working days before `today` that have
     served tickets, scored on each served ticket's estimate at its issue."""
+    tz = ZoneInfo(office.timezone)
     stays = read_stays(
         engines, office, today - timedelta(days=LOOK_BACK_DAYS), today - timedelta(days=1), today
     )
-    visits = local_visits([s.as_visit() for s in stays], office.timezone)
-    served_days = sorted({v.issued_at.date() for v in visits if v.outcome == "served"})
+    served_days = sorted(
+        {s.issued_at.astimezone(tz).date() for s in stays if s.outcome == "served"}
+    )
     kept = set(served_days[-DAYS:])
     if not kept:
         return NONE_YET
+    rows = [
+        Row(
+            line=i,
+            ticket=s.ticket,
+            service=s.service,
+            issued_at=s.issued_at,
+            called_at=s.called_at,
+            finished_at=s.finished_at,
+            counter=s.counter,
+            outcome=s.outcome if s.outcome in OUTCOMES else None,
+        )
+        for i, s in enumerate(stays, start=1)
+        if s.issued_at.astimezone(tz).date() in kept
+    ]
     prior = {s.id: float(s.mean_service_min) for s in office.services.values()}
-    report = replay([v for v in visits if v.issued_at.date() in kept], prior)
+    report = replay(rows, prior, tz).report
     score = report.scores["estimator"]
     return Accuracy(
         days=len(kept),
@@ -104,9 +102,9 @@ class AccuracySource:
     never waits for a replay (the first page of a day shows the day before's). A day whose
     measure failed is not tried again until the next: it shows nothing."""
 
-    def __init__(self, engines: Engines, office: Office) -> None:
+    def __init__(self, engines: Engines, office: Callable[[], Office]) -> None:
         self.engines = engines
-        self.office = office
+        self.office = office  # the settings in force when a measure starts
         self._changed = threading.Condition()
         self._day: date | None = None  # the day of the last measure started
         self._done: date | None = None  # ...and of the last one finished
@@ -132,7 +130,7 @@ class AccuracySource:
 
     def _measure(self, today: date) -> None:
         try:
-            accuracy: Accuracy | None = measure(self.engines, self.office, today)
+            accuracy: Accuracy | None = measure(self.engines, self.office(), today)
         except Exception:  # a log it cannot read: say nothing rather than something wrong
             log.exception("could not measure the estimate's accuracy for %s", today)
             accuracy = None

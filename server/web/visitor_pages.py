@@ -29,6 +29,7 @@ from server.live.source import read_snapshot
 from server.live.views import public_view, ticket_view
 
 from . import STATIC_URL
+from .accuracy import MIN_DAYS, Accuracy, AccuracySource
 from .forecast_page import forecast_context
 from .history import ForecastSource
 from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, Text, choose
@@ -200,6 +201,8 @@ async def public_page(request: Request) -> HTMLResponse:
         read_snapshot, system.engines, system.ctx, system.clock(), None, ()
     )
     context = public_context(system.office, public_view(snap), text, snap.now)
+    today = calendar.business_day(system.office, snap.now)
+    context["accuracy_text"] = accuracy_text(text, _accuracy_source(request).get(today))
     response = _render(
         request,
         "public.html",
@@ -229,6 +232,32 @@ async def forecast_page(request: Request) -> HTMLResponse:
         **context,
     )
     return _remember(response, lang, switched)
+
+
+def accuracy_text(text: Text, accuracy: Accuracy | None) -> str:
+    """The estimate's measured accuracy on the office's own days, or how many it needs."""
+    if accuracy is None:
+        return ""  # not measured yet today, or the measure failed: claim nothing
+    if not accuracy.enough:
+        return text("accuracy_pending", need=MIN_DAYS)
+    return text(
+        "accuracy_note",
+        days=accuracy.days,
+        tickets=accuracy.tickets,
+        mae=round(accuracy.mae_min),
+        within=round(accuracy.within_10_min * 100),
+        inside=round(accuracy.in_range * 100),
+    )
+
+
+def _accuracy_source(request: Request) -> AccuracySource:
+    state = request.app.state
+    source: AccuracySource | None = getattr(state, "accuracy_source", None)
+    if source is None:
+        system = state.system
+        source = AccuracySource(system.engines, lambda: system.office)
+        state.accuracy_source = source
+    return source
 
 
 def _forecast_source(request: Request) -> ForecastSource:
