@@ -102,7 +102,7 @@ def create_app(
     standing = Standing(system.engines, system.writer)  # sessions and tokens end on the server
     app.state.tokens = Tokens(key, standing)
     app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
-    app.state.arrival_secret = key.encode()  # the kiosks' daily code (visitor_routes)
+    app.state.arrival_secret = key.encode()  # the kiosks' daily code (api/arrival.py)
     app.state.issue_limiter = IssueLimiter(settings.issue_per_minute, settings.issue_per_day)
     app.state.sessions = session.Sessions(key, standing, secure=settings.is_production)
     return app
