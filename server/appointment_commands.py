@@ -24,6 +24,7 @@ from server.domain.office import Office
 from server.domain.ticket import Status, Ticket
 from server.store import appointments, tickets
 from server.store.unit_of_work import Tx
+from server.visitor_commands import ArrivalProof
 
 from .context import Context
 
@@ -163,21 +164,35 @@ class MoveAppointment:
 
 @dataclasses.dataclass(frozen=True)
 class CheckIn:
-    """A booking's visitor has arrived (the kiosk's 予約の方): its ticket, made now with the
-    place call_policy.booking_place gives it; a second check-in answers the same ticket."""
+    """A booking's visitor has arrived: its ticket, made now with the place
+    call_policy.booking_place gives it; a second check-in answers the same ticket. The
+    booking is named by its `code` (the kiosk's 予約の方) or by its secret `booking_token`
+    (the visitor's phone in the hall, which says how it showed so: `arrived_by`)."""
 
-    code: str
+    code: str | None
     kiosk: str | None
     ticket_id: str
     token: str
     print_status: PrintStatus = PrintStatus.NONE
+    booking_token: str | None = None
+    arrived_by: ArrivalProof | None = None  # the phone's proof of being in the hall
+
+    def _booking(self, tx: Tx, office: Office) -> Booking:
+        if self.booking_token is not None:
+            found = appointments.by_token(tx.conn, self.booking_token)
+            if found is None or found.office != office.id:
+                raise NotFound("予約が見つかりません。", kind="appointment")
+            return found
+        code = self.code or ""
+        found = appointments.by_code(tx.conn, office.id, code)
+        if found is None:
+            raise appointment.not_found(code)
+        return found
 
     def __call__(self, ctx: Context, tx: Tx) -> tuple[TicketInfo, bool]:
         """The ticket, and whether it is new."""
         office = ctx.office
-        booking = appointments.by_code(tx.conn, office.id, self.code)
-        if booking is None:
-            raise appointment.not_found(self.code)
+        booking = self._booking(tx, office)
         if booking.status is BookingStatus.CHECKED_IN and booking.ticket is not None:
             ticket = tickets.get_ticket(tx.conn, booking.ticket)
             if ticket is not None:
@@ -218,6 +233,7 @@ class CheckIn:
                     "channel": "appointment",
                     "booked": booked,
                     "slot": booking.start.isoformat(),
+                    **({"arrived_by": str(self.arrived_by)} if self.arrived_by else {}),
                 },
             )
         )
