@@ -58,7 +58,9 @@ def _check_slot(ctx: Context, tx: Tx, service_id: str, start: datetime) -> None:
 @dataclasses.dataclass(frozen=True)
 class BookAppointment:
     """Book a slot. `codes`: candidate booking codes, the first one free is taken; `key`:
-    the client's Idempotency-Key (the same key answers the same booking)."""
+    the client's Idempotency-Key (the same key answers the same booking); `booked_from`:
+    the address's keyed hash, which holds at most `held_cap` bookings of a service (None:
+    staff, no cap)."""
 
     service: str
     start: datetime
@@ -67,6 +69,8 @@ class BookAppointment:
     codes: tuple[str, ...]
     token: str
     key: str | None = None
+    booked_from: str | None = None
+    held_cap: int = 0
 
     def __call__(self, ctx: Context, tx: Tx) -> tuple[Booking, bool]:
         """The booking, and whether it is new."""
@@ -75,6 +79,12 @@ class BookAppointment:
             if found is not None:
                 return found, False
         _check_slot(ctx, tx, self.service, self.start)
+        if self.booked_from is not None and self.held_cap:
+            today = calendar.business_day(ctx.office, tx.now)
+            held = appointments.held_from(
+                tx.conn, ctx.office.id, self.service, self.booked_from, today
+            )
+            appointment.check_held(held, self.held_cap, service_of(ctx.office, self.service))
         taken = appointments.codes_taken(tx.conn, ctx.office.id, self.codes)
         free = [c for c in self.codes if c not in taken]
         if not free:  # ten random codes all taken: the office's codes are too short
@@ -91,6 +101,7 @@ class BookAppointment:
             status=BookingStatus.BOOKED,
             booked_at=tx.now,
             key=self.key,
+            booked_from=self.booked_from,
         )
         appointments.insert_booking(tx.conn, booking)
         tx.append(
