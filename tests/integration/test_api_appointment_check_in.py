@@ -127,3 +127,13 @@ def test_an_unknown_token_is_not_found(client: TestClient) -> None:
     in_hall = TestClient(client.app, client=HALL)
     body = refused(check_in(in_hall, "no-such-booking-token"), 404, "not_found")
     assert body["kind"] == "appointment"
+
+
+def test_the_bookings_page_offers_check_in_on_its_day_only(client: TestClient) -> None:
+    today = booked(client)
+    tomorrow = booked(client, at("10:30", "2026-11-26"))
+    assert 'id="check-in-button"' in client.get(f"/book/{today['token']}").text
+    assert 'id="check-in-button"' not in client.get(f"/book/{tomorrow['token']}").text
+    in_hall = TestClient(client.app, client=HALL)
+    assert check_in(in_hall, today["token"]).status_code == 201
+    assert 'id="check-in-button"' not in client.get(f"/book/{today['token']}").text
