@@ -187,3 +187,26 @@ def test_on_its_day_the_booking_checks_in_on_the_phone_with_the_kiosks_code(
     phone.goto(f"{server.url}/book/{booking['token']}?lang=en")
     assert phone.locator("#status").get_attribute("data-status") == "checked_in"
     assert phone.locator("#check-in-button").count() == 0
+
+
+def test_a_phone_past_the_bookings_it_may_hold_is_told_so_in_its_language(
+    sqlite_url: str, office_file: str, tmp_path: Path, phone: Any
+) -> None:
+    server = LiveServer(sqlite_url, tmp_path, "--office", office_file)
+    server.env = {"MADOGUCHI_BOOK_HELD_PER_SERVICE": "1"}
+    server.start()
+    try:
+        for attempt in range(2):
+            phone.goto(f"{server.url}/book?lang=en")
+            phone.locator("#slots button:not([disabled])").first.click()
+            phone.locator("#confirm").click()
+            if attempt == 0:
+                phone.wait_for_url("**/book/*")
+        error = phone.locator("#error")
+        error.wait_for()
+        assert "One device may hold 1 bookings" in error.text_content()
+        assert phone.url.endswith("/book?lang=en") and error.is_visible()
+        assert phone.evaluate("document.getElementById('error').getBoundingClientRect().top") < 780
+        assert_accessible(phone, "book-too-many-en")
+    finally:
+        server.stop()
