@@ -31,7 +31,7 @@ from server.api import routes as api_routes
 from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
-from server.api.limits import BodyLimit, IssueLimiter
+from server.api.limits import BodyLimit, booking_limiter, issue_limiter
 from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
@@ -102,7 +102,9 @@ def create_app(
     standing = Standing(system.engines, system.writer)  # sessions and tokens end on the server
     app.state.tokens = Tokens(key, standing)
     app.state.signin_throttle = SignInThrottle(system.engines, system.writer, system.clock)
-    app.state.arrival_secret = key.encode()  # the kiosks' daily code (visitor_routes)
-    app.state.issue_limiter = IssueLimiter(settings.issue_per_minute, settings.issue_per_day)
+    # The kiosks' daily code (api/arrival.py) and the bookings' hashed addresses (limits).
+    app.state.arrival_secret = key.encode()
+    app.state.issue_limiter = issue_limiter(settings.issue_per_minute, settings.issue_per_day)
+    app.state.booking_limiter = booking_limiter(settings.book_per_hour, settings.book_per_day)
     app.state.sessions = session.Sessions(key, standing, secure=settings.is_production)
     return app

@@ -24,6 +24,7 @@ from server.domain.office import Office
 from server.domain.ticket import Status, Ticket
 from server.store import appointments, tickets
 from server.store.unit_of_work import Tx
+from server.visitor_commands import ArrivalProof
 
 from .context import Context
 
@@ -57,7 +58,9 @@ def _check_slot(ctx: Context, tx: Tx, service_id: str, start: datetime) -> None:
 @dataclasses.dataclass(frozen=True)
 class BookAppointment:
     """Book a slot. `codes`: candidate booking codes, the first one free is taken; `key`:
-    the client's Idempotency-Key (the same key answers the same booking)."""
+    the client's Idempotency-Key (the same key answers the same booking); `booked_from`:
+    the address's keyed hash, which holds at most `held_cap` bookings of a service (None:
+    staff, no cap)."""
 
     service: str
     start: datetime
@@ -66,6 +69,8 @@ class BookAppointment:
     codes: tuple[str, ...]
     token: str
     key: str | None = None
+    booked_from: str | None = None
+    held_cap: int = 0
 
     def __call__(self, ctx: Context, tx: Tx) -> tuple[Booking, bool]:
         """The booking, and whether it is new."""
@@ -74,6 +79,12 @@ class BookAppointment:
             if found is not None:
                 return found, False
         _check_slot(ctx, tx, self.service, self.start)
+        if self.booked_from is not None and self.held_cap:
+            today = calendar.business_day(ctx.office, tx.now)
+            held = appointments.held_from(
+                tx.conn, ctx.office.id, self.service, self.booked_from, today
+            )
+            appointment.check_held(held, self.held_cap, service_of(ctx.office, self.service))
         taken = appointments.codes_taken(tx.conn, ctx.office.id, self.codes)
         free = [c for c in self.codes if c not in taken]
         if not free:  # ten random codes all taken: the office's codes are too short
@@ -90,6 +101,7 @@ class BookAppointment:
             status=BookingStatus.BOOKED,
             booked_at=tx.now,
             key=self.key,
+            booked_from=self.booked_from,
         )
         appointments.insert_booking(tx.conn, booking)
         tx.append(
@@ -163,21 +175,35 @@ class MoveAppointment:
 
 @dataclasses.dataclass(frozen=True)
 class CheckIn:
-    """A booking's visitor has arrived (the kiosk's 予約の方): its ticket, made now with the
-    place call_policy.booking_place gives it; a second check-in answers the same ticket."""
+    """A booking's visitor has arrived: its ticket, made now with the place
+    call_policy.booking_place gives it; a second check-in answers the same ticket. The
+    booking is named by its `code` (the kiosk's 予約の方) or by its secret `booking_token`
+    (the visitor's phone in the hall, which says how it showed so: `arrived_by`)."""
 
-    code: str
+    code: str | None
     kiosk: str | None
     ticket_id: str
     token: str
     print_status: PrintStatus = PrintStatus.NONE
+    booking_token: str | None = None
+    arrived_by: ArrivalProof | None = None  # the phone's proof of being in the hall
+
+    def _booking(self, tx: Tx, office: Office) -> Booking:
+        if self.booking_token is not None:
+            found = appointments.by_token(tx.conn, self.booking_token)
+            if found is None or found.office != office.id:
+                raise NotFound("予約が見つかりません。", kind="appointment")
+            return found
+        code = self.code or ""
+        found = appointments.by_code(tx.conn, office.id, code)
+        if found is None:
+            raise appointment.not_found(code)
+        return found
 
     def __call__(self, ctx: Context, tx: Tx) -> tuple[TicketInfo, bool]:
         """The ticket, and whether it is new."""
         office = ctx.office
-        booking = appointments.by_code(tx.conn, office.id, self.code)
-        if booking is None:
-            raise appointment.not_found(self.code)
+        booking = self._booking(tx, office)
         if booking.status is BookingStatus.CHECKED_IN and booking.ticket is not None:
             ticket = tickets.get_ticket(tx.conn, booking.ticket)
             if ticket is not None:
@@ -220,6 +246,7 @@ class CheckIn:
                     "channel": "appointment",
                     "booked": booked,
                     "slot": booking.start.isoformat(),
+                    **({"arrived_by": str(self.arrived_by)} if self.arrived_by else {}),
                 },
             )
         )

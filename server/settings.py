@@ -37,6 +37,16 @@ class Settings:
     # issuing): per minute and per business day; 0 = no limit.
     issue_per_minute: int = 3
     issue_per_day: int = 10
+    # Bookings (予約) one address may make without staff: per hour and per business day
+    # (0 = no limit), and how many of one service it may hold at once (booked, not yet
+    # checked in, today or later; 0 = no cap). A resident books for herself and perhaps a
+    # family member, and may cancel and book again when a plan changes: 5 an hour and 10
+    # a day leave room for that, while a script that would fill a day's slots (the demo's
+    # 18 a day per service, 2 places each) is stopped at 10 a day and 2 held per service.
+    # A home or a mobile carrier's NAT shares one address: the limits stay generous.
+    book_per_hour: int = 5
+    book_per_day: int = 10
+    book_held_per_service: int = 2
     # Web Push (server/push/): the only hosts a subscription may name (MADOGUCHI_PUSH_HOSTS,
     # comma-separated, "*.example.com" for subdomains); the VAPID contact ("mailto:…" or
     # "https://…"; "": MADOGUCHI_PUBLIC_URL). How few ahead is "almost": office.push_ahead.
@@ -70,6 +80,9 @@ class Settings:
             "trusted_proxies": env.get("MADOGUCHI_TRUSTED_PROXIES", ""),
             "issue_per_minute": int(env.get("MADOGUCHI_ISSUE_PER_MINUTE", "3")),
             "issue_per_day": int(env.get("MADOGUCHI_ISSUE_PER_DAY", "10")),
+            "book_per_hour": int(env.get("MADOGUCHI_BOOK_PER_HOUR", "5")),
+            "book_per_day": int(env.get("MADOGUCHI_BOOK_PER_DAY", "10")),
+            "book_held_per_service": int(env.get("MADOGUCHI_BOOK_HELD_PER_SERVICE", "2")),
             "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
             "push_contact": env.get("MADOGUCHI_PUSH_CONTACT", ""),
         }

@@ -40,9 +40,16 @@ PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:
 CLERK = ("clerk1", "clerk-password-1")
 SUPERVISOR = ("super1", "super-password-1")
 ROOT = Path(__file__).resolve().parent.parent
-# Tests issue many tickets from one address without a kiosk: the per-address limits of
-# open issuing are off unless a test turns them on (tests/integration/test_issuing_abuse.py).
-UNLIMITED_ISSUING = {"issue_per_minute": 0, "issue_per_day": 0}
+# Tests issue many tickets and book many slots from one address without a kiosk: the
+# per-address limits of open issuing and of booking are off unless a test turns them on
+# (tests/integration/test_issuing_abuse.py, test_booking_abuse.py).
+UNLIMITED_ISSUING = {
+    "issue_per_minute": 0,
+    "issue_per_day": 0,
+    "book_per_hour": 0,
+    "book_per_day": 0,
+    "book_held_per_service": 0,
+}
 
 
 @contextlib.contextmanager
@@ -198,6 +205,9 @@ class LiveServer:
             "MADOGUCHI_LOG_LEVEL": self.log_level,
             "MADOGUCHI_ISSUE_PER_MINUTE": "0",
             "MADOGUCHI_ISSUE_PER_DAY": "0",
+            "MADOGUCHI_BOOK_PER_HOUR": "0",
+            "MADOGUCHI_BOOK_PER_DAY": "0",
+            "MADOGUCHI_BOOK_HELD_PER_SERVICE": "0",
             **self.env,
         }
         cmd = [

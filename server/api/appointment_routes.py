@@ -26,15 +26,19 @@ from server.appointment_commands import (
 from server.bootstrap import System, new_token
 from server.commands import PrintStatus, ticket_json
 from server.domain import appointment
+from server.domain.appointment import Booking, BookingStatus
 from server.domain.calendar import business_day
-from server.domain.errors import InvalidRequest
+from server.domain.errors import InvalidRequest, NotFound
 from server.store import appointments
 
+from .arrival import arrival_proof
 from .auth import bearer, staff_of
 from .errors import ApiError
+from .limits import address_hash, charge_address
 from .responses import JSONResponse
-from .schemas import BookBody, MoveBody, parse
-from .state import office_system, system_of, tokens_of
+from .schemas import ArrivedBody, BookBody, MoveBody, parse
+from .state import booking_limiter_of, office_system, system_of, tokens_of
+from .visitor_routes import VISITOR_ACTOR
 
 CODE_DIGITS = 6  # typed at the kiosk: short, and a million per office is plenty
 KEY_MAX_CHARS = 80
@@ -97,12 +101,21 @@ async def slots(request: Request) -> Response:
 
 async def book(request: Request) -> Response:
     """Book a slot: 201 with the booking (its code and token); the same Idempotency-Key
-    again answers the same booking with 200."""
+    again answers the same booking with 200. Anyone but staff is limited per address
+    (limits.booking_limiter: 429 with Retry-After; a double tap answered again and a
+    refused booking are not counted) and holds a few bookings of a service at most."""
     system = office_system(request)
     body = await parse(request, BookBody)
     key = request.headers.get("idempotency-key") or None
     if key is not None and len(key) > KEY_MAX_CHARS:
         raise InvalidRequest(f"Idempotency-Key は {KEY_MAX_CHARS} 文字までです。")
+    if key is not None:  # a double tap: its booking again, not counted
+        found = await asyncio.to_thread(_read_by_key, system, key)
+        if found is not None:
+            return JSONResponse(booking_json(found), status_code=200)
+    anyone = _staff(request) is None
+    limiter = booking_limiter_of(request)
+    charged = charge_address(request, system, limiter) if anyone else None
     command = BookAppointment(
         service=body.service,
         start=_utc(body.start),
@@ -111,9 +124,35 @@ async def book(request: Request) -> Response:
         codes=_new_codes(),
         token=new_token(),
         key=key,
+        booked_from=address_hash(request) if anyone else None,
+        held_cap=system.settings.book_held_per_service,
     )
-    booking, new = (await system.run(command.__call__)).result
+    try:
+        booking, new = (await system.run(command.__call__)).result
+    except Exception:
+        if charged is not None:  # no booking: the address's count is given back
+            limiter.refund(charged)
+        raise
+    if charged is not None and not new:  # two taps at once: the second answered the first
+        limiter.refund(charged)
     return JSONResponse(booking_json(booking), status_code=201 if new else 200)
+
+
+def _read_by_key(system: System, key: str) -> Booking | None:
+    with system.engines.reader.connect() as conn:
+        return appointments.by_key(conn, system.office.id, key)
+
+
+def _staff(request: Request) -> object | None:
+    """The staff member booking for a resident (at the counter, on the phone), else None.
+    A staff cookie without its CSRF token (a clerk trying the booking page in her own
+    browser) books as anyone does."""
+    try:
+        return staff_of(request, tokens_of(request))
+    except ApiError as e:
+        if e.code != "csrf_failed":
+            raise
+        return None
 
 
 async def cancel(request: Request) -> Response:
@@ -172,6 +211,44 @@ async def check_in(request: Request) -> Response:
     return JSONResponse(answer, status_code=201 if new else 200)
 
 
+def _read_booking(system: System, token: str) -> Booking:
+    with system.engines.reader.connect() as conn:
+        found = appointments.by_token(conn, token)
+    if found is None or found.office != system.office.id:
+        raise NotFound("予約が見つかりません。", kind="appointment")
+    return found
+
+
+async def check_in_by_token(request: Request) -> Response:
+    """The visitor's phone checks its booking in, from the hall (a kiosk's device token,
+    the hall's network, or the kiosk's daily code in the body): answered as the kiosk's
+    check-in is (201 the ticket, with its token for the ticket page; 200 the same ticket
+    again). A booking that cannot be checked in today says why (409) before the phone is
+    asked where it is, and one checked in already answers its ticket wherever it is."""
+    system = system_of(request)
+    body = await parse(request, ArrivedBody, optional=True)
+    token = request.path_params["token"]
+    booking = await asyncio.to_thread(_read_booking, system, token)
+    proof = None
+    if booking.status is not BookingStatus.CHECKED_IN:
+        appointment.check_check_in(booking, business_day(system.office, system.clock()))
+        proof = await arrival_proof(request, system, body.code)
+    command = CheckIn(
+        code=None,
+        kiosk=None,
+        ticket_id=system.new_ticket_id(),
+        token=new_token(),
+        booking_token=token,
+        arrived_by=proof,
+    )
+    info, new = (await system.run(command.__call__, actor=VISITOR_ACTOR)).result
+    answer = ticket_json(info, system.office, info.stored_print, token=True)
+    del answer["id"]  # the visitor's page needs no staff handle (as visitor_routes)
+    return JSONResponse(
+        answer, status_code=201 if new else 200, headers={"Cache-Control": "no-store"}
+    )
+
+
 def routes() -> list[Route]:
     office = "/api/v1/offices/{office}"
     return [
@@ -179,5 +256,6 @@ def routes() -> list[Route]:
         Route(f"{office}/appointments", book, methods=["POST"]),
         Route(f"{office}/appointments/{{code}}/check-in", check_in, methods=["POST"]),
         Route("/api/v1/appointments/{token}", cancel, methods=["DELETE"]),
+        Route("/api/v1/appointments/{token}/check-in", check_in_by_token, methods=["POST"]),
         Route("/api/v1/appointments/{token}", move, methods=["PATCH"]),
     ]

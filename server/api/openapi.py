@@ -39,6 +39,7 @@ from .schemas import (
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
+_VISITOR_TICKET = {"$ref": "#/components/schemas/VisitorTicket"}
 _OBJECT: dict[str, Any] = {"type": "object"}
 _STRING = {"type": "string"}
 
@@ -566,9 +567,13 @@ def _appointment_ops(office: str) -> dict[str, dict[str, Op]]:
                 "Idempotency-Key makes a double tap one booking (the same key answers the "
                 "same booking with 200). 409 slot_full; 409 invalid_transition with reason "
                 "slot_past or beyond_horizon; 422 with reason no_appointments, closed_day or "
-                "not_a_slot.",
+                "not_a_slot. Anyone but staff: 429 rate_limited with Retry-After past the "
+                "per-address limits (MADOGUCHI_BOOK_PER_HOUR, _PER_DAY; a double tap answered "
+                "again and a refused booking are not counted), and 409 invalid_transition "
+                "with reason too_many_bookings when the address already holds "
+                "MADOGUCHI_BOOK_HELD_PER_SERVICE bookings of the service not yet used.",
                 ok={**_json(_BOOKING, "201"), **_json(_BOOKING)},
-                errors=("404", "409", "422"),
+                errors=("404", "409", "422", "429"),
                 body=_ref("BookBody"),
             )
         },
@@ -580,6 +585,22 @@ def _appointment_ops(office: str) -> dict[str, dict[str, Op]]:
                 security=[{"device": []}, *STAFF_WRITE],
                 ok={**_json(_TICKET, "201"), **_json(_TICKET)},
                 errors=("401", "403", "404", "409"),
+            )
+        },
+        "/api/v1/appointments/{token}/check-in": {
+            "post": Op(
+                "The visitor's phone checks its booking in from the hall, as a ticket from "
+                "home shows its arrival: a kiosk's device token (it scanned the page), the "
+                "hall's network, or the kiosk's four-digit `code`. Answered as the kiosk's "
+                "check-in (201 with the ticket and its token, for /t/{token}; 200 with the "
+                "same ticket again, wherever the phone is; no staff `id`); 409 with reason "
+                "cancelled or another_day before the place is asked; then 403 not_in_hall, "
+                "or 422 for a wrong code. Nothing is printed.",
+                security=[{}, {"device": []}],
+                ok={**_json(_VISITOR_TICKET, "201"), **_json(_VISITOR_TICKET)},
+                errors=("403", "404", "409", "422"),
+                body=_ref("ArrivedBody"),
+                body_required=False,
             )
         },
         "/api/v1/appointments/{token}": {
@@ -671,6 +692,12 @@ def _schemas() -> dict[str, Any]:
             "estimate": {"type": ["object", "null"]},
             "token": {"type": "string", "description": "only in the issuing answer"},
         },
+    }
+    # A ticket as its visitor's phone gets it: its token (the ticket page), no staff id.
+    schemas["VisitorTicket"] = {
+        **schemas["Ticket"],
+        "required": ["number", "service", "status", "position", "estimate", "token"],
+        "properties": {k: v for k, v in schemas["Ticket"]["properties"].items() if k != "id"},
     }
     schemas["Booking"] = {
         "type": "object",

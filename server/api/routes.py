@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime, time, timedelta
-from time import monotonic
 from typing import Any
 
 from starlette.requests import Request
@@ -23,7 +21,6 @@ from server.commands import (
     SetCounterState,
     TicketInfo,
 )
-from server.domain.calendar import local_time
 from server.domain.errors import InvalidTransition, NotFound
 from server.domain.office import CounterState
 from server.domain.ticket import ACTIVE, SYSTEM_ACTIONS, Action
@@ -40,6 +37,7 @@ from server.store.unit_of_work import Tx
 from . import admin_routes, exports
 from .auth import bearer, require, require_staff, sign_in, staff_of
 from .errors import ApiError
+from .limits import charge_address
 from .reception import check_reception
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
@@ -129,7 +127,11 @@ async def issue_ticket(request: Request) -> Response:
         charged, channel = None, "reception"
     elif body.channel == "online":  # a ticket from home, from the public page
         remote = _remote_request(body)
-        charged, actor, channel = _charge_address(request, system), None, "online"
+        charged, actor, channel = (
+            charge_address(request, system, issue_limiter_of(request)),
+            None,
+            "online",
+        )
     else:
         charged = await _check_issuer(request, system, body)
         actor, channel = body.kiosk, "kiosk" if body.kiosk else "online"
@@ -225,7 +227,7 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
     priority included. A staff member: issuing, priority included, not printing (that
     is a reprint at a kiosk). Anyone else, only where the office issues openly: no
     kiosk, no priority (the visitor's own button is on the kiosk), and a few tickets per
-    address (IssueLimiter): the address counted is answered (None: nobody's count)."""
+    address (limits.AddressLimiter): the address counted is answered (None: nobody's count)."""
     token = bearer(request)
     device = (
         await asyncio.to_thread(accounts.device_of_token, system.engines, token)
@@ -278,23 +280,7 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
             "配慮が必要な方の発券は、発券機のボタンか職員が行います。",
             field="priority",
         )
-    return _charge_address(request, system)
-
-
-def _charge_address(request: Request, system: System) -> str:
-    """Count one anonymous ticket for the caller's address (IssueLimiter: 429 with
-    Retry-After past its limits): the address, to refund if no ticket is made."""
-    now = system.clock()
-    local = local_time(system.office, now)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
-    address = request.client.host if request.client else "?"
-    issue_limiter_of(request).check(
-        address,
-        monotonic(),
-        local.date(),
-        (midnight - local).total_seconds(),
-    )
-    return address
+    return charge_address(request, system, issue_limiter_of(request))
 
 
 def _remote_request(body: IssueTicketBody) -> RemoteRequest:

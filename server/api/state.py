@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the root imports the routes' modules, not the other way rou
     from server.store.engine import Connection
 
     from .auth import SignInThrottle, Tokens
-    from .limits import IssueLimiter
+    from .limits import AddressLimiter
     from .session import Sessions
 
 
@@ -41,8 +41,13 @@ def signin_throttle_of(conn: HTTPConnection) -> SignInThrottle:
     return throttle
 
 
-def issue_limiter_of(conn: HTTPConnection) -> IssueLimiter:
-    limiter: IssueLimiter = conn.app.state.issue_limiter
+def issue_limiter_of(conn: HTTPConnection) -> AddressLimiter:
+    limiter: AddressLimiter = conn.app.state.issue_limiter
+    return limiter
+
+
+def booking_limiter_of(conn: HTTPConnection) -> AddressLimiter:
+    limiter: AddressLimiter = conn.app.state.booking_limiter
     return limiter
 
 

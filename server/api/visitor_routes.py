@@ -4,7 +4,6 @@ cancel, step back once, confirm arrival; and the kiosk's arrival code."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from typing import Any
 
 from starlette.requests import Request
@@ -14,14 +13,13 @@ from starlette.routing import Route
 from server import accounts, commands
 from server.bootstrap import System
 from server.domain import calendar
-from server.remote_tickets import arrival_code
 from server.visitor_commands import (
-    ArrivalProof,
     ArriveByVisitor,
     CancelByVisitor,
     DelayByVisitor,
 )
 
+from .arrival import arrival_proof, today_code
 from .auth import bearer, staff_of
 from .errors import ApiError
 from .responses import JSONResponse
@@ -56,51 +54,10 @@ async def arrived(request: Request) -> Response:
     network, or the kiosk's short code typed on the page; else 403 naming what to do."""
     system = system_of(request)
     body = await parse(request, ArrivedBody, optional=True)
-    proof = await _arrival_proof(request, system, body.code)
+    proof = await arrival_proof(request, system, body.code)
     command = ArriveByVisitor(request.path_params["token"], proof)
     committed = await system.run(command.__call__, actor=VISITOR_ACTOR)
     return _answer(system, committed.result)
-
-
-async def _arrival_proof(request: Request, system: System, code: str | None) -> ArrivalProof:
-    token = bearer(request)
-    if token is not None:
-        device = await asyncio.to_thread(accounts.device_of_token, system.engines, token)
-        if device is not None and device in system.office.kiosks:
-            return ArrivalProof.KIOSK
-    if _in_hall(request, system.office.hall_networks):
-        return ArrivalProof.HALL
-    if code is not None:
-        if code == today_code(request, system):
-            return ArrivalProof.CODE
-        raise ApiError(
-            422,
-            "invalid_request",
-            "番号が違います。発券機の画面の4桁の番号を入力してください。",
-            field="code",
-        )
-    raise ApiError(
-        403,
-        "not_in_hall",
-        "庁舎内のWi-Fiから押すか、発券機の画面の4桁の番号を入力してください。",
-    )
-
-
-def _in_hall(request: Request, networks: tuple[str, ...]) -> bool:
-    host = request.client.host if request.client else None
-    if host is None or not networks:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
-
-
-def today_code(request: Request, system: System) -> str:
-    day = calendar.business_day(system.office, system.clock())
-    secret: bytes = request.app.state.arrival_secret
-    return arrival_code(secret, system.office.id, day)
 
 
 async def kiosk_arrival_code(request: Request) -> Response:

@@ -34,6 +34,7 @@ class Booking:
     booked_at: datetime
     key: str | None = None  # the client's Idempotency-Key: a double tap books once
     ticket: str | None = None  # the ticket its check-in made
+    booked_from: str | None = None  # the booking address's keyed hash (None: staff)
 
 
 class Refusal(enum.StrEnum):
@@ -135,6 +136,20 @@ def check_full(booked: int, settings: Appointments, start: datetime) -> None:
             "その予約枠は満員です。別の時間をお選びください。",
             start=start.isoformat(),
             capacity=settings.capacity,
+        )
+
+
+def check_held(held: int, cap: int, service: Service) -> None:
+    """One address holds at most `cap` bookings of a service not yet used (0: no cap), so
+    that one phone cannot take every slot of a day."""
+    if cap and held >= cap:
+        name = service.names.get("ja", service.id)
+        raise InvalidTransition(
+            f"「{name}」の予約はこの端末からすでに{held}件あります（{cap}件まで）。"
+            "予約を取り消すか、来庁して受付を済ませてから予約してください。",
+            reason="too_many_bookings",
+            service=service.id,
+            limit=cap,
         )
 
 

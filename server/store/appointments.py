@@ -82,6 +82,21 @@ def held_per_slot(conn: Connection, office: str, service: str, day: date) -> dic
     return {utc(start): int(n) for start, n in rows}  # type: ignore[misc]
 
 
+def held_from(conn: Connection, office: str, service: str, booked_from: str, today: date) -> int:
+    """Bookings of `service` made from one address (its hash) still to be used: booked,
+    not checked in nor cancelled, today or later."""
+    found = conn.execute(
+        select(func.count()).where(
+            APPOINTMENT.c.office == office,
+            APPOINTMENT.c.service == service,
+            APPOINTMENT.c.booked_from == booked_from,
+            APPOINTMENT.c.status == str(BookingStatus.BOOKED),
+            APPOINTMENT.c.day >= today,
+        )
+    ).scalar_one()
+    return int(found)
+
+
 def waiting_to_check_in(conn: Connection, office: str, day: date) -> list[tuple[str, datetime]]:
     """(service, slot start) of the day's bookings not yet checked in nor cancelled: work
     the estimator counts ahead of walk-ins."""

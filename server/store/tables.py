@@ -257,7 +257,8 @@ class PushJobRow(SQLModel, table=True):
 
 class AppointmentRow(SQLModel, table=True):
     """A booking (予約) of a slot (domain/appointment.py; migration 0010). `key` is the
-    client's Idempotency-Key: the same key books once."""
+    client's Idempotency-Key: the same key books once; `booked_from` the keyed hash of the
+    address that booked it (migration 0013), for the bookings one address may hold."""
 
     __tablename__ = "appointment"
     __table_args__ = (
@@ -277,3 +278,4 @@ class AppointmentRow(SQLModel, table=True):
     booked_at: datetime = Field(sa_type=UTC_DT)
     key: str | None = Field(default=None, max_length=80)
     ticket: str | None = Field(default=None, max_length=32)
+    booked_from: str | None = Field(default=None, max_length=64)

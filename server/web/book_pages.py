@@ -1,7 +1,7 @@
 """The booking pages (予約) on the phone, in the visitor pages' seven languages: /book to
 choose a service, a day and a slot (book.js asks the API: /slots, /appointments), and
-/book/{token} for one booking: its code, a QR code of it for the kiosk's scanner, and
-cancel or move. The booking's token is in the address, as a ticket's is."""
+/book/{token} for one booking: its code, a QR code of it for the kiosk's scanner, cancel
+or move, and on its day "到着しました" to check it in from the hall (booking.js). The booking's token is in the address, as a ticket's is."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from server.api.kiosk import qr_svg
 from server.api.state import system_of
 from server.bootstrap import System
 from server.domain import calendar
-from server.domain.appointment import Booking
+from server.domain.appointment import Booking, BookingStatus
 from server.store import appointments, tickets
 
 from .visitor_pages import _remember, _render
@@ -122,6 +122,9 @@ async def booking_page(request: Request) -> HTMLResponse:
         how_text=text("booking_how", grace=grace),
         qr=await asyncio.to_thread(_qr_data_url, booking.code),
         active=str(booking.status) == "booked",
+        # On its day, a booking checks in from the phone too ("到着しました", booking.js).
+        check_in=booking.status is BookingStatus.BOOKED
+        and booking.day == calendar.business_day(office, system.clock()),
         ticket_url=f"/t/{ticket_token}" if ticket_token else None,
     )
 

@@ -10,8 +10,10 @@ office here gives a grace as long as a slot, so a check-in during it is always i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -133,3 +135,78 @@ def test_a_wrong_code_at_the_kiosk_says_so_and_cancel_on_the_phone_frees_the_slo
         kiosk.locator(f".keypad .key:text-is('{digit}')").click()
     kiosk.locator(".keypad .key.ok").click()
     assert kiosk.locator(".check-in-error").text_content() == "この予約は取り消されています。"
+
+
+def _todays_first_booking(api: httpx.Client) -> dict[str, Any]:
+    """A booking of today's first bookable slot (the real clock's, --always-open)."""
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+    slots = api.get(f"{OFFICE}/slots", params={"service": "mynumber", "date": today}).json()
+    start = next(s["start"] for s in slots if s["left"])
+    answer = httpx.post(
+        f"{api.base_url}{OFFICE}/appointments",
+        json={"service": "mynumber", "start": start, "lang": "en"},
+    )
+    assert answer.status_code == 201, answer.text
+    booking: dict[str, Any] = answer.json()
+    return booking
+
+
+def test_on_its_day_the_booking_checks_in_on_the_phone_with_the_kiosks_code(
+    server: LiveServer, api: httpx.Client, phone: Any
+) -> None:
+    """From outside the hall's Wi-Fi (the demo's is 10.20.0.0/16, the phone here is
+    127.0.0.1), the first press asks for the kiosk's code; with it, the phone lands on
+    the ticket page of the booking's new ticket."""
+    booking = _todays_first_booking(api)
+    phone.goto(f"{server.url}/book/{booking['token']}?lang=en")
+    button = phone.locator("#check-in-button")
+    assert button.text_content() == "I have arrived (check in)"
+    assert phone.locator("#check-in-code-row").is_hidden()
+    assert_accessible(phone, "booking-check-in-en")
+    button.click()
+    phone.locator("#check-in-code-row").wait_for()
+    hint = phone.locator("#check-in-state")
+    assert hint.get_attribute("role") == "status" and "4-digit" in hint.text_content()
+    assert phone.evaluate("document.activeElement.id") == "check-in-code"
+    code = api.get(f"{OFFICE}/arrival-code").json()["code"]
+    phone.locator("#check-in-code").fill("0000" if code != "0000" else "1111")
+    button.click()
+    phone.wait_for_function(
+        "document.getElementById('check-in-state').textContent.includes('not right')"
+    )
+    assert_accessible(phone, "booking-check-in-code-en")
+    phone.locator("#check-in-code").fill(code)
+    phone.locator("#check-in-code").press("Enter")
+    phone.wait_for_url("**/t/*")
+    token = phone.url.split("/t/")[1].split("?")[0]
+    ticket = api.get(f"/api/v1/views/ticket:{token}").json()["ticket"]
+    assert ticket["number"].startswith("C-") and ticket["status"] == "waiting"
+    assert phone.locator("#number").text_content().strip() == ticket["number"]
+    assert_accessible(phone, "booking-ticket-en")
+    # The booking's page now says it is checked in, and offers no check-in any more.
+    phone.goto(f"{server.url}/book/{booking['token']}?lang=en")
+    assert phone.locator("#status").get_attribute("data-status") == "checked_in"
+    assert phone.locator("#check-in-button").count() == 0
+
+
+def test_a_phone_past_the_bookings_it_may_hold_is_told_so_in_its_language(
+    sqlite_url: str, office_file: str, tmp_path: Path, phone: Any
+) -> None:
+    server = LiveServer(sqlite_url, tmp_path, "--office", office_file)
+    server.env = {"MADOGUCHI_BOOK_HELD_PER_SERVICE": "1"}
+    server.start()
+    try:
+        for attempt in range(2):
+            phone.goto(f"{server.url}/book?lang=en")
+            phone.locator("#slots button:not([disabled])").first.click()
+            phone.locator("#confirm").click()
+            if attempt == 0:
+                phone.wait_for_url("**/book/*")
+        error = phone.locator("#error")
+        error.wait_for()
+        assert "One device may hold 1 bookings" in error.text_content()
+        assert phone.url.endswith("/book?lang=en") and error.is_visible()
+        assert phone.evaluate("document.getElementById('error').getBoundingClientRect().top") < 780
+        assert_accessible(phone, "book-too-many-en")
+    finally:
+        server.stop()

@@ -136,7 +136,8 @@ ROUTES = [
     ),
     # Appointments (予約): slots and booking are public (certificates takes no bookings:
     # 422 to all); a booking's token is its visitor's (T's ticket token is no booking's:
-    # 404); checking in takes a kiosk's device token or staff (no such code: 404).
+    # 404); checking in takes a kiosk's device token or staff (no such code: 404), or on
+    # the phone the booking's token (no such booking: 404 before where the phone is).
     Route("GET", f"{OFFICE}/slots?service=mynumber&date=2026-12-08", PUBLIC),
     Route(
         "POST",
@@ -145,6 +146,7 @@ ROUTES = [
         {"service": "certificates", "start": "2026-12-08T01:00:00+00:00", "lang": "ja"},
     ),
     Route("DELETE", "/api/v1/appointments/{token}", (404,) * 9),
+    Route("POST", "/api/v1/appointments/{token}/check-in", (404,) * 9),
     Route("PATCH", "/api/v1/appointments/{token}", (404,) * 9, {"start": "2026-12-08T01:00:00Z"}),
     Route(
         "POST",

@@ -95,7 +95,12 @@ async function submit(event) {
   }
   const error = $("error");
   error.hidden = false;
-  error.textContent = t("book_failed", { reason: body.message ?? answer.status });
+  // The limits on one address, in the page's language; anything else as the server says it.
+  let reason = body.message ?? answer.status;
+  if (body.code === "rate_limited") reason = t("book_rate_limited");
+  if (body.reason === "too_many_bookings") reason = t("book_too_many", { n: body.limit });
+  error.textContent = t("book_failed", { reason });
+  error.scrollIntoView({ block: "center" }); // above the confirm bar, past the slots
   loadSlots();
 }
 
