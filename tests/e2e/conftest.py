@@ -51,3 +51,11 @@ def api(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
         client.headers.update(sign_in(client, DEMO_SUPERVISOR))
         yield client
+
+
+def submit_sign_in(page: Any, user: tuple[str, str]) -> None:
+    """Fill the sign-in form (/signin, where a staff page sends a stranger) and send it
+    with Enter, as a clerk at a keyboard does."""
+    page.locator("#username").fill(user[0])
+    page.locator("#password").fill(user[1])
+    page.locator("#password").press("Enter")

@@ -23,6 +23,7 @@ from server.cli import DEMO_SUPERVISOR
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
 from tests.conftest import LiveServer
+from tests.e2e.conftest import submit_sign_in
 
 from .floor_scene import busy_floor
 
@@ -154,9 +155,7 @@ def test_sign_in_and_the_counter_app_with_a_visitor_called_pass_axe(
     page.locator("#password").press("Enter")
     page.locator("#signin-error").wait_for()
     assert_accessible(page, "signin-refused")
-    page.locator("#username").fill(DEMO_SUPERVISOR[0])
-    page.locator("#password").fill(DEMO_SUPERVISOR[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, DEMO_SUPERVISOR)
     page.wait_for_url(f"{server.url}/counter?counter=1")
     assert_accessible(page, "counter-closed")
 
@@ -187,9 +186,7 @@ def test_the_pickup_counter_and_the_reception_desk_pass_axe(
     page = open_page(COUNTER_SIZE)
     page.goto(f"{server.url}/counter/11")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill(DEMO_SUPERVISOR[0])
-    page.locator("#password").fill(DEMO_SUPERVISOR[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, DEMO_SUPERVISOR)
     page.wait_for_url(f"{server.url}/counter?counter=11")
     page.locator("#preparing .pickup-row").wait_for()
     page.locator("#ready .pickup-row").wait_for()
@@ -231,9 +228,7 @@ def test_the_admin_floor_passes_axe_on_a_busy_morning_and_with_a_lines_dialog_op
     page = open_page(size)
     page.goto(f"{server.url}/admin")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill(DEMO_SUPERVISOR[0])
-    page.locator("#password").fill(DEMO_SUPERVISOR[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, DEMO_SUPERVISOR)
     page.wait_for_url(f"{server.url}/admin")
     page.locator("#staffing-lines tr").first.wait_for()  # the busy floor, live
     page.locator('.counter-card[data-counter="4"]').filter(has_text="B-").wait_for()
@@ -263,9 +258,7 @@ def test_the_consoles_settings_and_audit_tabs_pass_axe(
     page = open_page(size)
     page.goto(f"{server.url}/admin/settings")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill(DEMO_ADMIN[0])
-    page.locator("#password").fill(DEMO_ADMIN[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, DEMO_ADMIN)
     page.wait_for_url(f"{server.url}/admin/settings")
     page.locator('[data-path="services[0].prefix"]').wait_for()
     page.locator('[data-path="services[1].names.ja"]').evaluate(

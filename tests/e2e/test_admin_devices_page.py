@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer, add_clerk
+from tests.e2e.conftest import submit_sign_in
 from tests.e2e.test_accessibility import assert_accessible
 
 ADMIN = ("admin1", "admin-password-1")
@@ -32,9 +33,7 @@ def _admin_page(browser: Any, server: LiveServer, path: str, viewport: dict[str,
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{server.url}/signin?next={path}")
-    page.locator("#username").fill(ADMIN[0])
-    page.locator("#password").fill(ADMIN[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, ADMIN)
     page.wait_for_url(f"{server.url}{path}")
     return page
 

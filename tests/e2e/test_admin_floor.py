@@ -15,6 +15,7 @@ from websockets.sync.client import connect
 from printer.emulator import PrinterEmulator
 from server.cli import DEMO_SUPERVISOR
 from tests.conftest import LiveServer, sign_in
+from tests.e2e.conftest import submit_sign_in
 
 from .floor_scene import counter, issue
 
@@ -50,9 +51,7 @@ def floor(browser: Any, server: LiveServer) -> Iterator[Any]:
     page.clock.install()
     page.goto(f"{server.url}/admin")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill(DEMO_SUPERVISOR[0])
-    page.locator("#password").fill(DEMO_SUPERVISOR[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, DEMO_SUPERVISOR)
     page.wait_for_url(f"{server.url}/admin")
     page.locator('.counter-card[data-counter="3"]').wait_for()
     yield page
@@ -212,9 +211,7 @@ def test_an_alert_acknowledged_on_one_console_leaves_the_other_too(
     other = context.new_page()
     other.set_default_timeout(TIMEOUT_MS)
     other.goto(f"{server.url}/admin")
-    other.locator("#username").fill(DEMO_SUPERVISOR[0])
-    other.locator("#password").fill(DEMO_SUPERVISOR[1])
-    other.locator("#password").press("Enter")
+    submit_sign_in(other, DEMO_SUPERVISOR)
     other.wait_for_url(f"{server.url}/admin")
     emulator.set_state(paper_out=True)
     selector = f'.alert[data-alert^="printer:{KIOSK}:paper_out:"]'

@@ -23,6 +23,7 @@ from axe_playwright_python import sync_playwright as axe_playwright
 
 from server.cli import DEMO_SUPERVISOR, main
 from tests.conftest import ROOT, LiveServer
+from tests.e2e.conftest import submit_sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 WEEK = "from=2025-06-02&to=2025-06-06"  # a week of the shipped history
@@ -52,9 +53,7 @@ def signed_in_page(browser: Any, server: LiveServer, size: str) -> Any:
     page.set_default_timeout(15_000)
     page.goto(f"{server.url}/admin/reports")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill(DEMO_SUPERVISOR[0])
-    page.locator("#password").fill(DEMO_SUPERVISOR[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, DEMO_SUPERVISOR)
     page.wait_for_url("**/admin/reports**")
     return page
 
@@ -164,9 +163,7 @@ def test_a_clerk_is_shown_the_403_page(server: LiveServer, browser: Any) -> None
     page = context.new_page()
     page.goto(f"{server.url}/admin/reports/day")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill("demo-clerk")
-    page.locator("#password").fill("madoguchi-demo")
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, ("demo-clerk", "madoguchi-demo"))
     page.locator("h1").filter(has_text="権限がありません").wait_for()
     assert "集計" in page.locator("main").inner_text()
     context.close()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CLERK, LiveServer, add_clerk
+from tests.e2e.conftest import submit_sign_in
 
 ADMIN = ("admin1", "admin-password-1")
 TIMEOUT_MS = 10_000
@@ -27,9 +28,7 @@ def _signed_in(browser: Any, server: LiveServer, user: tuple[str, str], path: st
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{server.url}{path}")
     assert "/signin" in page.url
-    page.locator("#username").fill(user[0])
-    page.locator("#password").fill(user[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, user)
     page.wait_for_url(f"{server.url}{path}")
     return page
 

@@ -16,6 +16,7 @@ import pytest
 from playwright import sync_api as playwright_api
 
 from tests.conftest import CLERK, ROOT, LiveServer, add_clerk
+from tests.e2e.conftest import submit_sign_in
 
 TIMEOUT_MS = 10_000
 SCREENSHOT = ROOT / "docs" / "counter-prefilled.png"
@@ -64,9 +65,7 @@ def fill_moving_form_on_a_phone(browser: Any, server: LiveServer, token: str) ->
 def sign_in(page: Any, server: LiveServer) -> None:
     page.goto(f"{server.url}/counter")
     assert "/signin" in page.url
-    page.locator("#username").fill(CLERK[0])
-    page.locator("#password").fill(CLERK[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, CLERK)
     page.wait_for_url(f"{server.url}/counter")
 
 

@@ -23,6 +23,7 @@ from server.office_file import demo_office_path
 from server.store.engine import make_engines
 from server.store.unit_of_work import Writer
 from tests.conftest import CLERK, ROOT, LiveServer, add_clerk, add_supervisor, sign_in
+from tests.e2e.conftest import submit_sign_in
 
 OFFICE = "/api/v1/offices/nakano"
 COUNTER_SIZE = {"width": 1366, "height": 768}
@@ -79,9 +80,7 @@ def counter_app(browser: Any, server: LiveServer, counter: str) -> Any:
     page = new_page(browser)
     page.goto(f"{server.url}/counter/{counter}")
     page.wait_for_url("**/signin**")
-    page.locator("#username").fill(CLERK[0])
-    page.locator("#password").fill(CLERK[1])
-    page.locator("#password").press("Enter")
+    submit_sign_in(page, CLERK)
     page.wait_for_url(f"{server.url}/counter?counter={counter}")
     return page
 

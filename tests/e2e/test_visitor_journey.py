@@ -28,6 +28,7 @@ import pytest
 
 from server.cli import DEMO_CLERK
 from tests.conftest import LiveServer, cli_device_token
+from tests.e2e.conftest import submit_sign_in
 from tests.e2e.test_web_push_worker import STUB_SUBSCRIBE
 from tests.integration.test_web_push import Browser, PushEndpoint, verify_vapid
 
@@ -164,9 +165,7 @@ def test_book_check_in_at_the_kiosk_be_called_and_told_on_the_phone_with_the_pag
     # 4. The clerk signs in, opens counter 7 (appointments) and presses 呼出.
     counter = contexts(viewport={"width": 1366, "height": 768}).new_page()
     counter.goto(f"{server.url}/counter")
-    counter.locator("#username").fill(DEMO_CLERK[0])
-    counter.locator("#password").fill(DEMO_CLERK[1])
-    counter.locator("#password").press("Enter")
+    submit_sign_in(counter, DEMO_CLERK)
     counter.wait_for_url(f"{server.url}/counter")
     counter.locator("#counter-select").select_option("7")
     counter.locator("#btn-open").click()
