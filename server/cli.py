@@ -450,17 +450,30 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _estimator_eval(args: argparse.Namespace) -> int:
+    """Rows that cannot be used are named on stderr (and under "skipped" in the JSON); the
+    rest is scored. Exit 0 when anything was scored."""
     import json
     from pathlib import Path
+    from zoneinfo import ZoneInfo
 
     from server.office_file import load_office
-    from server.simulation.log import read_log, replay
+    from server.simulation.replay import replay_text
 
     office = load_office(args.office)
-    visits = read_log(Path(args.log).read_text(encoding="utf-8"))
     prior = {s.id: float(s.mean_service_min) for s in office.services.values()}
-    summary = replay(visits, prior)
-    print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.as_text())
+    text = Path(args.log).read_text(encoding="utf-8")
+    result = replay_text(text, prior, ZoneInfo(office.timezone))
+    for error in result.skipped:
+        print(f"madoguchi: skipped {error}", file=sys.stderr)
+    summary = result.report
+    if args.json:
+        skipped = [{"line": e.line, "reason": str(e)} for e in result.skipped]
+        print(json.dumps({**summary.as_dict(), "skipped": skipped}, ensure_ascii=False))
+    else:
+        print(summary.as_text())
+    if summary.tickets == 0:
+        print(f"madoguchi: no served ticket with a call in {args.log} to score", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,6 +1,8 @@
-"""The two estimators ours is measured against, as wards run them today.
+"""The estimators ours is measured against: two as wards run them today, and the delay of
+the last visitor to enter service (LES), the simplest of the delay-history estimators
+(Ibrahim & Whitt, "Real-time delay estimation based on delay history", 2009).
 
-Both give a point; their range is the old placeholder's (0.7 to 1.4 times the point, in
+Each gives a point; their range is the old placeholder's (0.7 to 1.4 times the point, in
 steps of five minutes), so coverage can be compared too.
 """
 
@@ -30,3 +32,10 @@ def queue_length(state: QueueState, service: str, ahead: int, mean_service_min: 
 def head_of_line(state: QueueState, service: str) -> Estimate:
     """How long the ticket at the head of the line has waited so far."""
     return _ranged(state.head_waited_min.get(service, 0.0))
+
+
+def last_to_enter_service(state: QueueState, service: str) -> Estimate:
+    """How long the last ticket called from the line had waited (its first call, within
+    the state's history window of an hour; none: zero)."""
+    waits = state.history_of(service).recent_waits_min
+    return _ranged(waits[-1] if waits else 0.0)

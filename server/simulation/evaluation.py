@@ -16,11 +16,12 @@ from typing import Any
 from server.domain.estimate import Estimate
 
 WITHIN_MIN = 10.0
-ESTIMATORS = ("estimator", "queue_length", "head_of_line")
+ESTIMATORS = ("estimator", "queue_length", "head_of_line", "last_to_enter_service")
 LABELS = {
     "estimator": "madoguchi estimator",
     "queue_length": "baseline: queue length × mean service time",
     "head_of_line": "baseline: head-of-line delay",
+    "last_to_enter_service": "baseline: last to enter service (LES)",
 }
 
 

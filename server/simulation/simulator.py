@@ -54,7 +54,7 @@ class Prediction:
     service: str
     issued_at: datetime
     ahead: int
-    estimates: dict[str, Estimate]  # "estimator", "queue_length", "head_of_line"
+    estimates: dict[str, Estimate]  # evaluation.ESTIMATORS
 
 
 @dataclasses.dataclass
@@ -78,6 +78,7 @@ def predict(state: QueueState, service: str, ahead: int, prior_min: float) -> di
         "estimator": estimate(state, service, ahead),
         "queue_length": baselines.queue_length(state, service, ahead, prior_min),
         "head_of_line": baselines.head_of_line(state, service),
+        "last_to_enter_service": baselines.last_to_enter_service(state, service),
     }
 
 

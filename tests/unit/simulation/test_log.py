@@ -10,8 +10,9 @@ import pytest
 from server.cli import main
 from server.office_file import load_office
 from server.simulation.evaluation import report
-from server.simulation.log import LogError, read_log, replay, write_log
+from server.simulation.log import LogError, read_log, write_log
 from server.simulation.profile import PROFILES
+from server.simulation.replay import replay_text
 from server.simulation.simulator import scored, simulate
 
 HEADER = "ticket,service,issued_at,called_at,finished_at,counter,outcome\n"
@@ -30,7 +31,8 @@ def test_a_handmade_log_gives_the_hand_computed_figures():
     # for 2 min -> 6 - 2 = 4 min (real 4). B-004 at 09:04: counter free in 6 - 4 = 2 min,
     # then B-002 and B-003 at 0.95 x 6 + 0.05 x 2 = 5.8 each -> 13.6 min (real 10), range
     # 5-20. Queue length: 0, 0, 2 x 5 = 10. Head of line: 0, 0, B-002 has waited 2 -> 2.
-    figures = replay(read_log(DAY), PRIORS).as_dict()
+    # Last to enter service: B-001's wait, 0, for all three (range 0-5).
+    figures = replay_text(DAY, PRIORS).report.as_dict()
 
     assert figures == {
         "day": "2025-06-11",
@@ -40,6 +42,7 @@ def test_a_handmade_log_gives_the_hand_computed_figures():
         "baselines": {
             "queue_length": {"mae_min": 1.33, "within_10_min": 1.0, "coverage_80": 1.0},
             "head_of_line": {"mae_min": 4.0, "within_10_min": 1.0, "coverage_80": 0.667},
+            "last_to_enter_service": {"mae_min": 4.67, "within_10_min": 1.0, "coverage_80": 0.667},
         },
     }
 
@@ -69,7 +72,7 @@ def test_the_simulators_log_replays_to_nearly_the_simulators_figures():
     write_log(day.visits, out)
     priors = {s.id: s.mean_service_min for s in office.services.values()}
     live = report("peak", 2, scored(day))
-    replayed = replay(read_log(out.getvalue()), priors)
+    replayed = replay_text(out.getvalue(), priors).report
 
     assert replayed.tickets == live.tickets
     for name in ("estimator", "queue_length"):
@@ -87,10 +90,15 @@ def test_simulate_and_estimator_eval_print_the_same_json_shape(tmp_path, capsys)
 
     keys = {"mae_min", "within_10_min", "coverage_80"}
     for figures in (simulated, replayed):
-        assert set(figures) == {"day", "seed", "tickets", "estimator", "baselines"}
+        assert set(figures) - {"skipped"} == {"day", "seed", "tickets", "estimator", "baselines"}
         assert set(figures["estimator"]) == keys
-        assert set(figures["baselines"]) == {"queue_length", "head_of_line"}
+        assert set(figures["baselines"]) == {
+            "queue_length",
+            "head_of_line",
+            "last_to_enter_service",
+        }
         assert all(set(b) == keys for b in figures["baselines"].values())
     assert (simulated["day"], simulated["seed"]) == ("normal", 3)
     assert replayed["tickets"] == simulated["tickets"]
+    assert replayed["skipped"] == []
     assert log.read_text().startswith(HEADER)

@@ -89,7 +89,10 @@ def test_every_served_ticket_is_scored_on_the_estimate_made_at_its_issue(peak):
 
     assert len(served) == sum(1 for v in first.values() if v.outcome == "served")
     assert all(s.wait_min >= 0 for s in served)
-    assert all(set(s.estimates) == {"estimator", "queue_length", "head_of_line"} for s in served)
+    assert all(
+        set(s.estimates) == {"estimator", "queue_length", "head_of_line", "last_to_enter_service"}
+        for s in served
+    )
 
 
 @pytest.mark.parametrize(("day", "mae"), [("normal", 2.0), ("peak", 7.0)])
