@@ -136,6 +136,8 @@ class _Sweep:
         self.last_end: dict[str, datetime] = {}  # counter -> its latest visit's end so far
         issued = {s.key: s.queued_at for s in stays if s.first}
         self.history = RollingHistory(day.events, issued)
+        # a log with counters or ends of visits shows the counters; without both, guessed
+        self.day_counters_seen = any(s.row.counter or s.row.finished_at for s in stays)
 
     def at(self, now: datetime, index: int) -> tuple[QueueState, int]:
         """The state at `now`, and how many wait ahead of the stay `index` (joined at `now`)."""
@@ -188,7 +190,9 @@ class _Sweep:
         state = state_of(
             now, self.day.counters, open_ids - paused, lines, self.priors, breaks, {}, paused
         )
-        return dataclasses.replace(state, history=self.history.at(now))
+        return dataclasses.replace(
+            state, history=self.history.at(now), counters_seen=self.day_counters_seen
+        )
 
     def _on_break(
         self, open_ids: set[str], heads: Mapping[str, datetime], now: datetime
