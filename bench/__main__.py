@@ -2,7 +2,8 @@
 
     python -m bench                 # all of them
     python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
-                                    # display_fanout, kiosk_print, estimator_foreign
+                                    # display_fanout, kiosk_print, estimator_foreign,
+                                    # replay_speed
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
 fail on a goal; the exit status is non-zero only when a benchmark could not run.
@@ -17,7 +18,15 @@ import time
 import traceback
 
 from . import _common as c
-from . import call_fanout, display_fanout, estimator_foreign, issuing, kiosk_print, public_fanout
+from . import (
+    call_fanout,
+    display_fanout,
+    estimator_foreign,
+    issuing,
+    kiosk_print,
+    public_fanout,
+    replay_speed,
+)
 
 BENCHMARKS = {
     "issuing": issuing.run,  # issue 3
@@ -26,6 +35,7 @@ BENCHMARKS = {
     "display_fanout": display_fanout.run,  # issue 5
     "kiosk_print": kiosk_print.run,  # issue 4
     "estimator_foreign": estimator_foreign.run,  # issue 18
+    "replay_speed": replay_speed.run,  # issue 18
 }
 
 

@@ -115,9 +115,8 @@ def staffed(counters: Iterable[Counter], open_ids: Collection[str]) -> list[Coun
     counters is open yet (before the morning's opening), all of its counters."""
     counters = list(counters)
     services = {s for c in counters for s in c.services}
-    unstaffed = {
-        s for s in services if not any(c.id in open_ids and s in c.services for c in counters)
-    }
+    # One pass over the counters, not one per service (a replay asks at every ticket).
+    unstaffed = services.difference(*(c.services for c in counters if c.id in open_ids))
     return [c for c in counters if c.id in open_ids or unstaffed.intersection(c.services)]
 
 

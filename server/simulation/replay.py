@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 
 from server.domain import call_policy
+from server.domain.office import Counter
 from server.domain.queue_state import Lines, LogEvent, QueueState, state_of
 from server.domain.ticket import Status, Ticket
 
@@ -53,8 +54,9 @@ def replay(
         days[(row.issued_at.astimezone(tz) if tz else row.issued_at).date()].append(row)
     scored = [s for d in sorted(days) for s in replay_day(days[d], prior_min)]
     names = sorted(days)
-    label = names[0].isoformat() if len(names) == 1 else f"{names[0]}..{names[-1]}"
-    return Replayed(report(label if names else "log", None, scored), skipped)
+    label = f"{names[0]}..{names[-1]}" if len(names) > 1 else "log"
+    label = names[0].isoformat() if len(names) == 1 else label
+    return Replayed(report(label, None, scored), skipped)
 
 
 def _unique(rows: Iterable[Row]) -> tuple[list[Row], list[LogError]]:
@@ -136,6 +138,7 @@ class _Sweep:
         self.last_end: dict[str, datetime] = {}  # counter -> its latest visit's end so far
         issued = {s.key: s.queued_at for s in stays if s.first}
         self.history = RollingHistory(day.events, issued)
+        self.relevant = _relevant(day.counters)
         # a log with counters or ends of visits shows the counters; without both, guessed
         self.day_counters_seen = any(s.row.counter or s.row.finished_at for s in stays)
 
@@ -146,7 +149,7 @@ class _Sweep:
         line = self.waiting[stay.row.service]
         mine = line.get(index) or _ticket(stay, index, called=False)
         ahead = call_policy.position(mine, line.values()) or 0
-        return self._state(now), ahead
+        return self._state(now, stay.row.service), ahead
 
     def _advance(self, now: datetime) -> None:
         stays, (joins, calls, ends) = self.day.stays, self.taken
@@ -175,7 +178,7 @@ class _Sweep:
                 self.last_end[counter] = max(at, self.last_end.get(counter, at))
         self.taken = [joins, calls, ends]
 
-    def _state(self, now: datetime) -> QueueState:
+    def _state(self, now: datetime, service: str) -> QueueState:
         heads = {
             s: min(t.queued_at for t in line.values()) for s, line in self.waiting.items() if line
         }
@@ -184,28 +187,47 @@ class _Sweep:
             heads,
             {c: t for c, (_, t) in self.holding.items()},
         )
-        open_ids = {c for c, (a, b) in self.day.hours.items() if a <= now <= b}
-        breaks = self._on_break(open_ids, heads, now)
+        counters = self.relevant.get(service, [])
+        hours = self.day.hours
+        open_ids = {c.id for c in counters if hours[c.id][0] <= now <= hours[c.id][1]}
+        breaks = self._on_break(counters, open_ids, heads, now)
         paused = {e.counter for e in breaks if e.counter}
-        state = state_of(
-            now, self.day.counters, open_ids - paused, lines, self.priors, breaks, {}, paused
-        )
+        state = state_of(now, counters, open_ids - paused, lines, self.priors, breaks, {}, paused)
         return dataclasses.replace(
             state, history=self.history.at(now), counters_seen=self.day_counters_seen
         )
 
     def _on_break(
-        self, open_ids: set[str], heads: Mapping[str, datetime], now: datetime
+        self,
+        counters: list[Counter],
+        open_ids: set[str],
+        heads: Mapping[str, datetime],
+        now: datetime,
     ) -> list[LogEvent]:
         """`counter.paused` for open counters idle since their last visitor while a ticket of
         their services has waited IDLE_GRACE or longer."""
         grace = now - IDLE_GRACE
         waited = {s for s, at in heads.items() if at <= grace}
         out = []
-        for c in self.day.counters:
+        for c in counters:
             if c.id not in open_ids or c.id in self.holding or not waited.intersection(c.services):
                 continue
             last = self.last_end.get(c.id)
             if last is not None and last <= grace:
                 out.append(LogEvent("counter.paused", last, counter=c.id))
         return out
+
+
+def _relevant(counters: list[Counter]) -> dict[str, list[Counter]]:
+    """Service -> the counters linked to it through the services they share. Its estimate
+    depends on no other counter (nor does which of these count as staffed), so the state is
+    built with these alone: a busy office has dozens of counters, and building each one's
+    state at every ticket was a fifth of the replay."""
+    group: dict[str, set[str]] = {}
+    for c in counters:
+        merged = set(c.services).union(*(group.get(s, set()) for s in c.services))
+        for s in merged:
+            group[s] = merged
+    return {
+        s: [c for c in counters if linked.intersection(c.services)] for s, linked in group.items()
+    }

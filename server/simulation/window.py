@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from server.domain.queue_state import (
     ARRIVAL_WINDOW_MIN,
@@ -31,6 +32,7 @@ _SINCE = timedelta(minutes=HISTORY_WINDOW_MIN)
 _HOLDS_SINCE = timedelta(minutes=HOLD_WINDOW_MIN)
 _ARRIVALS_SINCE = timedelta(minutes=ARRIVAL_WINDOW_MIN)
 _CALLS_SINCE = timedelta(minutes=CALL_WINDOW_MIN)
+_FOREVER = timedelta(days=1000)  # an answer that nothing but a new event changes
 
 
 def _minutes(delta: timedelta) -> float:
@@ -56,6 +58,13 @@ class RollingHistory:
         self.settled: list[tuple[datetime, str, bool]] = []  # heap: (called, service, missed)
         self.calls: dict[str, int] = defaultdict(int)
         self.missed: dict[str, int] = defaultdict(int)
+        # An answer stays right until something of its service is taken in or leaves the
+        # window: service -> (changes taken in, valid up to, the answer).
+        self.changes: dict[str, int] = defaultdict(int)
+        self.kept: dict[str, tuple[int, datetime, ServiceHistory | None]] = {}
+        # (list, service) -> (its length then, the answer, valid up to): holds and waits
+        # change far less often than arrivals.
+        self.latest: dict[tuple[int, str], tuple[int, tuple[float, ...], datetime]] = {}
 
     def at(self, now: datetime) -> dict[str, ServiceHistory]:
         events = self.events
@@ -67,15 +76,21 @@ class RollingHistory:
             _, service, missed = heapq.heappop(self.settled)
             self.calls[service] -= 1
             self.missed[service] -= missed
+            self.changes[service] += 1
         out = {}
-        for service in set(self.arrivals) | set(self.holds) | set(self.waits) | set(self.calls):
-            past = self._service(service, now)
-            if past is not None:
-                out[service] = past
+        for service, changes in self.changes.items():
+            kept = self.kept.get(service)
+            if kept is None or kept[0] != changes or now > kept[1]:
+                kept = (changes, *self._service(service, now))
+                self.kept[service] = kept
+            if kept[2] is not None:
+                out[service] = kept[2]
         return out
 
     def _take(self, e: LogEvent, now: datetime) -> None:
         key = e.ticket or ""
+        if e.service:
+            self.changes[e.service] += 1
         if e.type == "ticket.issued" and e.service:
             self.arrivals[e.service].append(e.at)
         elif e.type == "ticket.called" and e.service:
@@ -87,6 +102,7 @@ class RollingHistory:
             self.last_call[key] = e.at
         if (e.type in _FREED or e.type in _MISSED) and key in self.open_calls:
             service, called = self.open_calls.pop(key)
+            self.changes[service] += 1
             if called >= now - _SINCE:  # else it never counts again: `now` only grows
                 missed = e.type in _MISSED
                 heapq.heappush(self.settled, (called, service, missed))
@@ -95,7 +111,8 @@ class RollingHistory:
             if e.type in _FREED:
                 self.holds[service].append((e.at, called, _minutes(e.at - called)))
 
-    def _service(self, service: str, now: datetime) -> ServiceHistory | None:
+    def _service(self, service: str, now: datetime) -> tuple[datetime, ServiceHistory | None]:
+        """The service's past at `now`, and until when it holds if nothing is taken in."""
         times, first = self.arrivals[service], self.arrivals_from[service]
         while first < len(times) and times[first] < now - _ARRIVALS_SINCE:
             first += 1
@@ -104,12 +121,17 @@ class RollingHistory:
         while since < len(made) and made[since] < now - _CALLS_SINCE:
             since += 1
         self.calls_from[service] = since
-        holds = _latest_holds(self.holds[service], now - _HOLDS_SINCE)
-        waits = _latest_waits(self.waits[service], now - _SINCE, now - _HOLDS_SINCE)
+        holds, holds_until = self._kept(self.holds, _latest_holds, service, now)
+        waits, waits_until = self._kept(self.waits, _latest_waits, service, now)
+        until = min(holds_until, waits_until)
+        if first < len(times):
+            until = min(until, times[first] + _ARRIVALS_SINCE)
+        if since < len(made):
+            until = min(until, made[since] + _CALLS_SINCE)
         arrivals, calls = len(times) - first, self.calls[service]
         if not (holds or waits or arrivals or calls):
-            return None
-        return ServiceHistory(
+            return until, None
+        return until, ServiceHistory(
             hold_min=holds,
             calls=calls,
             no_shows=self.missed[service],
@@ -118,32 +140,56 @@ class RollingHistory:
             calls_per_min=(len(made) - since) / CALL_WINDOW_MIN,
         )
 
+    def _kept(
+        self,
+        lists: Mapping[str, list[Any]],
+        latest: Callable[[list[Any], datetime], tuple[tuple[float, ...], datetime]],
+        service: str,
+        now: datetime,
+    ) -> tuple[tuple[float, ...], datetime]:
+        items = lists[service]
+        key = (id(lists), service)
+        kept = self.latest.get(key)
+        if kept is None or kept[0] != len(items) or now > kept[2]:
+            kept = (len(items), *latest(items, now))
+            self.latest[key] = kept
+        return kept[1], kept[2]
+
 
 def _latest_holds(
-    holds: list[tuple[datetime, datetime, float]], since: datetime
-) -> tuple[float, ...]:
+    holds: list[tuple[datetime, datetime, float]], now: datetime
+) -> tuple[tuple[float, ...], datetime]:
     """The last RECENT_HOLDS holds whose call is in the window (a call before it was not
-    seen, so neither is its end)."""
+    seen, so neither is its end), and until when they stay so."""
+    since = now - _HOLDS_SINCE
     out: list[float] = []
+    until = first = since + _FOREVER
     for i in range(len(holds) - 1, -1, -1):
         freed, called, hold = holds[i]
         if freed < since or len(out) == RECENT_HOLDS:
             break
         if called >= since:
             out.append(hold)
-    return tuple(reversed(out))
+            first = min(first, called)
+    return tuple(reversed(out)), min(until, first + _HOLDS_SINCE)
 
 
 def _latest_waits(
-    waits: list[tuple[datetime, datetime | None, float]], since: datetime, window: datetime
-) -> tuple[float, ...]:
+    waits: list[tuple[datetime, datetime | None, float]], now: datetime
+) -> tuple[tuple[float, ...], datetime]:
     """The waits of the last RECENT_WAITS calls since `since` that were their ticket's first
-    call in the window (a ticket called again, after a no-show or a transfer, is not)."""
+    call in the window (a ticket called again, after a no-show or a transfer, is not), and
+    until when they stay so (a call leaves, or a ticket's earlier call does)."""
+    since, window = now - _SINCE, now - _HOLDS_SINCE
     out: list[float] = []
+    until = since + _FOREVER
     for i in range(len(waits) - 1, -1, -1):
         at, before, wait = waits[i]
         if at < since or len(out) == RECENT_WAITS:
             break
         if before is None or before < window:
             out.append(wait)
-    return tuple(reversed(out))
+            until = min(until, at + _SINCE)
+        else:
+            until = min(until, before + _HOLDS_SINCE)
+    return tuple(reversed(out)), until
