@@ -8,9 +8,11 @@ certificate is waiting, including certificates that will arrive meanwhile (at th
 arrival rate). Each call costs the counter the recent mean service time, or, for a visitor
 who does not come (the recent no-show rate), the short wait before the clerk moves on. A
 counter on a break is expected back after about an hour. The answer is widened into a
-calibrated 80% range, shown in steps of five minutes. The delay of the latest calls is the
-answer only when no counter for the service is staffed: blended in otherwise, it made the
-estimate worse on every simulated day (docs/estimator.md).
+calibrated 80% range, shown in steps of five minutes. The line's own record (its head's wait)
+is blended in at a small weight; when the counters are only guessed from calls (a log with
+no counters and no ends of visits), it counts as much as the look-ahead, with the last
+call's wait and the pace of calls, and the range is wider. When no counter for the service
+is staffed, the answer is the delay of its latest calls.
 See docs/estimator.md for the method and its measured error.
 """
 
@@ -28,13 +30,17 @@ from .queue_state import CounterNow, QueueState
 ROUND_MIN = 5
 CALL_OVERHEAD_MIN = 1.0  # from the call to the visitor sitting down, on top of service time
 NO_SHOW_HOLD_MIN = 2.0  # a clerk recalls once and moves on after about two minutes
-PRIOR_WEIGHT = 3.0  # the office file's mean service time counts as this many visits
+# The office file's mean service time counts as this many visits: service times have a long
+# tail, and the mean of the last thirty swings with one or two long visits (3 -> 10: 0.3 min
+# less error on bench/altsim's tuning logs, 0.1 on the simulator's peak days). The cost: an
+# office whose file is wrong is followed more slowly.
+PRIOR_WEIGHT = 10.0
 PRIOR_CV = 0.5  # spread of service times before history says otherwise
 PRIOR_NO_SHOW = 0.05
 NO_SHOW_PRIOR_WEIGHT = 5.0
 BREAK_MIN = 60.0  # a counter paused for a break (昼休み) is back after about an hour
 RESIDUAL_FLOOR = 0.3  # a visit past its mean still has about a third of a mean to go
-MODEL_SPREAD = 0.27  # the look-ahead's own error grows with the horizon (calibrated)
+MODEL_SPREAD = 0.18  # the look-ahead's own error grows with the horizon (calibrated, with...)
 BASE_SPREAD_MIN = 1.0
 Z_80 = 1.2816  # the 10th and 90th percentiles of a normal distribution
 MAX_STEPS = 20_000
@@ -44,17 +50,17 @@ MAX_STEPS = 20_000
 # a service on every view, which was most of a call's way to the screens.
 MAX_AHEAD_MIN = 10 * 60.0
 # The line's own delay (Ibrahim & Whitt's delay-history estimators): how long its head has
-# waited, per person ahead. Blended into the look-ahead at this weight (the look-ahead's is
-# 1), it sees what the look-ahead cannot (breaks not logged, a counter that is slow today):
-# 12% off the error on logs of another generator (bench/altsim), at most 1.2 minutes more on
-# a simulated peak day (docs/estimator.md, "On logs we did not write").
+# waited, shared out per person. Blended into the look-ahead at this weight (the look-ahead's
+# is 1), it sees what the look-ahead cannot (breaks not logged, a counter slow today): 0.3
+# min less error on bench/altsim's tuning logs, 0.4 min more on the simulator's peak days
+# (docs/estimator.md, "On logs we did not write").
 HEAD_WEIGHT = 0.3
 # Counters guessed from calls alone (a log with neither counters nor ends of visits): the
 # look-ahead over the guessed counters, the head's wait, the last call's wait and the line's
 # pace (people ahead / calls per minute lately) count 1, 1, 0.5 and 0.5.
 GUESSED_WEIGHTS = (1.0, 1.0, 0.5, 0.5)
-GUESSED_SPREAD = 0.45  # ...and the answer is less sure: a wider range (calibrated)
-DISAGREE_SPREAD = 0.5  # predictors that disagree widen the range by this share of the gap
+GUESSED_SPREAD = 0.5  # ...and the answer is less sure: a wider range (calibrated)
+DISAGREE_SPREAD = 1.0  # ...this): predictors that disagree widen the range by their spread
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
