@@ -40,7 +40,7 @@ PRIOR_NO_SHOW = 0.05
 NO_SHOW_PRIOR_WEIGHT = 5.0
 BREAK_MIN = 60.0  # a counter paused for a break (昼休み) is back after about an hour
 RESIDUAL_FLOOR = 0.3  # a visit past its mean still has about a third of a mean to go
-MODEL_SPREAD = 0.18  # the look-ahead's own error grows with the horizon (calibrated, with...)
+MODEL_SPREAD = 0.27  # the look-ahead's own error grows with the horizon (calibrated)
 BASE_SPREAD_MIN = 1.0
 Z_80 = 1.2816  # the 10th and 90th percentiles of a normal distribution
 MAX_STEPS = 20_000
@@ -59,8 +59,11 @@ HEAD_WEIGHT = 0.3
 # look-ahead over the guessed counters, the head's wait, the last call's wait and the line's
 # pace (people ahead / calls per minute lately) count 1, 1, 0.5 and 0.5.
 GUESSED_WEIGHTS = (1.0, 1.0, 0.5, 0.5)
-GUESSED_SPREAD = 0.5  # ...and the answer is less sure: a wider range (calibrated)
-DISAGREE_SPREAD = 1.0  # ...this): predictors that disagree widen the range by their spread
+# ...and the answer is less sure: a wider range, the wider the more they disagree (their
+# weighted spread counts in full). Not when the counters are seen: there the head's wait,
+# which lags a sudden crowd, would open a range of ten people down to zero.
+GUESSED_SPREAD = 0.5
+DISAGREE_SPREAD = 1.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -260,15 +263,18 @@ class Estimator:
         slots = self.state.booked.get(service, ())
         extra = 0
         while True:
-            answer = self._estimate(service, ahead + extra)
+            answer = self._estimate(service, max(ahead, 0), extra)
             until = self.state.now + timedelta(minutes=answer.expected_min or 0.0)
             due = sum(1 for start in slots if start <= until)
             if due <= extra:
                 return answer
             extra = due
 
-    def _estimate(self, service: str, ahead: int) -> Estimate:
-        ahead = max(ahead, 0)
+    def _estimate(self, service: str, line_ahead: int, booked: int = 0) -> Estimate:
+        """`line_ahead` people of the line and `booked` bookings before the ticket: the
+        line's own record knows of the former only, so the bookings' work (from the
+        look-ahead) is added to it, not blended."""
+        ahead = line_ahead + booked
         look = self._runs.get(service)
         if look is None or (len(look.calls) <= ahead and self._ends[service] is not None):
             blockers = blocking(self.state, service)
@@ -286,11 +292,15 @@ class Estimator:
             spread = math.sqrt(var / n**2 + (MODEL_SPREAD * centre) ** 2 + BASE_SPREAD_MIN**2)
             return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)
         ahead_min, var = look.calls[ahead]
-        head, last, pace = _delays(self.state, service, ahead)
+        booked_min = ahead_min - look.calls[line_ahead][0]
+        head, last, pace = (
+            None if x is None else x + booked_min for x in _delays(self.state, service, line_ahead)
+        )
         if self.state.counters_seen:
-            weights, model = (1.0, HEAD_WEIGHT, 0.0, 0.0), MODEL_SPREAD
+            weights, model, disagree = (1.0, HEAD_WEIGHT, 0.0, 0.0), MODEL_SPREAD, 0.0
         else:  # the one place where guessed counters give way to the line's own record
-            weights, model, var = GUESSED_WEIGHTS, GUESSED_SPREAD, 0.0
+            weights, model, disagree = GUESSED_WEIGHTS, GUESSED_SPREAD, DISAGREE_SPREAD
+            var = 0.0
         votes = [
             (w, x)
             for w, x in zip(weights, (ahead_min, head, last, pace), strict=True)
@@ -300,6 +310,6 @@ class Estimator:
         centre = sum(w * x for w, x in votes) / total
         gap = math.sqrt(sum(w * (x - centre) ** 2 for w, x in votes) / total)
         spread = math.sqrt(
-            var / n**2 + (model * centre) ** 2 + (DISAGREE_SPREAD * gap) ** 2 + BASE_SPREAD_MIN**2
+            var / n**2 + (model * centre) ** 2 + (disagree * gap) ** 2 + BASE_SPREAD_MIN**2
         )
         return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)
