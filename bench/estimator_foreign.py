@@ -8,7 +8,7 @@ project's `server.simulation.log.replay`.
 For every seed of each split (bench/altsim: tuning 1-10, held out 101-120) and each log style
 (`ward`: the project's format, all columns; `bare`: ticket, service, issued_at, called_at
 only, as most commercial ticket systems export), one day is generated, read with
-`read_log_rows` and replayed; one line per seed gives, for each estimator the replay scores
+`read_rows` (a row it cannot use is left out) and replayed; one line per seed gives, for each estimator the replay scores
 (the madoguchi estimator, the baselines, and any other it reports, e.g. LES), the MAE in
 minutes, the share within ±10 minutes and the share inside the 80% range; then the mean over
 the seeds of each split that could be replayed. A seed that the reader or the replay cannot
@@ -26,7 +26,8 @@ import sys
 from typing import Any
 
 from server.simulation.evaluation import ESTIMATORS
-from server.simulation.log import read_log_rows, replay
+from server.simulation.log import read_rows
+from server.simulation.replay import replay
 
 from . import _common as c
 from .altsim import SPLITS, STYLES, office, simulate
@@ -40,7 +41,7 @@ def one(seed: int, style: str, drop_left: bool = False) -> dict[str, Any]:
     """One seed's day in one style: its scores, or the error that stopped it."""
     day = simulate(seed, 1)[0]
     log = text(day.records, style)
-    rows, errors = read_log_rows(log)
+    rows, errors = read_rows(log)
     out: dict[str, Any] = {
         "seed": seed,
         "style": style,
@@ -49,12 +50,13 @@ def one(seed: int, style: str, drop_left: bool = False) -> dict[str, Any]:
         "outage": day.plan.outage is not None,
         "noon": any(t >= 12 * 60 for t in day.plan.opens.values()),
     }
-    if errors:
+    if not rows:
         out["error"] = f"reader rejected {len(errors)} of {out['rows']} rows; first: {errors[0]}"
         return out
-    visits = [v for _, v in rows if not (drop_left and v.outcome == "left")]
+    out["skipped"] = len(errors)  # rows the reader could not use (named, left out)
+    kept = [r for r in rows if not (drop_left and r.outcome == "left")]
     try:
-        report = replay(visits, PRIOR_MIN)
+        report = replay(kept, PRIOR_MIN).report
     except Exception as e:  # the replay is being fixed elsewhere; report, do not stop
         out["error"] = f"replay failed: {type(e).__name__}: {e}".rstrip(": ")
         return out

@@ -8,9 +8,11 @@ certificate is waiting, including certificates that will arrive meanwhile (at th
 arrival rate). Each call costs the counter the recent mean service time, or, for a visitor
 who does not come (the recent no-show rate), the short wait before the clerk moves on. A
 counter on a break is expected back after about an hour. The answer is widened into a
-calibrated 80% range, shown in steps of five minutes. The delay of the latest calls is the
-answer only when no counter for the service is staffed: blended in otherwise, it made the
-estimate worse on every simulated day (docs/estimator.md).
+calibrated 80% range, shown in steps of five minutes. The line's own record (its head's wait)
+is blended in at a small weight; when the counters are only guessed from calls (a log with
+no counters and no ends of visits), it counts as much as the look-ahead, with the last
+call's wait and the pace of calls, and the range is wider. When no counter for the service
+is staffed, the answer is the delay of its latest calls.
 See docs/estimator.md for the method and its measured error.
 """
 
@@ -28,7 +30,11 @@ from .queue_state import CounterNow, QueueState
 ROUND_MIN = 5
 CALL_OVERHEAD_MIN = 1.0  # from the call to the visitor sitting down, on top of service time
 NO_SHOW_HOLD_MIN = 2.0  # a clerk recalls once and moves on after about two minutes
-PRIOR_WEIGHT = 3.0  # the office file's mean service time counts as this many visits
+# The office file's mean service time counts as this many visits: service times have a long
+# tail, and the mean of the last thirty swings with one or two long visits (3 -> 10: 0.3 min
+# less error on bench/altsim's tuning logs, 0.1 on the simulator's peak days). The cost: an
+# office whose file is wrong is followed more slowly.
+PRIOR_WEIGHT = 10.0
 PRIOR_CV = 0.5  # spread of service times before history says otherwise
 PRIOR_NO_SHOW = 0.05
 NO_SHOW_PRIOR_WEIGHT = 5.0
@@ -43,6 +49,21 @@ MAX_STEPS = 20_000
 # of certificates ahead of "moving" at a shared counter) played out all MAX_STEPS, 4 ms
 # a service on every view, which was most of a call's way to the screens.
 MAX_AHEAD_MIN = 10 * 60.0
+# The line's own delay (Ibrahim & Whitt's delay-history estimators): how long its head has
+# waited, shared out per person. Blended into the look-ahead at this weight (the look-ahead's
+# is 1), it sees what the look-ahead cannot (breaks not logged, a counter slow today): 0.3
+# min less error on bench/altsim's tuning logs, 0.4 min more on the simulator's peak days
+# (docs/estimator.md, "On logs we did not write").
+HEAD_WEIGHT = 0.3
+# Counters guessed from calls alone (a log with neither counters nor ends of visits): the
+# look-ahead over the guessed counters, the head's wait, the last call's wait and the line's
+# pace (people ahead / calls per minute lately) count 1, 1, 0.5 and 0.5.
+GUESSED_WEIGHTS = (1.0, 1.0, 0.5, 0.5)
+# ...and the answer is less sure: a wider range, the wider the more they disagree (their
+# weighted spread counts in full). Not when the counters are seen: there the head's wait,
+# which lags a sudden crowd, would open a range of ten people down to zero.
+GUESSED_SPREAD = 0.5
+DISAGREE_SPREAD = 1.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -204,6 +225,22 @@ def _without_counters(
     return (ahead + 1) * rates[service].hold_mean
 
 
+def _delays(
+    state: QueueState, service: str, ahead: int
+) -> tuple[float | None, float | None, float | None]:
+    """What the line's own record says of the wait of the ticket `ahead` people from the
+    front, each None when unknown: the head's wait so far and the last call's wait (both
+    the delay of the whole line, shared out per person), and the people ahead at the pace
+    of the service's recent calls."""
+    share = (ahead + 1) / max(state.lines.get(service, 0), ahead + 1)
+    past = state.history_of(service)
+    waited = state.head_waited_min.get(service)
+    head = waited * share if waited is not None else None
+    last = past.recent_waits_min[-1] * share if past.recent_waits_min else None
+    pace = ahead / past.calls_per_min if past.calls_per_min > 0 else None
+    return head, last, pace
+
+
 def estimate(state: QueueState, service: str, ahead: int) -> Estimate:
     """The wait of a ticket of `service` with `ahead` tickets before it in its line."""
     return Estimator(state).estimate(service, ahead)
@@ -226,15 +263,18 @@ class Estimator:
         slots = self.state.booked.get(service, ())
         extra = 0
         while True:
-            answer = self._estimate(service, ahead + extra)
+            answer = self._estimate(service, max(ahead, 0), extra)
             until = self.state.now + timedelta(minutes=answer.expected_min or 0.0)
             due = sum(1 for start in slots if start <= until)
             if due <= extra:
                 return answer
             extra = due
 
-    def _estimate(self, service: str, ahead: int) -> Estimate:
-        ahead = max(ahead, 0)
+    def _estimate(self, service: str, line_ahead: int, booked: int = 0) -> Estimate:
+        """`line_ahead` people of the line and `booked` bookings before the ticket: the
+        line's own record knows of the former only, so the bookings' work (from the
+        look-ahead) is added to it, not blended."""
+        ahead = line_ahead + booked
         look = self._runs.get(service)
         if look is None or (len(look.calls) <= ahead and self._ends[service] is not None):
             blockers = blocking(self.state, service)
@@ -246,10 +286,30 @@ class Estimator:
             self._ends[service] = look.run()
             self._runs[service] = look
         n = max(len(self.state.counters_for(service)), 1)
-        if ahead < len(look.calls):
-            centre, var = look.calls[ahead]
-        else:  # no counter will call it: the line's recent delay, or one counter's pace
+        if ahead >= len(look.calls):  # no counter will call it: the line's recent delay
             centre = _without_counters(self.state, service, ahead, look.rates)
             var = (ahead + 1) * look.rates[service].hold_var
-        spread = math.sqrt(var / n**2 + (MODEL_SPREAD * centre) ** 2 + BASE_SPREAD_MIN**2)
+            spread = math.sqrt(var / n**2 + (MODEL_SPREAD * centre) ** 2 + BASE_SPREAD_MIN**2)
+            return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)
+        ahead_min, var = look.calls[ahead]
+        booked_min = ahead_min - look.calls[line_ahead][0]
+        head, last, pace = (
+            None if x is None else x + booked_min for x in _delays(self.state, service, line_ahead)
+        )
+        if self.state.counters_seen:
+            weights, model, disagree = (1.0, HEAD_WEIGHT, 0.0, 0.0), MODEL_SPREAD, 0.0
+        else:  # the one place where guessed counters give way to the line's own record
+            weights, model, disagree = GUESSED_WEIGHTS, GUESSED_SPREAD, DISAGREE_SPREAD
+            var = 0.0
+        votes = [
+            (w, x)
+            for w, x in zip(weights, (ahead_min, head, last, pace), strict=True)
+            if w and x is not None
+        ]
+        total = sum(w for w, _ in votes)
+        centre = sum(w * x for w, x in votes) / total
+        gap = math.sqrt(sum(w * (x - centre) ** 2 for w, x in votes) / total)
+        spread = math.sqrt(
+            var / n**2 + (model * centre) ** 2 + (disagree * gap) ** 2 + BASE_SPREAD_MIN**2
+        )
         return _rounded(centre - Z_80 * spread, centre + Z_80 * spread, centre)

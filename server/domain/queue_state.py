@@ -26,6 +26,9 @@ RECENT_HOLDS = 30
 # Arrivals change fastest (the 11:00 rush); they are counted over half an hour.
 ARRIVAL_WINDOW_MIN = 30.0
 RECENT_WAITS = 5  # the latest calls whose waits are kept (the delay of recent tickets)
+# The pace of a line's calls is counted over the last half hour, as its arrivals are: what
+# the estimator has when a log shows calls but not the counters or the ends of visits.
+CALL_WINDOW_MIN = 30.0
 
 _FREED = frozenset({"ticket.finished", "ticket.preparing", "ticket.transferred"})
 _MISSED = frozenset({"ticket.no_show", "ticket.cancelled"})
@@ -76,6 +79,7 @@ class ServiceHistory:
     no_shows: int = 0  # ...of which the visitor did not come
     arrivals_per_min: float = 0.0  # tickets issued per minute, lately
     recent_waits_min: tuple[float, ...] = ()  # waits of the latest first calls, oldest first
+    calls_per_min: float = 0.0  # calls made per minute, lately (CALL_WINDOW_MIN)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,6 +93,10 @@ class QueueState:
     # service -> the slot starts of bookings (予約) still expected and not checked in:
     # work ahead of the walk-ins called after them (Estimator.estimate).
     booked: Mapping[str, tuple[datetime, ...]] = dataclasses.field(default_factory=dict)
+    # False when the counters are guessed from calls alone (a log that names no counter and
+    # no end of a visit, as most ticket systems export): the estimator then leans on the
+    # line's own record of delays and pace, and says it is less sure.
+    counters_seen: bool = True
 
     def history_of(self, service: str) -> ServiceHistory:
         return self.history.get(service, ServiceHistory())
@@ -120,11 +128,13 @@ def history(
     since = now - timedelta(minutes=HISTORY_WINDOW_MIN)
     holds_since = now - timedelta(minutes=HOLD_WINDOW_MIN)
     arrivals_since = now - timedelta(minutes=ARRIVAL_WINDOW_MIN)
+    calls_since = now - timedelta(minutes=CALL_WINDOW_MIN)
     holds: dict[str, list[float]] = defaultdict(list)
     waits: dict[str, list[float]] = defaultdict(list)
     calls: dict[str, int] = defaultdict(int)
     missed: dict[str, int] = defaultdict(int)
     arrivals: dict[str, int] = defaultdict(int)
+    made: dict[str, int] = defaultdict(int)  # calls in the last CALL_WINDOW_MIN
     open_calls: dict[str, tuple[str, datetime]] = {}
     detoured: set[str] = set()  # tickets called before (no-show, transfer): later waits mislead
     for e in sorted((e for e in events if e.at <= now), key=lambda e: e.at):
@@ -133,6 +143,7 @@ def history(
             arrivals[e.service] += 1
         elif e.type == "ticket.called" and e.service:
             open_calls[key] = (e.service, e.at)
+            made[e.service] += e.at >= calls_since
             if key not in detoured and key in issued_at and e.at >= since:
                 waits[e.service].append(_minutes(e.at - issued_at[key]))
             detoured.add(key)
@@ -150,6 +161,7 @@ def history(
             no_shows=missed[s],
             arrivals_per_min=arrivals[s] / ARRIVAL_WINDOW_MIN,
             recent_waits_min=tuple(waits[s][-RECENT_WAITS:]),
+            calls_per_min=made[s] / CALL_WINDOW_MIN,
         )
         for s in set(holds) | set(calls) | set(arrivals) | set(waits)
     }

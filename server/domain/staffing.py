@@ -32,9 +32,11 @@ class Need:
 def open_now(state: QueueState, open_ids: Collection[str]) -> QueueState:
     """`state` with only the counters open now and those on a break. The estimator counts,
     for a line none of whose counters is open yet, every counter that could serve it (the
-    screens' estimate before the morning's opening); the hint is about the floor as it is."""
+    screens' estimate before the morning's opening); the hint is about the floor as it is.
+    Without the heads' waits so far: the estimate blends them in, but a counter added does
+    not change how long someone has already waited, so the hint asks the look-ahead alone."""
     kept = tuple(c for c in state.counters if c.id in open_ids or c.paused_since is not None)
-    return dataclasses.replace(state, counters=kept)
+    return dataclasses.replace(state, counters=kept, head_waited_min={})
 
 
 def last_in_line_wait(state: QueueState, service: str) -> float | None:

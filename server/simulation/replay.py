@@ -139,6 +139,8 @@ class _Sweep:
         issued = {s.key: s.queued_at for s in stays if s.first}
         self.history = RollingHistory(day.events, issued)
         self.relevant = _relevant(day.counters)
+        # a log with counters or ends of visits shows the counters; without both, guessed
+        self.day_counters_seen = any(s.row.counter or s.row.finished_at for s in stays)
 
     def at(self, now: datetime, index: int) -> tuple[QueueState, int]:
         """The state at `now`, and how many wait ahead of the stay `index` (joined at `now`)."""
@@ -191,7 +193,9 @@ class _Sweep:
         breaks = self._on_break(counters, open_ids, heads, now)
         paused = {e.counter for e in breaks if e.counter}
         state = state_of(now, counters, open_ids - paused, lines, self.priors, breaks, {}, paused)
-        return dataclasses.replace(state, history=self.history.at(now))
+        return dataclasses.replace(
+            state, history=self.history.at(now), counters_seen=self.day_counters_seen
+        )
 
     def _on_break(
         self,

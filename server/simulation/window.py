@@ -17,6 +17,7 @@ from typing import Any
 
 from server.domain.queue_state import (
     ARRIVAL_WINDOW_MIN,
+    CALL_WINDOW_MIN,
     HISTORY_WINDOW_MIN,
     HOLD_WINDOW_MIN,
     RECENT_HOLDS,
@@ -30,6 +31,7 @@ _MISSED = frozenset({"ticket.no_show", "ticket.cancelled"})
 _SINCE = timedelta(minutes=HISTORY_WINDOW_MIN)
 _HOLDS_SINCE = timedelta(minutes=HOLD_WINDOW_MIN)
 _ARRIVALS_SINCE = timedelta(minutes=ARRIVAL_WINDOW_MIN)
+_CALLS_SINCE = timedelta(minutes=CALL_WINDOW_MIN)
 _FOREVER = timedelta(days=1000)  # an answer that nothing but a new event changes
 
 
@@ -45,6 +47,8 @@ class RollingHistory:
         self.read = 0  # events before this index have been taken in
         self.arrivals: dict[str, list[datetime]] = defaultdict(list)
         self.arrivals_from: dict[str, int] = defaultdict(int)
+        self.call_times: dict[str, list[datetime]] = defaultdict(list)
+        self.calls_from: dict[str, int] = defaultdict(int)
         self.open_calls: dict[str, tuple[str, datetime]] = {}
         self.last_call: dict[str, datetime] = {}
         # (at, the ticket's call before it, wait), in call order, per service
@@ -91,6 +95,7 @@ class RollingHistory:
             self.arrivals[e.service].append(e.at)
         elif e.type == "ticket.called" and e.service:
             self.open_calls[key] = (e.service, e.at)
+            self.call_times[e.service].append(e.at)
             if key in self.issued_at:
                 wait = _minutes(e.at - self.issued_at[key])
                 self.waits[e.service].append((e.at, self.last_call.get(key), wait))
@@ -112,11 +117,17 @@ class RollingHistory:
         while first < len(times) and times[first] < now - _ARRIVALS_SINCE:
             first += 1
         self.arrivals_from[service] = first
+        made, since = self.call_times[service], self.calls_from[service]
+        while since < len(made) and made[since] < now - _CALLS_SINCE:
+            since += 1
+        self.calls_from[service] = since
         holds, holds_until = self._kept(self.holds, _latest_holds, service, now)
         waits, waits_until = self._kept(self.waits, _latest_waits, service, now)
         until = min(holds_until, waits_until)
         if first < len(times):
             until = min(until, times[first] + _ARRIVALS_SINCE)
+        if since < len(made):
+            until = min(until, made[since] + _CALLS_SINCE)
         arrivals, calls = len(times) - first, self.calls[service]
         if not (holds or waits or arrivals or calls):
             return until, None
@@ -126,6 +137,7 @@ class RollingHistory:
             no_shows=self.missed[service],
             arrivals_per_min=arrivals / ARRIVAL_WINDOW_MIN,
             recent_waits_min=waits,
+            calls_per_min=(len(made) - since) / CALL_WINDOW_MIN,
         )
 
     def _kept(

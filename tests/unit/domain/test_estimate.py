@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -178,3 +180,36 @@ def test_a_line_kept_waiting_all_day_by_other_arrivals_stops_at_the_horizon(naka
     assert len(steps) < module.MAX_STEPS / 10
     assert got.expected_min == pytest.approx(25 + module.CALL_OVERHEAD_MIN, rel=0.2)
     print(f"{len(steps)} steps, {took * 1000:.1f} ms")
+
+
+def test_the_head_of_lines_wait_is_blended_in_at_a_small_weight():
+    # The look-ahead says 11 + 3 x 10.55 = 42.65 for the last of four; the head has waited
+    # 20 min (the line's delay, all four's): (42.65 + 0.3 x 20) / 1.3.
+    counter = CounterNow("1", ("insurance",), "insurance", minutes_ago(0))
+    base = state([counter], {"insurance": 4}, {"insurance": 10})
+    blended = dataclasses.replace(base, head_waited_min={"insurance": 20.0})
+
+    assert estimate(blended, "insurance", 3).expected_min == pytest.approx(
+        (42.65 + 0.3 * 20) / 1.3, abs=0.1
+    )
+
+
+def test_counters_guessed_from_calls_give_way_to_the_lines_own_record():
+    # A log without counters or ends of visits: the look-ahead over the guessed counter
+    # (42.65), the head's wait (20), the last call's wait (30) and the pace (3 ahead at 0.1
+    # calls a minute: 30) count 1, 1, 0.5, 0.5; the range, for the wait it is around, is wider
+    # than if the counter were seen.
+    counter = CounterNow("1", ("insurance",), "insurance", minutes_ago(0))
+    history = {"insurance": ServiceHistory(recent_waits_min=(30.0,), calls_per_min=0.1)}
+    seen = dataclasses.replace(
+        state([counter], {"insurance": 4}, {"insurance": 10}, history),
+        head_waited_min={"insurance": 20.0},
+    )
+    guessed = dataclasses.replace(seen, counters_seen=False)
+
+    found = estimate(guessed, "insurance", 3)
+    assert found.expected_min == pytest.approx((42.65 + 20 + 0.5 * 30 + 0.5 * 30) / 3, abs=0.1)
+    sure = estimate(seen, "insurance", 3)
+    assert (found.high_min - found.low_min) / found.expected_min > (
+        sure.high_min - sure.low_min
+    ) / sure.expected_min
