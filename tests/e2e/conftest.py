@@ -13,6 +13,7 @@ from playwright import sync_api as playwright_api
 
 from server.cli import DEMO_SUPERVISOR
 from tests.conftest import LiveServer, sign_in
+from tests.integration.test_web_push import PushEndpoint
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine's own probe starts it: without the background-networking flags Chromium's
@@ -59,3 +60,21 @@ def submit_sign_in(page: Any, user: tuple[str, str]) -> None:
     page.locator("#username").fill(user[0])
     page.locator("#password").fill(user[1])
     page.locator("#password").press("Enter")
+
+
+@pytest.fixture
+def endpoint() -> Iterator[PushEndpoint]:
+    """A push service on 127.0.0.1 that keeps what the server posts to it."""
+    service = PushEndpoint()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def push_server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
+    """The demo office (its demo clerk) on a real uvicorn, posting its Web Push notices to
+    127.0.0.1 (the `endpoint`)."""
+    server = LiveServer(sqlite_url, tmp_path)
+    server.env["MADOGUCHI_PUSH_HOSTS"] = "127.0.0.1"
+    yield server.start()
+    server.stop()

@@ -20,7 +20,6 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,22 +34,6 @@ from tests.integration.test_web_push import Browser, PushEndpoint, verify_vapid
 TIMEOUT_MS = 15_000
 WAIT_S = 15.0
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def endpoint() -> Iterator[PushEndpoint]:
-    service = PushEndpoint()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
-    """The demo office (its demo clerk), posting notices to 127.0.0.1 (the test's endpoint)."""
-    live = LiveServer(sqlite_url, tmp_path)
-    live.env["MADOGUCHI_PUSH_HOSTS"] = "127.0.0.1"
-    yield live.start()
-    live.stop()
 
 
 @pytest.fixture
@@ -100,8 +83,9 @@ def registration_of(cdp: Any, page: Any, scope: str) -> str:
 
 
 def test_book_check_in_at_the_kiosk_be_called_and_told_on_the_phone_with_the_page_closed(
-    browser: Any, server: LiveServer, endpoint: PushEndpoint, contexts: Any, sqlite_url: str
+    browser: Any, push_server: LiveServer, endpoint: PushEndpoint, contexts: Any, sqlite_url: str
 ) -> None:
+    server = push_server
     began = time.monotonic()
     keys = Browser(f"{endpoint.url}/push/phone")  # what the phone's push service would hold
     subscription = keys.subscription()["subscription"]

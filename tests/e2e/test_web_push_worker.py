@@ -13,12 +13,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from server.cli import DEMO_SUPERVISOR
 from tests.conftest import LiveServer, sign_in
@@ -37,21 +35,6 @@ PushManager.prototype.subscribe = async function (options) {
   return { toJSON: () => (SUBSCRIPTION) };
 };
 """
-
-
-@pytest.fixture
-def endpoint() -> Iterator[PushEndpoint]:
-    service = PushEndpoint()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def push_server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
-    server = LiveServer(sqlite_url, tmp_path)
-    server.env["MADOGUCHI_PUSH_HOSTS"] = "127.0.0.1"
-    yield server.start()
-    server.stop()
 
 
 def registration_id(cdp: Any, page: Any) -> str:
