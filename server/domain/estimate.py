@@ -38,7 +38,9 @@ PRIOR_WEIGHT = 10.0
 PRIOR_CV = 0.5  # spread of service times before history says otherwise
 PRIOR_NO_SHOW = 0.05
 NO_SHOW_PRIOR_WEIGHT = 5.0
-BREAK_MIN = 60.0  # a counter paused for a break (昼休み) is back after about an hour
+# A counter paused for a break (昼休み) is back after about an hour, unless the state says
+# otherwise (CounterNow.break_min: a replay's guessed break, docs/estimator.md).
+BREAK_MIN = 60.0
 RESIDUAL_FLOOR = 0.3  # a visit past its mean still has about a third of a mean to go
 MODEL_SPREAD = 0.27  # the look-ahead's own error grows with the horizon (calibrated)
 BASE_SPREAD_MIN = 1.0
@@ -140,7 +142,8 @@ class _LookAhead:
         """Minutes from now until `counter` is free."""
         if counter.paused_since is not None:
             away = (self.state.now - counter.paused_since).total_seconds() / 60.0
-            return max(BREAK_MIN - away, RESIDUAL_FLOOR * BREAK_MIN)
+            length = counter.break_min or BREAK_MIN
+            return max(length - away, RESIDUAL_FLOOR * length)
         if counter.busy_since is None or counter.busy_service is None:
             return 0.0
         rate = self.rates.get(counter.busy_service) or service_rate(

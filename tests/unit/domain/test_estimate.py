@@ -96,6 +96,19 @@ def test_lunch_dip_a_paused_counter_is_expected_back_after_its_break():
     assert at_lunch.expected_min < alone.expected_min
 
 
+def test_a_break_of_a_stated_length_ends_sooner_than_a_lunch():
+    # A replay's guessed break (CounterNow.break_min) instead of a logged lunch's hour.
+    lunch = CounterNow("10", ("insurance",), paused_since=minutes_ago(10))
+    short = CounterNow("10", ("insurance",), paused_since=minutes_ago(10), break_min=30.0)
+    lines, prior = {"insurance": 2}, {"insurance": 15}
+
+    at_lunch = estimate(state([lunch], lines, prior), "insurance", 0)
+    away = estimate(state([short], lines, prior), "insurance", 0)
+
+    assert at_lunch.expected_min is not None and away.expected_min is not None
+    assert away.expected_min < at_lunch.expected_min
+
+
 def test_no_shows_shorten_the_wait_behind_them():
     counter = CounterNow("1", ("certificates",), "certificates", minutes_ago(0))
     lines = {"certificates": 11}
