@@ -38,7 +38,9 @@ PRIOR_WEIGHT = 10.0
 PRIOR_CV = 0.5  # spread of service times before history says otherwise
 PRIOR_NO_SHOW = 0.05
 NO_SHOW_PRIOR_WEIGHT = 5.0
-BREAK_MIN = 60.0  # a counter paused for a break (昼休み) is back after about an hour
+# A counter paused for a break (昼休み) is back after about an hour, unless the state says
+# otherwise (CounterNow.break_min: a replay's guessed break, docs/estimator.md).
+BREAK_MIN = 60.0
 RESIDUAL_FLOOR = 0.3  # a visit past its mean still has about a third of a mean to go
 MODEL_SPREAD = 0.27  # the look-ahead's own error grows with the horizon (calibrated)
 BASE_SPREAD_MIN = 1.0
@@ -50,11 +52,14 @@ MAX_STEPS = 20_000
 # a service on every view, which was most of a call's way to the screens.
 MAX_AHEAD_MIN = 10 * 60.0
 # The line's own delay (Ibrahim & Whitt's delay-history estimators): how long its head has
-# waited, shared out per person. Blended into the look-ahead at this weight (the look-ahead's
-# is 1), it sees what the look-ahead cannot (breaks not logged, a counter slow today): 0.3
-# min less error on bench/altsim's tuning logs, 0.4 min more on the simulator's peak days
-# (docs/estimator.md, "On logs we did not write").
-HEAD_WEIGHT = 0.3
+# waited, shared out per person. Blended into the look-ahead (whose weight is 1), it sees
+# what the look-ahead cannot (breaks not logged, a counter slow today), which only ever
+# makes waits longer: at 0.2 when it says longer than the look-ahead, at 0.1 when shorter,
+# where it is mostly a line that grew faster than its head has waited (a sudden crowd).
+# Against one weight of 0.3 both ways: the simulator's peak days 7.18 -> 6.90 min, normal
+# days and bench/altsim's tuning logs within 0.01 (docs/estimator.md).
+HEAD_WEIGHT_LONGER = 0.2
+HEAD_WEIGHT_SHORTER = 0.1
 # Counters guessed from calls alone (a log with neither counters nor ends of visits): the
 # look-ahead over the guessed counters, the head's wait, the last call's wait and the line's
 # pace (people ahead / calls per minute lately) count 1, 1, 0.5 and 0.5.
@@ -140,7 +145,8 @@ class _LookAhead:
         """Minutes from now until `counter` is free."""
         if counter.paused_since is not None:
             away = (self.state.now - counter.paused_since).total_seconds() / 60.0
-            return max(BREAK_MIN - away, RESIDUAL_FLOOR * BREAK_MIN)
+            length = counter.break_min or BREAK_MIN
+            return max(length - away, RESIDUAL_FLOOR * length)
         if counter.busy_since is None or counter.busy_service is None:
             return 0.0
         rate = self.rates.get(counter.busy_service) or service_rate(
@@ -297,7 +303,9 @@ class Estimator:
             None if x is None else x + booked_min for x in _delays(self.state, service, line_ahead)
         )
         if self.state.counters_seen:
-            weights, model, disagree = (1.0, HEAD_WEIGHT, 0.0, 0.0), MODEL_SPREAD, 0.0
+            longer = head is not None and head > ahead_min
+            weight = HEAD_WEIGHT_LONGER if longer else HEAD_WEIGHT_SHORTER
+            weights, model, disagree = (1.0, weight, 0.0, 0.0), MODEL_SPREAD, 0.0
         else:  # the one place where guessed counters give way to the line's own record
             weights, model, disagree = GUESSED_WEIGHTS, GUESSED_SPREAD, DISAGREE_SPREAD
             var = 0.0

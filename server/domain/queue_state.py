@@ -68,6 +68,7 @@ class CounterNow:
     busy_service: str | None = None
     busy_since: datetime | None = None  # when the ticket it holds was called
     paused_since: datetime | None = None  # a paused counter (a break): since when
+    break_min: float | None = None  # how long its break is expected to last, if not the usual
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -223,9 +224,7 @@ def state_of(
     rather than load every ticket of the day)."""
     counters = list(counters)
     events = [e for e in events if e.at <= now]
-    paused_at = {
-        e.counter: e.at for e in events if e.type == "counter.paused" and e.counter is not None
-    }
+    paused = {e.counter: e for e in events if e.type == "counter.paused" and e.counter is not None}
     holding = lines.holding
     issued = dict(issued_at or {})
     now_counters = []
@@ -244,8 +243,14 @@ def state_of(
         )
     for counter in counters:
         if counter.id in on_break:
-            since = paused_at.get(counter.id, now)
-            now_counters.append(CounterNow(counter.id, tuple(counter.services), paused_since=since))
+            pause = paused.get(counter.id)
+            since = pause.at if pause else now
+            length = pause.data.get("break_min") if pause else None
+            now_counters.append(
+                CounterNow(
+                    counter.id, tuple(counter.services), paused_since=since, break_min=length
+                )
+            )
     return QueueState(
         now=now,
         lines=dict(lines.waiting),

@@ -96,6 +96,19 @@ def test_lunch_dip_a_paused_counter_is_expected_back_after_its_break():
     assert at_lunch.expected_min < alone.expected_min
 
 
+def test_a_break_of_a_stated_length_ends_sooner_than_a_lunch():
+    # A replay's guessed break (CounterNow.break_min) instead of a logged lunch's hour.
+    lunch = CounterNow("10", ("insurance",), paused_since=minutes_ago(10))
+    short = CounterNow("10", ("insurance",), paused_since=minutes_ago(10), break_min=30.0)
+    lines, prior = {"insurance": 2}, {"insurance": 15}
+
+    at_lunch = estimate(state([lunch], lines, prior), "insurance", 0)
+    away = estimate(state([short], lines, prior), "insurance", 0)
+
+    assert at_lunch.expected_min is not None and away.expected_min is not None
+    assert away.expected_min < at_lunch.expected_min
+
+
 def test_no_shows_shorten_the_wait_behind_them():
     counter = CounterNow("1", ("certificates",), "certificates", minutes_ago(0))
     lines = {"certificates": 11}
@@ -184,13 +197,18 @@ def test_a_line_kept_waiting_all_day_by_other_arrivals_stops_at_the_horizon(naka
 
 def test_the_head_of_lines_wait_is_blended_in_at_a_small_weight():
     # The look-ahead says 11 + 3 x 10.55 = 42.65 for the last of four; the head has waited
-    # 20 min (the line's delay, all four's): (42.65 + 0.3 x 20) / 1.3.
+    # 20 min (the line's delay, all four's): shorter, so (42.65 + 0.1 x 20) / 1.1; had it
+    # waited 60, longer: (42.65 + 0.2 x 60) / 1.2.
     counter = CounterNow("1", ("insurance",), "insurance", minutes_ago(0))
     base = state([counter], {"insurance": 4}, {"insurance": 10})
-    blended = dataclasses.replace(base, head_waited_min={"insurance": 20.0})
+    shorter = dataclasses.replace(base, head_waited_min={"insurance": 20.0})
+    longer = dataclasses.replace(base, head_waited_min={"insurance": 60.0})
 
-    assert estimate(blended, "insurance", 3).expected_min == pytest.approx(
-        (42.65 + 0.3 * 20) / 1.3, abs=0.1
+    assert estimate(shorter, "insurance", 3).expected_min == pytest.approx(
+        (42.65 + 0.1 * 20) / 1.1, abs=0.1
+    )
+    assert estimate(longer, "insurance", 3).expected_min == pytest.approx(
+        (42.65 + 0.2 * 60) / 1.2, abs=0.1
     )
 
 

@@ -184,3 +184,21 @@ def test_a_header_without_the_required_columns_is_the_one_error():
     assert [(e.line, str(e)) for e in result.skipped] == [
         (0, "the header must name ticket, service, issued_at (missing: service, issued_at)")
     ]
+
+
+def test_a_counter_idle_while_someone_waits_is_on_a_break_of_half_an_hour():
+    # Counter 1 let B-1 go at 09:04 and called nobody while B-2 waited from 09:05. At B-3's
+    # issue (09:09) it is taken to be on a break since 09:04, back at 09:34 (not 10:04, a
+    # logged lunch's hour): B-2 then, B-3 about 6 minutes later (prior 5 + 1), blended with
+    # the head's 4 minutes (shorter) at 0.1: (31 + 0.1 x 4) / 1.1 = 28.5.
+    text = "ticket,service,issued_at,called_at,finished_at,counter\n" + "\n".join(
+        [
+            f"B-1,certificates,{_at(60)},{_at(61)},{_at(64)},1",
+            f"B-2,certificates,{_at(65)},{_at(95)},{_at(98)},1",
+            f"B-3,certificates,{_at(69)},{_at(98)},{_at(101)},1",
+        ]
+    )
+    rows, _ = read_rows(text)
+    scored = {s.ticket: s for s in replay_day(rows, PRIORS)}
+
+    assert 25 < point(scored["B-3"].estimates["estimator"]) < 31
