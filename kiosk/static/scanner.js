@@ -10,7 +10,7 @@ const BOOKING = /^\d{6}$/; // server/api/appointment_routes.py CODE_DIGITS
 // The ticket's token (URL-safe base64) at the end of the address; any host and path before
 // it (public_url may differ from the kiosk's own address), a query or fragment after it.
 const TICKET_PAGE = /\/t\/([A-Za-z0-9_-]{8,})\/?(?:[?#]\S*)?$/;
-const GAP_MS = 250; // between two keys of one scan (a scanner: a few ms; Bluetooth: tens)
+const GAP_MS = 500; // at most between two keys of one scan (a scanner: a few ms; Bluetooth: tens)
 const MAX_LENGTH = 512; // longer than any ticket page's address
 
 // What a scan (the keys typed before Enter) names: {booking: code}, {ticket: token} or null.
