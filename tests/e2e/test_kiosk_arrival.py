@@ -16,8 +16,10 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -30,12 +32,16 @@ KIOSK = "kiosk-2f"
 OFFICE = "/api/v1/offices/nakano"
 TIMEOUT_MS = 10_000
 SHOTS = os.environ.get("MADOGUCHI_SCREENSHOTS")
+TOKYO = ZoneInfo("Asia/Tokyo")
 _phones = itertools.count(1)
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    # A kiosk in the office's timezone (its clock shows local time).
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="ja-JP", timezone_id="Asia/Tokyo"
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     yield page
@@ -83,6 +89,14 @@ def scan(page: Any, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def walk_ins(server: LiveServer, **counts: int) -> None:
+    """Tickets taken at the kiosk meanwhile, so many per service."""
+    for service, n in counts.items():
+        for _ in range(n):
+            answer = httpx.post(f"{server.url}{OFFICE}/tickets", json={"service": service})
+            assert answer.status_code == 201, answer.text
+
+
 def visitor(server: LiveServer, token: str) -> dict[str, Any]:
     answer: dict[str, Any] = httpx.get(f"{server.url}/api/v1/visitor/{token}").json()
     return answer
@@ -104,7 +118,10 @@ def test_a_paired_kiosk_shows_the_days_arrival_code_and_only_while_the_server_gi
     page.wait_for_timeout(500)  # time enough for a code to come, were it asked for
     assert page.locator("#arrival-code").count() == 0
 
-    page.clock.install()  # the kiosk's timers: the refresh is moved on, not waited for
+    walk_ins(server, moving=4, certificates=7, insurance=3)
+    # The kiosk's timers are moved on, not waited for; its clock shows a morning.
+    morning = datetime.now(TOKYO).replace(hour=10, minute=15)
+    page.clock.install(time=morning)
     paired(page, server, sqlite_url)
     shown = api.get(f"{OFFICE}/arrival-code").json()
     digits = page.locator("#arrival-digits")
@@ -158,6 +175,7 @@ def test_a_scanned_ticket_from_home_is_confirmed_in_its_language_and_again_the_s
     server: LiveServer, page: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     paired(page, server, sqlite_url)
+    walk_ins(server, moving=5)
     ticket = from_home(server)
     page.keyboard.type("12ab")  # stray keys before the scan do not spoil it
     scan(page, f"{server.url}{ticket['url']}")
