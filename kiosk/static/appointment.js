@@ -1,6 +1,6 @@
-// The kiosk's check-in for appointments (予約の方): a keypad for the booking code, and a
-// scanner that types the code and Enter (a camera-less QR reader is a keyboard) works on
-// any screen. kiosk.js gives it its words, its DOM helper and what a check-in does.
+// The kiosk's check-in for appointments (予約の方): a keypad for the booking code (a scanner
+// that reads its QR code works on any screen: scanner.js). kiosk.js gives it its words, its
+// DOM helper and what a check-in does.
 
 const CODE_DIGITS = 6; // server/api/appointment_routes.py CODE_DIGITS
 
@@ -32,19 +32,6 @@ export function appointmentScreen({ t, el, code, message, type, submit, back }) 
     el("div", { class: "keypad" }, keys.map(key)),
     el("button", { type: "button", class: "done", onclick: back, text: t("appointment_back") }),
   );
-}
-
-// A scanner's keystrokes: digits then Enter, fast. Whatever screen is up, a whole code
-// followed by Enter checks in.
-export function listenForScanner(checkIn) {
-  let typed = "";
-  document.addEventListener("keydown", (event) => {
-    if (/^\d$/.test(event.key)) typed = (typed + event.key).slice(-CODE_DIGITS);
-    else if (event.key === "Enter") {
-      if (typed.length === CODE_DIGITS) checkIn(typed);
-      typed = "";
-    } else typed = "";
-  });
 }
 
 export function checkInPost(office, code, token) {

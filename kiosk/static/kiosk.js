@@ -1,13 +1,17 @@
 // The kiosk (発券機): pick a language and a procedure, get a numbered ticket.
 // Follows its live channel kiosk:{kiosk}; issues through the HTTP API with its device token.
 
-import { appointmentButton, appointmentScreen, checkInPost, listenForScanner, refusalKey } from "./appointment.js";
+import { appointmentButton, appointmentScreen, checkInPost, refusalKey } from "./appointment.js";
+import { arrivalCodePanel, arrivalScreen, arrivalSpeech, arrive, fetchArrivalCode } from "./arrival.js";
+import { listenForScanner } from "./scanner.js";
 
 const config = JSON.parse(document.getElementById("kiosk-config").textContent);
 const TOKEN_KEY = `madoguchi.kiosk.${config.kiosk}.token`;
 const PRINTED_RETURN_S = 10; // the number stays up while the ticket comes out
 const ON_SCREEN_RETURN_S = 60; // time to photograph the number or scan the QR code
 const IDLE_RESET_S = 60; // back to Japanese, priority off, when nobody touches the screen
+const ARRIVAL_CODE_REFRESH_S = 300; // the arrival code is asked again this often, and at the day's end
+const ARRIVAL_CODE_RETRY_S = 30; // ...or this soon when it could not be had
 // Each language's code, name, lang attribute and voice (printer/languages.py).
 const LANGUAGES = new Map(config.languages.map((lang) => [lang.code, lang]));
 
@@ -19,15 +23,19 @@ const state = {
   view: null,
   version: -1,
   printer: null,
-  screen: "start", // start | issuing | ticket | error | unpaired | appointment
+  screen: "start", // start | issuing | ticket | error | unpaired | appointment | arrival
   code: "", // the booking code typed on the appointment screen
   codeError: null,
   ticket: null,
+  arrivalCode: null, // the day's code for tickets from home: {code, day, expiresAt}
+  arrival: null, // a scanned ticket page's outcome (arrival.js arrive)
   busy: false,
   connected: false,
 };
 let returnTimer = null;
 let idleTimer = null;
+let arrivalTimer = null;
+let arrivalAsks = 0; // the latest request for the arrival code; an older answer is dropped
 
 const $ = (id) => document.getElementById(id);
 
@@ -141,6 +149,7 @@ function render() {
   else if (state.screen === "ticket") screen.replaceChildren(ticketScreen(state.ticket));
   else if (state.screen === "error") screen.replaceChildren(errorScreen());
   else if (state.screen === "appointment") screen.replaceChildren(appointmentScreen(appointmentParts()));
+  else if (state.screen === "arrival") screen.replaceChildren(arrivalScreen({ t, el, named, waitLine, outcome: state.arrival, back: backToStart }));
   else if (!state.view) screen.replaceChildren(el("p", { class: "connecting", text: t("connecting") }));
   else screen.replaceChildren(...startScreen(state.view));
 }
@@ -181,7 +190,9 @@ function startScreen(view) {
   const extras = view.appointments
     ? el("div", { class: "extras" }, priority, appointmentButton({ t, el, open: () => showAppointment() }))
     : priority;
-  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, extras];
+  const code = arrivalCodeShown(view);
+  const arrival = code ? [arrivalCodePanel({ t, el, code })] : [];
+  return [el("h1", { class: "heading", text: t("choose") }), ...said, areas, extras, ...arrival];
 }
 
 function serviceButton(service) {
@@ -307,18 +318,24 @@ async function checkIn(code) {
   } else if (state.codeError) speak(state.codeError);
 }
 
+// People ahead and the estimate of a ticket in line ("" for one called or ended).
+function waitLine(ticket) {
+  const parts = [];
+  if (ticket.position !== null && ticket.position !== undefined) parts.push(t("ahead", { n: ticket.position }));
+  if (ticket.estimate) parts.push(estimateText({ waiting: ticket.position, estimate: ticket.estimate }));
+  return parts.join("　");
+}
+
 function ticketScreen(ticket) {
   const printed = ticket.print.status === "printed";
-  const waitLine = [];
-  if (ticket.position !== null && ticket.position !== undefined) waitLine.push(t("ahead", { n: ticket.position }));
-  if (ticket.estimate) waitLine.push(estimateText({ waiting: ticket.position, estimate: ticket.estimate }));
+  const wait = waitLine(ticket);
   const text = el(
     "div",
     { class: "text" },
     el("h1", { class: "label", text: t("number_label") }),
     el("div", { class: "number", id: "ticket-number", text: ticket.number }),
     el("div", { class: "service-name", text: named(ticket.service_names) }),
-    waitLine.length ? el("div", { class: "wait", text: waitLine.join("　") }) : null,
+    wait ? el("div", { class: "wait", text: wait }) : null,
     el("div", { class: "instruction", text: t("wait_for_call") }),
     el("div", {
       class: printed ? "status" : "status failed",
@@ -337,6 +354,50 @@ function ticketScreen(ticket) {
     alt: t("qr_alt"),
   });
   return el("div", { class: "ticket on-screen", "data-number": ticket.number }, text, qr);
+}
+
+// -- tickets from home: the day's arrival code, and a scanned ticket page ---------------------
+// Shown while the office takes tickets from home (the view's `remote`), the kiosk is paired
+// and the server gave today's code; never once its day has ended.
+function arrivalCodeShown(view) {
+  const shown = state.arrivalCode;
+  return token && view.remote && shown && Date.now() < shown.expiresAt ? shown.code : null;
+}
+
+async function refreshArrivalCode() {
+  clearTimeout(arrivalTimer);
+  const ask = ++arrivalAsks;
+  if (state.arrivalCode && Date.now() >= state.arrivalCode.expiresAt) setArrivalCode(null);
+  const shown = await fetchArrivalCode(config.office, token);
+  if (ask !== arrivalAsks) return;
+  setArrivalCode(shown);
+  const next = shown ? Math.min(ARRIVAL_CODE_REFRESH_S * 1000, shown.expiresAt - Date.now()) : ARRIVAL_CODE_RETRY_S * 1000;
+  arrivalTimer = setTimeout(refreshArrivalCode, Math.max(next, 1000));
+}
+
+function setArrivalCode(shown) {
+  const before = state.arrivalCode?.code;
+  state.arrivalCode = shown;
+  if (shown?.code !== before && state.screen === "start") render();
+}
+
+// The visitor holds the ticket page's QR code (on the phone, or a printed ticket) to the
+// scanner: the kiosk confirms the arrival with its device token, in the ticket's language.
+async function arriveByScan(ticketToken) {
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    state.arrival = await arrive(ticketToken, token);
+  } finally {
+    state.busy = false;
+  }
+  const lang = state.arrival.ticket?.lang;
+  if (LANGUAGES.has(lang)) state.lang = lang;
+  state.screen = "arrival";
+  render();
+  speak(arrivalSpeech({ t, outcome: state.arrival }));
+  returnAfter(PRINTED_RETURN_S);
+  touched(); // the next visitor starts in Japanese again
 }
 
 function errorScreen() {
@@ -373,6 +434,7 @@ function backToStart() {
   clearInterval(returnTimer);
   state.screen = unpaired() ? "unpaired" : "start";
   state.ticket = null;
+  state.arrival = null;
   render();
 }
 
@@ -408,6 +470,7 @@ function connect() {
     backoff = 500;
     state.connected = true;
     renderBanner();
+    refreshArrivalCode(); // at start, and after a reconnect (the kiosk may have slept)
   });
   socket.addEventListener("message", (message) => {
     const frame = JSON.parse(message.data);
@@ -452,7 +515,7 @@ $("voice").addEventListener("click", () => {
   speak(t("choose"));
 });
 document.addEventListener("pointerdown", touched, { passive: true });
-listenForScanner((code) => checkIn(code));
+listenForScanner({ booking: checkIn, ticket: arriveByScan });
 document.addEventListener("contextmenu", (e) => e.preventDefault());
 state.screen = unpaired() ? "unpaired" : "start";
 clock();

@@ -476,7 +476,8 @@ def operations() -> dict[str, dict[str, Op]]:
         },
         f"{office}/arrival-code": {
             "get": Op(
-                "The kiosk's four-digit code for 到着しました today (a kiosk or staff)",
+                "The kiosk's four-digit code for 到着しました today (a kiosk or staff): "
+                "{code, day, expires_in}, the seconds until the day and its code end",
                 security=[{"device": []}, *STAFF_READ],
                 ok=_json(),
                 errors=("401",),

@@ -4,6 +4,7 @@ cancel, step back once, confirm arrival; and the kiosk's arrival code."""
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -61,7 +62,8 @@ async def arrived(request: Request) -> Response:
 
 
 async def kiosk_arrival_code(request: Request) -> Response:
-    """The code a kiosk shows for "到着しました" (a kiosk's device token, or staff)."""
+    """The code a kiosk shows for "到着しました" (a kiosk's device token, or staff), its
+    business day, and `expires_in`: the seconds until that day ends and a new code holds."""
     system = office_system(request)
     token = bearer(request)
     device = (
@@ -73,9 +75,12 @@ async def kiosk_arrival_code(request: Request) -> Response:
         request, tokens_of(request)
     ) is None:
         raise ApiError(401, "unauthorized", "発券機のデバイストークンが必要です。")
-    day = calendar.business_day(system.office, system.clock())
+    now = system.clock()
+    day = calendar.business_day(system.office, now)
+    # The kiosk asks again when the day ends, counted on its own clock from the answer.
+    expires_in = math.ceil((calendar.day_end(system.office, now) - now).total_seconds())
     return JSONResponse(
-        {"code": today_code(request, system), "day": day.isoformat()},
+        {"code": today_code(request, system), "day": day.isoformat(), "expires_in": expires_in},
         headers={"Cache-Control": "no-store"},
     )
 

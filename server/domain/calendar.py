@@ -4,7 +4,7 @@ calendar itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .office import Office
@@ -19,6 +19,12 @@ def local_time(office: Office, now: datetime) -> datetime:
 def business_day(office: Office, now: datetime) -> date:
     """The date numbering restarts on: the calendar day in the office's timezone."""
     return local_time(office, now).date()
+
+
+def day_end(office: Office, now: datetime) -> datetime:
+    """When the business day of `now` ends: the next local midnight."""
+    local = local_time(office, now)
+    return datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
 
 
 def is_business_day(office: Office, day: date, is_holiday: IsHoliday) -> bool:

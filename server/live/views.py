@@ -326,6 +326,10 @@ def kiosk_view(
         "appointments": any(
             s.appointments is not None and s.area in kiosk.areas for s in office.services.values()
         ),
+        # The arrival code: a service of the office is taken from home, or a ticket taken
+        # so (before its service stopped being offered) still waits for its visitor.
+        "remote": any(s.remote for s in office.services.values())
+        or any(t.awaits_arrival for t in snap.tickets),
     }
 
 

@@ -297,6 +297,7 @@ def ticket_context(
         "active": active,
         "notice": text.named(view["notice"]) if view.get("notice") else "",
         "form_url": f"/t/{token}/form" if form else None,
+        "qr_url": f"/api/v1/visitor/{token}/qr.svg",  # a ticket from home: held to a kiosk
         "delay_places": view["delay_places"],
         "config": {
             "token": token,

@@ -171,6 +171,52 @@ def test_arrival_needs_the_hall_network_the_kiosks_code_or_its_scan(
     assert version(client) == before
 
 
+def test_what_a_kiosks_scan_is_answered_for_each_ticket(client: TestClient, clock: Clock) -> None:
+    """What the kiosk's screen tells apart (kiosk/static/kiosk.js): a ticket from home now
+    arrived, or arrived already (the same answer, nothing new); a kiosk's ticket, which has
+    nothing to confirm (200 with `remote` false, nothing written); one that has ended (409);
+    an unknown token or yesterday's ticket (404)."""
+    kiosk = kiosk_headers(client)
+    remote = from_home(client).json()
+    first = arrived(client, remote["token"], headers=kiosk)
+    assert first.status_code == 200
+    assert (first.json()["remote"], first.json()["arrived"]) == (True, True)
+    before = version(client)
+    again = arrived(client, remote["token"], headers=kiosk)
+    assert again.status_code == 200 and again.json() == first.json()
+    walk_in = client.post(ISSUE, json={"service": "certificates"}).json()
+    answer = arrived(client, walk_in["token"], headers=kiosk)
+    assert answer.status_code == 200
+    assert (answer.json()["remote"], answer.json()["arrived"]) == (False, None)
+    assert answer.json()["number"] == walk_in["number"]
+    assert version(client) == before + 1  # the walk-in's issuing; no arrival written
+    cancelled = from_home(client).json()
+    assert client.post(f"/api/v1/visitor/{cancelled['token']}/cancel").status_code == 200
+    body = refused(arrived(client, cancelled["token"], headers=kiosk), 409, "invalid_transition")
+    assert body["status"] == "cancelled"
+    refused(arrived(client, "no-such-ticket-token", headers=kiosk), 404, "not_found")
+    waiting = from_home(client).json()
+    clock.now += timedelta(days=1)
+    refused(arrived(client, waiting["token"], headers=kiosk), 404, "not_found")
+
+
+def test_the_kiosks_code_holds_until_the_business_day_ends(
+    client: TestClient, clock: Clock
+) -> None:
+    kiosk = kiosk_headers(client)
+    shown = client.get(f"{OFFICE}/arrival-code", headers=kiosk).json()
+    # 10:00 in Tokyo: fourteen hours to midnight.
+    assert (shown["day"], shown["expires_in"]) == ("2026-11-25", 14 * 3600)
+    clock.now = clock.now.replace(hour=14, minute=59, second=30)  # 23:59:30 in Tokyo
+    late = client.get(f"{OFFICE}/arrival-code", headers=kiosk).json()
+    assert (late["code"], late["day"], late["expires_in"]) == (shown["code"], "2026-11-25", 30)
+    clock.now += timedelta(seconds=30)
+    nxt = client.get(f"{OFFICE}/arrival-code", headers=kiosk).json()
+    assert (nxt["day"], nxt["expires_in"]) == ("2026-11-26", 24 * 3600)
+    assert nxt["code"] == today(client, clock)
+    assert client.get(f"{OFFICE}/arrival-code").status_code == 401
+
+
 def version(client: TestClient) -> int:
     return int(client.get(f"{OFFICE}/status").headers["X-Version"])
 

@@ -467,6 +467,21 @@ def test_a_kiosk_says_which_services_are_closed_and_why() -> None:
     assert kiosk_view(snapshot(issuing={"childcare": Refusal.AFTER_CUTOFF}), "kiosk-3f")["issuing"]
 
 
+def test_a_kiosk_shows_the_arrival_code_while_tickets_from_home_may_come() -> None:
+    assert kiosk_view(snapshot(), "kiosk-3f")["remote"] is True  # the office's moving
+    office = dataclasses.replace(
+        OFFICE,
+        services={k: dataclasses.replace(s, remote=False) for k, s in OFFICE.services.items()},
+    )
+    snap = dataclasses.replace(snapshot(), office=office)
+    assert kiosk_view(snap, "kiosk-2f")["remote"] is False
+    # Taken from home before the service stopped being offered so: still to be confirmed.
+    from_home = dataclasses.replace(ticket("moving", 1), remote=True)
+    assert kiosk_view(dataclasses.replace(snap, tickets=[from_home]), "kiosk-2f")["remote"]
+    arrived = dataclasses.replace(from_home, arrived_at=NOW)
+    assert kiosk_view(dataclasses.replace(snap, tickets=[arrived]), "kiosk-2f")["remote"] is False
+
+
 # -- the admin view and the dispatch ----------------------------------------------------
 
 
