@@ -15,8 +15,8 @@ const MESSAGES = {
 };
 const confirmed = (kind) => kind === "arrived" || kind === "not_needed";
 
-// The day's code: {code, day, expiresAt (this browser's clock)}, or null when the kiosk has
-// no token or the server does not give it (a stale day's code is never kept).
+// The day's code: {code, expiresAt (on this browser's clock)}, or null when the kiosk has no
+// token or the server does not give it (a stale day's code is never kept).
 export async function fetchArrivalCode(office, token) {
   if (!token) return null;
   try {
@@ -25,8 +25,8 @@ export async function fetchArrivalCode(office, token) {
       cache: "no-store",
     });
     if (!answer.ok) return null;
-    const { code, day, expires_in: expiresIn } = await answer.json();
-    return { code, day, expiresAt: Date.now() + expiresIn * 1000 };
+    const { code, expires_in: expiresIn } = await answer.json();
+    return { code, expiresAt: Date.now() + expiresIn * 1000 };
   } catch (e) {
     return null;
   }

@@ -27,7 +27,7 @@ const state = {
   code: "", // the booking code typed on the appointment screen
   codeError: null,
   ticket: null,
-  arrivalCode: null, // the day's code for tickets from home: {code, day, expiresAt}
+  arrivalCode: null, // the day's code for tickets from home: {code, expiresAt}
   arrival: null, // a scanned ticket page's outcome (arrival.js arrive)
   busy: false,
   connected: false,

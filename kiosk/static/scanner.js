@@ -14,7 +14,7 @@ const GAP_MS = 500; // at most between two keys of one scan (a scanner: a few ms
 const MAX_LENGTH = 512; // longer than any ticket page's address
 
 // What a scan (the keys typed before Enter) names: {booking: code}, {ticket: token} or null.
-export function readScan(typed) {
+function readScan(typed) {
   if (BOOKING.test(typed)) return { booking: typed };
   const page = TICKET_PAGE.exec(typed);
   return page ? { ticket: page[1] } : null;
