@@ -16,6 +16,7 @@ from server.api import (
     admin_routes,
     appointment_routes,
     counter_app,
+    debug,
     device_routes,
     form_routes,
     openapi,
@@ -38,6 +39,7 @@ from server.live import endpoints
 from server.live.direct import DirectWrites
 from server.live.public import LatestPublic
 from server.settings import Settings
+from server.store.query_count import QueryCount
 from server.web import (
     admin_pages,
     book_pages,
@@ -88,6 +90,8 @@ def create_app(
         *admin_pages.routes(),
         *report_pages.routes(),
     ]
+    if settings.count_queries and not settings.is_production:
+        route_list[:0] = debug.routes(QueryCount(system.engines).attach())
     app = Starlette(
         routes=route_list,
         exception_handlers=HANDLERS,
