@@ -1,5 +1,5 @@
 """The public answers a surge of visitors asks for, `GET /`, `…/offices/{office}/status` and
-`…/views/public:{office}`, answered by the second middleware, before the rest of
+`…/views/public:{office}`, answered by a middleware after the issuing one, before the rest of
 Starlette's layers (as fast_path.py answers the kiosks' issuing).
 
 The same handlers as the routes (so the same bytes and the same errors); what they skip is
