@@ -3,7 +3,7 @@
     python -m bench                 # all of them
     python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
                                     # display_fanout, kiosk_print, estimator_foreign,
-                                    # replay_speed
+                                    # replay_speed, public_surge
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
 fail on a goal; the exit status is non-zero only when a benchmark could not run.
@@ -25,6 +25,7 @@ from . import (
     issuing,
     kiosk_print,
     public_fanout,
+    public_surge,
     replay_speed,
 )
 
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "kiosk_print": kiosk_print.run,  # issue 4
     "estimator_foreign": estimator_foreign.run,  # issue 18
     "replay_speed": replay_speed.run,  # issue 18
+    "public_surge": public_surge.run,  # issue 17
 }
 
 

@@ -16,6 +16,7 @@ from server.api import (
     admin_routes,
     appointment_routes,
     counter_app,
+    debug,
     device_routes,
     form_routes,
     openapi,
@@ -32,10 +33,13 @@ from server.api.auth import SignInThrottle, Tokens
 from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
 from server.api.limits import BodyLimit, booking_limiter, issue_limiter
+from server.api.public_path import PublicFastPath
 from server.bootstrap import build_system, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
+from server.live.public import LatestPublic
 from server.settings import Settings
+from server.store.query_count import QueryCount
 from server.web import (
     admin_pages,
     book_pages,
@@ -86,6 +90,8 @@ def create_app(
         *admin_pages.routes(),
         *report_pages.routes(),
     ]
+    if settings.count_queries and not settings.is_production:
+        route_list[:0] = debug.routes(QueryCount(system.engines).attach())
     app = Starlette(
         routes=route_list,
         exception_handlers=HANDLERS,
@@ -93,11 +99,14 @@ def create_app(
         middleware=[
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(IssuingFastPath),
+            Middleware(PublicFastPath, office=system.office.id),
             Middleware(DirectWrites),
             Middleware(session.SessionRefresh),
         ],
     )
     app.state.system = system
+    # The public answers from memory per version (live/public.py): the hub is made at start.
+    app.state.public = LatestPublic(system.engines, system.ctx, system.clock, lambda: system.hub)
     key = signing_key(system)
     standing = Standing(system.engines, system.writer)  # sessions and tokens end on the server
     app.state.tokens = Tokens(key, standing)

@@ -52,6 +52,9 @@ class Settings:
     # "https://…"; "": MADOGUCHI_PUBLIC_URL). How few ahead is "almost": office.push_ahead.
     push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
     push_contact: str = ""
+    # Benchmarks: count the database's statements and connections (store/query_count.py)
+    # and answer them at GET /debug/queries. Never in production (the app refuses).
+    count_queries: bool = False
     push_backoff_s: float = 1.0  # the first retry's wait; doubled each time
 
     @property
@@ -85,6 +88,7 @@ class Settings:
             "book_held_per_service": int(env.get("MADOGUCHI_BOOK_HELD_PER_SERVICE", "2")),
             "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
             "push_contact": env.get("MADOGUCHI_PUSH_CONTACT", ""),
+            "count_queries": env.get("MADOGUCHI_COUNT_QUERIES", "") in ("1", "true", "yes"),
         }
         if env.get("MADOGUCHI_PUSH_HOSTS"):
             values["push_hosts"] = parse_hosts(env["MADOGUCHI_PUSH_HOSTS"])

@@ -49,11 +49,11 @@ class IssuingFastPath:
         try:
             response = await issue_ticket(request)
         except Exception as exc:
-            response = await _error(request, exc)
+            response = await answer_error(request, exc)
         await response(scope, receive, send)
 
 
-async def _error(request: Request, exc: Exception) -> Response:
+async def answer_error(request: Request, exc: Exception) -> Response:
     for kind in type(exc).__mro__:
         handler = HANDLERS.get(kind)
         if handler is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +26,7 @@ from server.domain.ticket import ACTIVE, SYSTEM_ACTIONS, Action
 from server.live.channels import STAFF_KINDS, Kind, parse_channel
 from server.live.endpoints import may_watch_display
 from server.live.protocol import dumps
+from server.live.public import PUBLIC_CACHE_CONTROL, etag_of
 from server.live.source import read_snapshot
 from server.live.views import build_view
 from server.permissions import Action as Permission
@@ -41,7 +41,14 @@ from .limits import charge_address
 from .reception import check_reception
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
-from .state import find_ticket, issue_limiter_of, office_system, system_of, tokens_of
+from .state import (
+    find_ticket,
+    issue_limiter_of,
+    office_system,
+    public_of,
+    system_of,
+    tokens_of,
+)
 
 
 def _ticket_answer(
@@ -86,6 +93,8 @@ async def views(request: Request) -> Response:
 
 async def _view_response(request: Request, system: System, name: str) -> Response:
     channel = parse_channel(name, system.office)
+    if channel.kind is Kind.PUBLIC:
+        return await public_response(request)
     if channel.kind is Kind.ADMIN:
         require(request, tokens_of(request), permissions.Action.VIEW_FLOOR)
     elif channel.kind in STAFF_KINDS:
@@ -111,9 +120,23 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
     if view is None:
         raise NotFound("受付票が見つかりません。", kind="ticket")
     body = dumps(view).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Version": str(snap.version)}
-    if request.headers.get("if-none-match") == etag:
+    headers = {"ETag": etag_of(snap.version, body), "Cache-Control": "no-cache"}
+    return _maybe_unchanged(request, body, headers, snap.version)
+
+
+async def public_response(request: Request) -> Response:
+    """The public view (…/status, …/views/public:…): from memory while nothing changed
+    (live/public.py), and cacheable by a proxy for as long (docs/deploy.md)."""
+    public = await public_of(request).get()
+    headers = {"ETag": public.etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
+    return _maybe_unchanged(request, public.body, headers, public.version)
+
+
+def _maybe_unchanged(
+    request: Request, body: bytes, headers: dict[str, str], version: int
+) -> Response:
+    headers["X-Version"] = str(version)
+    if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
 

@@ -14,6 +14,7 @@ from server.store import tickets
 
 if TYPE_CHECKING:  # the root imports the routes' modules, not the other way round
     from server.bootstrap import System
+    from server.live.public import LatestPublic
     from server.store.engine import Connection
 
     from .auth import SignInThrottle, Tokens
@@ -49,6 +50,11 @@ def issue_limiter_of(conn: HTTPConnection) -> AddressLimiter:
 def booking_limiter_of(conn: HTTPConnection) -> AddressLimiter:
     limiter: AddressLimiter = conn.app.state.booking_limiter
     return limiter
+
+
+def public_of(conn: HTTPConnection) -> LatestPublic:
+    public: LatestPublic = conn.app.state.public
+    return public
 
 
 def office_system(conn: HTTPConnection) -> System:

@@ -59,6 +59,9 @@ class Hub:
         self.devices = Devices(clock)
         self._langs: dict[str, str] = {}  # ticket id -> the visitor's language
         self._closing: set[asyncio.Task[None]] = set()  # disconnect()'s closes under way
+        # The newest snapshot read for the subscribers: the public answers over HTTP take
+        # it rather than reading their own (public.py).
+        self.latest: Snapshot | None = None
 
     # -- called after each commit (on the event loop) ---------------------------------
     def notify(self, office: str, version: int) -> None:
@@ -129,6 +132,7 @@ class Hub:
             state.ticket_id = ticket.id if ticket else None
         self._learn_langs(snap)
         self._publish_estimates(snap)
+        self._keep(snap)
         resync = since is not None and not replayable
         events = (
             []
@@ -297,9 +301,15 @@ class Hub:
         )
         self.rebuilds += 1
         self._learn_langs(snap)
+        self._keep(snap)
         for state in list(self._channels.values()):
             self._push(state, snap)
         self._publish_estimates(snap)
+
+    def _keep(self, snap: Snapshot) -> None:
+        latest = self.latest
+        if latest is None or (snap.version, snap.now) >= (latest.version, latest.now):
+            self.latest = snap
 
     def _publish_estimates(self, snap: Snapshot) -> None:
         """The estimator the screens just used answers the commands too (estimates.History),

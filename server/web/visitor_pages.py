@@ -9,24 +9,26 @@ live channel and rewrites the figures in place.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import datetime, time
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer.languages import BY_CODE
-from server.api.state import system_of
+from server.api.state import public_of, system_of
 from server.domain import calendar
 from server.domain.office import Office, Service
+from server.live.public import PUBLIC_CACHE_CONTROL, Public, etag_of
 from server.live.source import read_snapshot
-from server.live.views import public_view, ticket_view
+from server.live.views import ticket_view
 
 from . import STATIC_URL
 from .accuracy import MIN_DAYS, Accuracy, AccuracySource
@@ -34,10 +36,13 @@ from .forecast_page import forecast_context
 from .history import ForecastSource
 from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, Text, choose
 
+R = TypeVar("R", bound=Response)
 REFRESH_S = 30  # without JavaScript, the public page reloads itself this often
 CLOSING_SOON_MIN = 30  # まもなく受付終了: this close to the cut-off
 # Services whose pre-entry form (書かない窓口) the visitor can fill in from the ticket page.
 FORM_SERVICES = frozenset({"moving", "certificates"})
+# `/` is chosen by these (visitor_text.choose) besides its address.
+PUBLIC_VARY = "Accept-Language, Cookie"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self' ws: wss:; media-src 'self'; frame-ancestors 'none'"
@@ -60,6 +65,20 @@ def environment() -> jinja2.Environment:
 def _render(
     request: Request, template: str, text: Text, status: int = 200, **context: Any
 ) -> HTMLResponse:
+    return HTMLResponse(
+        _html(request, template, text, **context), status_code=status, headers=_headers()
+    )
+
+
+def _headers(cache_control: str = "no-store") -> dict[str, str]:
+    return {
+        "Content-Security-Policy": CSP,
+        "Cache-Control": cache_control,
+        "Referrer-Policy": "no-referrer",  # the ticket's token is in its address
+    }
+
+
+def _html(request: Request, template: str, text: Text, **context: Any) -> str:
     office: Office = system_of(request).office
     languages = [
         {
@@ -71,7 +90,7 @@ def _render(
         for lang in BY_CODE.values()
     ]
     config = context.pop("config", None)
-    html = (
+    return (
         environment()
         .get_template(template)
         .render(
@@ -86,18 +105,9 @@ def _render(
             **context,
         )
     )
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={
-            "Content-Security-Policy": CSP,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",  # the ticket's token is in its address
-        },
-    )
 
 
-def _remember(response: HTMLResponse, lang: str, switched: bool) -> HTMLResponse:
+def _remember(response: R, lang: str, switched: bool) -> R:
     if switched:
         response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE_S, samesite="lax")
     return response
@@ -193,17 +203,40 @@ def public_context(
     }
 
 
-async def public_page(request: Request) -> HTMLResponse:
-    system = system_of(request)
+async def public_page(request: Request) -> Response:
+    """Rendered once per view, language and query string (live/public.py keeps the view
+    while nothing changed), so a surge of visitors reads no database. Cacheable by a proxy
+    for FRESH_S (docs/deploy.md), except the answer that switches the language: it sets
+    the cookie, which no shared cache may hand to others."""
+    public = await public_of(request).get()
     lang, switched = choose(request)
-    text = Text(lang)
-    snap = await asyncio.to_thread(
-        read_snapshot, system.engines, system.ctx, system.clock(), None, ()
-    )
-    context = public_context(system.office, public_view(snap), text, snap.now)
-    today = calendar.business_day(system.office, snap.now)
-    context["accuracy_text"] = accuracy_text(text, _accuracy_source(request).get(today))
-    response = _render(
+    office = system_of(request).office
+    # The measure comes from a thread of its own, once a day, whatever the version.
+    accuracy = _accuracy_source(request).get(calendar.business_day(office, public.now))
+    key = (lang, request.scope["query_string"], accuracy)
+    page: _Page | None = public.pages.get(key)
+    if page is None:
+        page = _public_page(request, public, Text(lang), accuracy)
+        public.keep_page(key, page)
+    if switched:
+        response = Response(page.body, media_type="text/html", headers=_headers())
+        return _remember(response, lang, switched)
+    headers = {**_headers(PUBLIC_CACHE_CONTROL), "ETag": page.etag, "Vary": PUBLIC_VARY}
+    if request.headers.get("if-none-match") == page.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type="text/html", headers=headers)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Page:
+    body: bytes
+    etag: str
+
+
+def _public_page(request: Request, public: Public, text: Text, accuracy: Accuracy | None) -> _Page:
+    context = public_context(system_of(request).office, public.view, text, public.now)
+    context["accuracy_text"] = accuracy_text(text, accuracy)
+    html = _html(
         request,
         "public.html",
         text,
@@ -212,7 +245,8 @@ async def public_page(request: Request) -> HTMLResponse:
         script="public.js",
         **context,
     )
-    return _remember(response, lang, switched)
+    body = html.encode()
+    return _Page(body, etag_of(public.version, body))
 
 
 async def forecast_page(request: Request) -> HTMLResponse:
