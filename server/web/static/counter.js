@@ -39,7 +39,9 @@ function say(text, kind = "info") {
 async function api(method, path, body) {
   const headers = { "X-CSRF-Token": config.session.csrf };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  // "no-cache": a staff screen asks the server every time (a cacheable answer such as
+  // GET …/status comes back 304 when unchanged), never the browser's copy of 2 s ago.
+  const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin", cache: "no-cache" });
   if (answer.status === 401) { window.location.href = `/signin?next=${encodeURIComponent(location.pathname + location.search)}`; throw new Error("signed out"); }
   let data = null;
   if (answer.status !== 204) { try { data = await answer.json(); } catch { data = null; } }

@@ -21,7 +21,8 @@ export function say(text, kind = "info") {
 export async function api(method, path, body, extraHeaders = {}) {
   const headers = { "X-CSRF-Token": config.session.csrf, ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  // Never the browser's copy: some answers are public and cacheable for 2 s (…/status).
+  const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin", cache: "no-cache" });
   if (answer.status === 401) { toSignIn(); throw new Error("signed out"); }
   let data = null;
   if (answer.status !== 204) { try { data = await answer.json(); } catch { data = null; } }
