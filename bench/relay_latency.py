@@ -93,13 +93,17 @@ def serve(db: str, tmp: Path, name: str, relay: str) -> Iterator[str]:
         c.stop_process(proc)
 
 
-async def watch(address: str, seen: dict[int, float], ready: asyncio.Event) -> None:
-    """Every view frame's version on arrival (the first time each version is seen)."""
+async def watch(
+    address: str, seen: dict[int, float], ready: asyncio.Event, sizes: list[int]
+) -> None:
+    """Every view frame's version on arrival (the first time each version is seen), and
+    its size (what a frame carried to an edge node would weigh)."""
     async with websockets.connect(f"ws://{address}/ws/v1/public:nakano") as ws:
         async for message in ws:
             now = time.perf_counter()
             frame = json.loads(message)
             seen.setdefault(frame["version"], now)
+            sizes.append(len(message.encode() if isinstance(message, str) else message))
             ready.set()
 
 
@@ -111,9 +115,10 @@ async def measure(a: str, b: str) -> dict[str, Any]:
     seen_a: dict[int, float] = {}
     seen_b: dict[int, float] = {}
     ready_a, ready_b = asyncio.Event(), asyncio.Event()
+    sizes: list[int] = []
     watchers = [
-        asyncio.create_task(watch(a, seen_a, ready_a)),
-        asyncio.create_task(watch(b, seen_b, ready_b)),
+        asyncio.create_task(watch(a, seen_a, ready_a, sizes)),
+        asyncio.create_task(watch(b, seen_b, ready_b, [])),
     ]
     await asyncio.wait_for(asyncio.gather(ready_a.wait(), ready_b.wait()), 10)
     sent: list[tuple[int, float, float]] = []  # version, sent, answered
@@ -141,6 +146,7 @@ async def measure(a: str, b: str) -> dict[str, Any]:
         "a_minus_b": c.summary_ms(
             [max(0.0, first_at(seen_a, v) - first_at(seen_b, v)) for v, _, _ in measured]
         ),
+        "public_frame_bytes_median": sorted(sizes)[len(sizes) // 2],
     }
 
 
@@ -181,6 +187,7 @@ def run() -> dict[str, Any]:
                 f"{mode}: {label}",
                 f"p50 {s['p50_ms']:.1f} / p99 {s['p99_ms']:.1f} / max {s['max_ms']:.1f} ms",
             )
+        c.line(f"{mode}: public frame size (median)", f"{result['public_frame_bytes_median']} B")
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"  results: {c.write_result('relay_latency', out)}", flush=True)
     return {"goals": {}}
