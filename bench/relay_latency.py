@@ -144,7 +144,7 @@ async def measure(a: str, b: str) -> dict[str, Any]:
         "frame_on_b": c.summary_ms([first_at(seen_b, v) - t0 for v, t0, _ in measured]),
         "frame_on_a": c.summary_ms([first_at(seen_a, v) - t0 for v, t0, _ in measured]),
         "a_minus_b": c.summary_ms(
-            [max(0.0, first_at(seen_a, v) - first_at(seen_b, v)) for v, _, _ in measured]
+            [first_at(seen_a, v) - first_at(seen_b, v) for v, _, _ in measured]
         ),
         "public_frame_bytes_median": sorted(sizes)[len(sizes) // 2],
     }
