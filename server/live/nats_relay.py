@@ -28,7 +28,7 @@ from nats.aio.msg import Msg
 
 log = logging.getLogger(__name__)
 SUBJECT = "madoguchi.version"
-RECONNECT_S = 1.0  # nats-py's wait between attempts (plus its own jitter), at start and after
+RECONNECT_S = 1.0  # nats-py's wait between attempts, at start and after a loss
 CONNECT_TIMEOUT_S = 2.0
 
 
