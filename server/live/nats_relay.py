@@ -44,6 +44,7 @@ class NatsRelay:
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._down_logged = False
+        self._stopping = False
         self.published = self.skipped = self.heard = 0  # for the logs and the benchmark
 
     @property
@@ -54,6 +55,7 @@ class NatsRelay:
         self._task = asyncio.get_running_loop().create_task(self._connect(), name="nats-relay")
 
     async def stop(self) -> None:
+        self._stopping = True  # closing is no outage to log
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -92,7 +94,7 @@ class NatsRelay:
             self._down_logged = True
 
     async def _disconnected(self) -> None:
-        if not self._down_logged:
+        if not self._down_logged and not self._stopping:
             log.warning("relay: NATS disconnected; LISTEN/NOTIFY carries the notices meanwhile")
             self._down_logged = True
 
