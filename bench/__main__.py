@@ -3,7 +3,7 @@
     python -m bench                 # all of them
     python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
                                     # display_fanout, kiosk_print, estimator_foreign,
-                                    # replay_speed, public_surge
+                                    # replay_speed, public_surge, relay_latency
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
 fail on a goal; the exit status is non-zero only when a benchmark could not run.
@@ -26,6 +26,7 @@ from . import (
     kiosk_print,
     public_fanout,
     public_surge,
+    relay_latency,
     replay_speed,
 )
 
@@ -38,6 +39,7 @@ BENCHMARKS = {
     "estimator_foreign": estimator_foreign.run,  # issue 18
     "replay_speed": replay_speed.run,  # issue 18
     "public_surge": public_surge.run,  # issue 17
+    "relay_latency": relay_latency.run,  # issue 17
 }
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jpholiday
 
@@ -35,6 +35,9 @@ from server.store.engine import Engines, make_engines
 from server.store.relay import Relay
 from server.store.unit_of_work import Committed, Tx, Writer
 from server.voice import Voice
+
+if TYPE_CHECKING:
+    from server.live.nats_relay import NatsRelay
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
@@ -97,6 +100,7 @@ class System:
     push: PushQueue
     hub: Hub | None = None
     relay: Relay | None = None
+    nats_relay: NatsRelay | None = None
     printing: PrintService = dataclasses.field(init=False)
     voice: Voice = dataclasses.field(default_factory=Voice)
     new_ticket_id: TicketIds = dataclasses.field(default_factory=TicketIds)
@@ -155,6 +159,8 @@ class System:
         await asyncio.to_thread(self.push.stop)
         if self.hub is not None:
             await self.hub.stop()
+        if self.nats_relay is not None:
+            await self.nats_relay.stop()
         if self.relay is not None:
             await asyncio.to_thread(self.relay.stop)
         self.voice.close()
@@ -192,8 +198,14 @@ class System:
     def attach_hub(self, loop: asyncio.AbstractEventLoop) -> Hub:
         hub = Hub(self.engines, self.ctx, self.clock)
         self.hub = hub
+        nats_relay = self._nats_relay(hub)
 
-        notices = _CommitNotices(loop, hub.notify)
+        def told(office: str, version: int) -> None:  # this process's commits, on the loop
+            hub.notify(office, version)
+            if nats_relay is not None:
+                nats_relay.publish(office, version)
+
+        notices = _CommitNotices(loop, told)
         history = self.ctx.history
         push = self.push
 
@@ -205,14 +217,33 @@ class System:
 
         self.writer.on_commit = on_commit
         if not self.engines.is_sqlite:
+            heard = nats_relay.heard_from_postgres if nats_relay is not None else hub.notify
 
             def notify(office: str, version: int) -> None:  # from the relay's thread
-                loop.call_soon_threadsafe(hub.notify, office, version)
+                loop.call_soon_threadsafe(heard, office, version)
 
             # Changes committed by other processes on the same database.
             self.relay = Relay(self.settings.database_url, notify)
             self.relay.start()
         return hub
+
+    def _nats_relay(self, hub: Hub) -> NatsRelay | None:
+        """NATS carries other processes' notices when MADOGUCHI_RELAY names it (on the
+        event loop: attach_hub runs there)."""
+        url = self.settings.relay
+        if not url:
+            return None
+        if not url.startswith(("nats://", "tls://")):
+            raise ValueError(f"MADOGUCHI_RELAY: {url!r} is not a nats:// address")
+        if self.engines.is_sqlite:
+            log.warning("MADOGUCHI_RELAY is ignored on SQLite: one process holds the database")
+            return None
+        # Imported here: nats-py is an extra (pip install 'madoguchi[nats]').
+        from server.live.nats_relay import NatsRelay
+
+        self.nats_relay = NatsRelay(url, hub.notify, self.settings.relay_grace_s)
+        self.nats_relay.start()
+        return self.nats_relay
 
 
 class _CommitNotices:

@@ -56,6 +56,12 @@ class Settings:
     # and answer them at GET /debug/queries. Never in production (the app refuses).
     count_queries: bool = False
     push_backoff_s: float = 1.0  # the first retry's wait; doubled each time
+    # How other processes hear of this one's commits (docs/scale.md): "" = PostgreSQL's
+    # LISTEN/NOTIFY alone; "nats://HOST:PORT" = NATS carries the notices, and
+    # LISTEN/NOTIFY stays as the net that catches what NATS lost, `relay_grace_s` later
+    # while this process's NATS connection is up, at once while it is down.
+    relay: str = ""
+    relay_grace_s: float = 1.0
 
     @property
     def vapid_contact(self) -> str:
@@ -89,6 +95,8 @@ class Settings:
             "max_body_bytes": int(env.get("MADOGUCHI_MAX_BODY_BYTES", str(1024 * 1024))),
             "push_contact": env.get("MADOGUCHI_PUSH_CONTACT", ""),
             "count_queries": env.get("MADOGUCHI_COUNT_QUERIES", "") in ("1", "true", "yes"),
+            "relay": env.get("MADOGUCHI_RELAY", ""),
+            "relay_grace_s": float(env.get("MADOGUCHI_RELAY_GRACE_S", "1.0")),
         }
         if env.get("MADOGUCHI_PUSH_HOSTS"):
             values["push_hosts"] = parse_hosts(env["MADOGUCHI_PUSH_HOSTS"])

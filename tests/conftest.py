@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from server.settings import Settings
 from server.store.engine import Engines, make_engines
 from server.store.unit_of_work import Committed, Writer
 
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CLERK = ("clerk1", "clerk-password-1")
 SUPERVISOR = ("super1", "super-password-1")
@@ -344,3 +346,60 @@ def store(database_url: str) -> Iterator[Store]:
     finally:
         writer.stop()
         engines.dispose()
+
+
+class NatsServer:
+    """A private nats-server on ports of its own (never the machine's 4222), with its
+    monitoring port to see who is connected."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port, self.monitor = free_port(), free_port()
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.log = tmp / f"nats-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> NatsServer:
+        assert Path(NATS_SERVER).exists(), "these tests need Debian's nats-server"
+        cmd = [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor)]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        self._wait(lambda s: True, "started")
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def subscriptions(self) -> int:
+        """Subscriptions on the relay's subject: one per relay connected and subscribed."""
+        answer = httpx.get(f"http://127.0.0.1:{self.monitor}/connz?subs=1", timeout=2).json()
+        return sum(
+            "madoguchi.version" in (c.get("subscriptions_list") or [])
+            for c in answer["connections"] or []
+        )
+
+    def wait_for_relays(self, count: int) -> None:
+        self._wait(lambda s: s.subscriptions() == count, f"{count} relays subscribed")
+
+    def _wait(self, ready: Any, what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if ready(self):
+                    httpx.get(f"http://127.0.0.1:{self.monitor}/varz", timeout=2)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)  # the polling interval
+        raise AssertionError(
+            f"nats-server not {what} within {timeout} s: {self.log.read_text()[-2000:]}"
+        )
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of the test's own, not started yet (a test may want it down first)."""
+    server = NatsServer(tmp_path)
+    yield server
+    server.kill()
