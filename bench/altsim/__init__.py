@@ -1,7 +1,7 @@
 """A second office-log generator, independent of `server.simulation` (issue 18).
 
 The project's wait estimator was tuned on the project's own simulator. This package writes
-day logs of the reference office (/work/shared/design/OFFICE.md) from a different model —
+day logs of the reference office (the design folder's OFFICE.md, beside this repository) from a different model —
 lognormal service times with a heavy tail, counters on breaks, a lunch dip, outages, visitors
 who leave unseen, no-shows found out only at the call, one-stop transfers — so that the
 estimator can be checked on logs it was not fitted to. It was written from OFFICE.md and the
