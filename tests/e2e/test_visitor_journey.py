@@ -33,6 +33,7 @@ from tests.integration.test_web_push import Browser, PushEndpoint, verify_vapid
 
 TIMEOUT_MS = 15_000
 WAIT_S = 15.0
+REDELIVER_S = 3.0
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
@@ -175,21 +176,26 @@ def test_book_check_in_at_the_kiosk_be_called_and_told_on_the_phone_with_the_pag
     # shows it. (A blank page only carries the DevTools session.)
     blank = phone_context.new_page()
     cdp = phone_context.new_cdp_session(blank)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": server.url,
-            "registrationId": registration_of(cdp, blank, f"{server.url}/"),
-            "data": json.dumps(notice, ensure_ascii=False),
-        },
-    )
+    push = {
+        "origin": server.url,
+        "registrationId": registration_of(cdp, blank, f"{server.url}/"),
+        "data": json.dumps(notice, ensure_ascii=False),
+    }
+    cdp.send("ServiceWorker.deliverPushMessage", push)
     notifications = """async () => (await self.registration.getNotifications())
         .map((n) => [n.title, n.body, n.tag, n.data.url])"""
     workers = [w for w in phone_context.service_workers if w.url == f"{server.url}/sw.js"]
     worker = workers[0] if workers else phone_context.wait_for_event("serviceworker")
     deadline = time.monotonic() + WAIT_S
+    redeliver_at = time.monotonic() + REDELIVER_S
     while not (shown := worker.evaluate(notifications)):
         assert time.monotonic() < deadline, "the service worker showed no notification"
+        if time.monotonic() > redeliver_at:
+            # A push service delivers again what the browser did not take: a worker being
+            # stopped as the phone's page closed (seen once under CI load) drops the event.
+            # The notice's tag replaces, never adds, so one notification is still asserted.
+            cdp.send("ServiceWorker.deliverPushMessage", push)
+            redeliver_at = time.monotonic() + REDELIVER_S
         blank.wait_for_timeout(50)
     assert shown == [[notice["title"], notice["body"], notice["tag"], ticket_path]]
 
