@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -36,6 +37,13 @@ class AccountError(ValueError):
     pass
 
 
+def parse_offices(text: str) -> dict[str, Role]:
+    """A user's roles per office as stored (JSON {office: role}); a role this version does
+    not know is no role there."""
+    stored = orjson.loads(text)
+    return {str(o): Role(r) for o, r in stored.items() if r in Role.__members__.values()}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -45,17 +53,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def add_user(writer: Writer, username: str, password: str, role: Role) -> None:
-    """Add the user, or change an existing one's password and role: either way every token
-    and session the user had ends."""
+def add_user(
+    writer: Writer,
+    username: str,
+    password: str,
+    role: Role,
+    offices: dict[str, Role] | None = None,
+) -> None:
+    """Add the user, or change an existing one's password and role (and `offices`, her
+    role in each office; None: `role` in every office): either way every token and session
+    the user had ends."""
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,80}", username):
         raise AccountError(f"bad user name {username!r}: use letters, digits and . _ @ -")
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
     hashed = _hasher.hash(password)
 
+    stored = None if not offices else orjson.dumps({o: str(r) for o, r in offices.items()})
+
     def put(tx: Tx) -> None:
         rows.put_user(tx.conn, username, hashed, str(role), tx.now, time.time())
+        rows.set_offices(tx.conn, username, None if stored is None else stored.decode())
 
     writer.run_sync(None, put, _now())
     writer.account_changes += 1
@@ -90,7 +108,7 @@ class Standing:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engines, self.writer, self.cache_s, self.clock = engines, writer, cache_s, clock
-        self._users: dict[str, tuple[float, tuple[str, float] | None]] = {}
+        self._users: dict[str, tuple[float, tuple[str, float, str | None] | None]] = {}
         self._revoked: dict[str, tuple[float, bool]] = {}
         self._signed_out: dict[str, float] = {}  # by this process: id -> expiry (unix time)
         self._seen_changes = writer.account_changes
@@ -101,6 +119,14 @@ class Standing:
         if user is None or user[0] != str(role) or signed_at <= user[1]:
             return False
         return not self._is_revoked(session_id)
+
+    def offices_of(self, username: str) -> dict[str, Role] | None:
+        """The user's role in each office (None: their role in every office), as fresh as
+        `stands`: a change reaches this process's screens within `cache_s`."""
+        user = self._user(username)
+        if user is None or user[2] is None:
+            return None
+        return parse_offices(user[2])
 
     def sign_out(self, session_id: str, expires_at: float) -> None:
         """End one session or token now (in every process: it is written down)."""
@@ -117,7 +143,7 @@ class Standing:
     def _fresh(self, entry: tuple[float, object] | None, now: float) -> bool:
         return entry is not None and now - entry[0] < self.cache_s
 
-    def _user(self, username: str) -> tuple[str, float] | None:
+    def _user(self, username: str) -> tuple[str, float, str | None] | None:
         now = self.clock()
         with self._lock:
             if self._seen_changes != self.writer.account_changes:

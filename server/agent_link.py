@@ -30,7 +30,7 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.api.state import system_of
+from server.api.state import device_system
 from server.live.protocol import Close
 
 log = logging.getLogger(__name__)
@@ -157,8 +157,8 @@ async def agent_endpoint(websocket: WebSocket) -> None:
     from server.accounts import device_of_token
     from server.api.auth import bearer
 
-    system = system_of(websocket)
     kiosk = websocket.path_params["kiosk"]
+    system = device_system(websocket, kiosk)  # the office whose file lists the kiosk
     token = bearer(websocket)
     device = await asyncio.to_thread(device_of_token, system.engines, token) if token else None
     await websocket.accept()  # accept first, so the agent reads why it is refused

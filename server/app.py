@@ -34,9 +34,10 @@ from server.api.errors import HANDLERS
 from server.api.fast_path import IssuingFastPath
 from server.api.limits import BodyLimit, booking_limiter, issue_limiter
 from server.api.public_path import PublicFastPath
-from server.bootstrap import build_system, signing_key, utc_now
+from server.bootstrap import System, build_installation, signing_key, utc_now
 from server.live import endpoints
 from server.live.direct import DirectWrites
+from server.live.hub import Hub
 from server.live.public import LatestPublic
 from server.settings import Settings
 from server.store.query_count import QueryCount
@@ -54,15 +55,16 @@ def create_app(
     settings: Settings | None = None, clock: Callable[[], datetime] = utc_now
 ) -> Starlette:
     settings = settings or Settings.from_env()
-    system = build_system(settings, clock)
+    installation = build_installation(settings, clock)
+    system = installation.default  # the first office named: pages that name none show it
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await system.start()
+        await installation.start()
         try:
             yield
         finally:
-            await system.stop()
+            await installation.stop()
 
     route_list: list[BaseRoute] = [
         # First: Starlette tries routes in order, and the kiosks' issuing is the hot path.
@@ -99,14 +101,17 @@ def create_app(
         middleware=[
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(IssuingFastPath),
-            Middleware(PublicFastPath, office=system.office.id),
+            Middleware(PublicFastPath, offices=list(installation.offices)),
             Middleware(DirectWrites),
             Middleware(session.SessionRefresh),
         ],
     )
     app.state.system = system
     # The public answers from memory per version (live/public.py): the hub is made at start.
-    app.state.public = LatestPublic(system.engines, system.ctx, system.clock, lambda: system.hub)
+    app.state.public = {
+        office: LatestPublic(s.engines, s.ctx, s.clock, _hub_of(s))
+        for office, s in installation.offices.items()
+    }
     key = signing_key(system)
     standing = Standing(system.engines, system.writer)  # sessions and tokens end on the server
     app.state.tokens = Tokens(key, standing)
@@ -117,3 +122,8 @@ def create_app(
     app.state.booking_limiter = booking_limiter(settings.book_per_hour, settings.book_per_day)
     app.state.sessions = session.Sessions(key, standing, secure=settings.is_production)
     return app
+
+
+def _hub_of(system: System) -> Callable[[], Hub | None]:
+    """The office's hub, made when the app starts."""
+    return lambda: system.hub

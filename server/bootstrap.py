@@ -87,8 +87,10 @@ def new_token() -> str:
 
 @dataclasses.dataclass
 class System:
-    """Everything one server process runs on, wired once (build_system), started and
-    stopped by the app's lifespan."""
+    """One office as this process serves it (its settings in force, forms, printers, live
+    hub), with what every office of the installation shares (settings, the database and
+    its writer, push, voice, ticket ids): wired once (build_installation), started and
+    stopped by the installation."""
 
     settings: Settings
     ctx: Context
@@ -99,11 +101,11 @@ class System:
     vapid: VapidKey
     push: PushQueue
     hub: Hub | None = None
-    relay: Relay | None = None
-    nats_relay: NatsRelay | None = None
     printing: PrintService = dataclasses.field(init=False)
     voice: Voice = dataclasses.field(default_factory=Voice)
     new_ticket_id: TicketIds = dataclasses.field(default_factory=TicketIds)
+    # Every office of the installation (this one too): set by the installation.
+    installation: Installation | None = None
     _tasks: list[asyncio.Task[None]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -114,6 +116,12 @@ class System:
     def office(self) -> Office:
         """The office's settings in force in this process (they change live)."""
         return self.ctx.office
+
+    def of_office(self, office_id: str) -> System | None:
+        """The System of another office of the installation (None: not one of ours)."""
+        if office_id == self.office.id:
+            return self
+        return None if self.installation is None else self.installation.offices.get(office_id)
 
     async def run(
         self, command: Callable[[Context, Tx], R], actor: str | None = None
@@ -135,37 +143,38 @@ class System:
         self.writer.run_sync(self.office.id, command, self.clock())
 
     async def start(self) -> None:
-        """On the server's event loop: the hub, the writer, the printers, the purge."""
-        loop = asyncio.get_running_loop()
-        hub = self.attach_hub(loop)
+        """The installation this office is part of (every office of it starts)."""
+        if self.installation is None:
+            Installation({self.office.id: self})
+        assert self.installation is not None
+        await self.installation.start()
+
+    async def stop(self) -> None:
+        assert self.installation is not None
+        await self.installation.stop()
+
+    async def start_office(self, loop: asyncio.AbstractEventLoop) -> Hub:
+        """On the server's event loop: the office's hub, printers, purge and notice end."""
+        hub = self.hub = Hub(self.engines, self.ctx, self.clock)
         hub.printers = self.printing.kiosk_printer
 
         def printer_changed(kiosk: str) -> None:  # from a printer's worker thread
             loop.call_soon_threadsafe(hub.printer_changed, kiosk)
 
         self.printing.on_change = printer_changed
-        self.writer.start()
         self.printing.start()
-        self.push.start()
         self._tasks.append(asyncio.create_task(self._purge_loop(), name="form-purge"))
         self._tasks.append(asyncio.create_task(self._notice_loop(), name="notice-end"))
+        return hub
 
-    async def stop(self) -> None:
+    async def stop_office(self) -> None:
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.printing.stop()
-        await asyncio.to_thread(self.push.stop)
         if self.hub is not None:
             await self.hub.stop()
-        if self.nats_relay is not None:
-            await self.nats_relay.stop()
-        if self.relay is not None:
-            await asyncio.to_thread(self.relay.stop)
-        self.voice.close()
-        self.writer.stop()
-        self.engines.dispose()
 
     async def _purge_loop(self) -> None:
         """Erase form entries past their retention (the end of the business day)."""
@@ -195,21 +204,79 @@ class System:
             except Exception as e:  # the store is busy: the next round tries again
                 log.warning("could not take the notice down: %s", type(e).__name__)
 
-    def attach_hub(self, loop: asyncio.AbstractEventLoop) -> Hub:
-        hub = Hub(self.engines, self.ctx, self.clock)
-        self.hub = hub
-        nats_relay = self._nats_relay(hub)
+
+class Installation:
+    """Every office one process serves (`serve --office` repeated, or a folder), and what
+    they share: one database and writer, the push queue, the relays that tell other
+    processes of commits. Each commit's notice goes to its own office's hub only."""
+
+    def __init__(self, offices: dict[str, System]) -> None:
+        self.offices = offices
+        self.default = next(iter(offices.values()))  # the first office named
+        first = self.default
+        self.settings, self.engines, self.writer = first.settings, first.engines, first.writer
+        self.push, self.clock = first.push, first.clock
+        self.relay: Relay | None = None
+        self.nats_relay: NatsRelay | None = None
+        for system in offices.values():
+            system.installation = self
+        # Each kiosk and display belongs to the office whose file lists it.
+        self.device_offices = {
+            device: system.office.id
+            for system in offices.values()
+            for device in (*system.office.kiosks, *system.office.displays)
+        }
+
+    def office_of_device(self, device: str) -> System | None:
+        office = self.device_offices.get(device)
+        return None if office is None else self.offices.get(office)
+
+    def _hub_notify(self, office: str, version: int) -> None:
+        system = self.offices.get(office)
+        if system is not None and system.hub is not None:
+            system.hub.notify(office, version)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for system in self.offices.values():
+            await system.start_office(loop)
+        self.attach_relays(loop)
+        self.writer.start()
+        self.push.start()
+
+    async def stop(self) -> None:
+        for system in self.offices.values():
+            await system.stop_office()
+        await asyncio.to_thread(self.push.stop)
+        if self.nats_relay is not None:
+            await self.nats_relay.stop()
+        if self.relay is not None:
+            await asyncio.to_thread(self.relay.stop)
+        self.default.voice.close()
+        self.writer.stop()
+        self.engines.dispose()
+
+    def attach_relays(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The writer's commits to their office's hub (and to other processes by NATS when
+        MADOGUCHI_RELAY names it); other processes' commits from PostgreSQL."""
+        notify_hub = self._hub_notify
+        nats_relay = self._nats_relay()
 
         def told(office: str, version: int) -> None:  # this process's commits, on the loop
-            hub.notify(office, version)
+            notify_hub(office, version)
             if nats_relay is not None:
                 nats_relay.publish(office, version)
 
         notices = _CommitNotices(loop, told)
-        history = self.ctx.history
+        histories = {
+            office: system.ctx.history
+            for office, system in self.offices.items()
+            if system.ctx.history is not None
+        }
         push = self.push
 
         def on_commit(office: str, version: int, events: list[dict[str, Any]]) -> None:
+            history = histories.get(office)
             if history is not None:
                 history.committed(office, events)
             push.committed(office, events)  # hands them over; never waits
@@ -217,7 +284,7 @@ class System:
 
         self.writer.on_commit = on_commit
         if not self.engines.is_sqlite:
-            heard = nats_relay.heard_from_postgres if nats_relay is not None else hub.notify
+            heard = nats_relay.heard_from_postgres if nats_relay is not None else notify_hub
 
             def notify(office: str, version: int) -> None:  # from the relay's thread
                 loop.call_soon_threadsafe(heard, office, version)
@@ -225,11 +292,10 @@ class System:
             # Changes committed by other processes on the same database.
             self.relay = Relay(self.settings.database_url, notify)
             self.relay.start()
-        return hub
 
-    def _nats_relay(self, hub: Hub) -> NatsRelay | None:
+    def _nats_relay(self) -> NatsRelay | None:
         """NATS carries other processes' notices when MADOGUCHI_RELAY names it (on the
-        event loop: attach_hub runs there)."""
+        event loop: attach_relays runs there)."""
         url = self.settings.relay
         if not url:
             return None
@@ -241,7 +307,7 @@ class System:
         # Imported here: nats-py is an extra (pip install 'madoguchi[nats]').
         from server.live.nats_relay import NatsRelay
 
-        self.nats_relay = NatsRelay(url, hub.notify, self.settings.relay_grace_s)
+        self.nats_relay = NatsRelay(url, self._hub_notify, self.settings.relay_grace_s)
         self.nats_relay.start()
         return self.nats_relay
 
@@ -305,40 +371,81 @@ def prepare_database(
     return writer.run_sync(None, ensure, utc_now()).result
 
 
-def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) -> System:
-    document = read_document(settings.office_file)
-    office = load_office(settings.office_file)
+def build_installation(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Installation:
+    """Every office named (settings.office_files), on one database and writer."""
+    files = settings.office_files
+    loaded = [(load_office(f), read_document(f), f) for f in files]
+    _check_distinct(loaded)
     engines = make_engines(settings.database_url)
-    writer = Writer(engines)  # runs on the caller's thread until System.start
+    writer = Writer(engines)  # runs on the caller's thread until Installation.start
     try:
-        office = prepare_database(writer, office, document)
-        ctx = Context(
-            office,
-            holiday_predicate(office),
-            settings.always_open,
-            estimates.History(engines.reader),
-        )
+        # Migrated, each office's settings in force (a new office imports its file).
+        in_force = [prepare_database(writer, office, document) for office, document, _ in loaded]
         # Production refuses to start without MADOGUCHI_DATA_KEY (DataKeyError).
         key = data_key(writer, settings.data_key, settings.is_production)
-        entries = Entries(writer, Cipher(key), office.id)
-        forms = FormDesk(load_forms(settings.office_file), entries)
         vapid = VapidKey.of_installation(writer)
-        webpush = WebPush(vapid, settings.vapid_contact)
+        contexts: dict[str, Context] = {}
         push = PushQueue(
             engines,
             writer,
-            ctx,
-            webpush,
+            contexts,
+            WebPush(vapid, settings.vapid_contact),
             clock,
             settings.push_hosts,
             settings.push_backoff_s,
         )
+        voice, ticket_ids = Voice(), TicketIds()
+        offices: dict[str, System] = {}
+        for office, (_, _, file) in zip(in_force, loaded, strict=True):
+            ctx = contexts[office.id] = Context(
+                office,
+                holiday_predicate(office),
+                settings.always_open,
+                estimates.History(engines.reader),
+            )
+            forms = FormDesk(load_forms(file), Entries(writer, Cipher(key), office.id))
+            offices[office.id] = System(
+                settings,
+                ctx,
+                engines,
+                writer,
+                clock,
+                forms,
+                vapid,
+                push,
+                voice=voice,
+                new_ticket_id=ticket_ids,
+            )
     except Exception:
         writer.stop()
         engines.dispose()
         raise
-    return System(settings, ctx, engines, writer, clock, forms, vapid, push)
+    return Installation(offices)
 
 
-def signing_key(system: System) -> str:
+def _check_distinct(loaded: list[tuple[Office, dict[str, Any], str | None]]) -> None:
+    """Offices of one installation have their own ids, and each kiosk and display its own
+    name: a device's token and screen name it alone."""
+    seen: dict[str, str] = {}
+    devices: dict[str, str] = {}
+    for office, _, file in loaded:
+        where = file or "the demo office"
+        if office.id in seen:
+            raise ValueError(f"{where}: office {office.id!r} is named twice ({seen[office.id]})")
+        seen[office.id] = where
+        for device in (*office.kiosks, *office.displays):
+            if device in devices:
+                raise ValueError(
+                    f"{where}: device {device!r} is also in office {devices[device]!r}:"
+                    " each kiosk and display needs a name of its own in the installation"
+                )
+            devices[device] = office.id
+
+
+def build_system(settings: Settings, clock: Callable[[], datetime] = utc_now) -> System:
+    """The first office's System (its installation at `.installation`)."""
+    return build_installation(settings, clock).default
+
+
+def signing_key(system: System | Installation) -> str:
     return accounts.signing_key(system.writer)

@@ -21,17 +21,33 @@ DEMO_ADMIN = ("demo-admin", "madoguchi-demo-admin")
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
     return Settings.from_env(
         database_url=getattr(args, "database_url", None),
-        office_file=getattr(args, "office", None),
+        office_files=_named_offices(args),
         **extra,
     )
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _named_offices(args: argparse.Namespace) -> list[str] | None:
+    named = getattr(args, "office", None)
+    if named is None:
+        return None
+    return [named] if isinstance(named, str) else named
+
+
+def _common(parser: argparse.ArgumentParser, many: bool = False) -> None:
     parser.add_argument(
         "--database-url",
         help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
         "(default: $MADOGUCHI_DATABASE_URL, else sqlite:///var/madoguchi.sqlite3)",
     )
+    if many:
+        parser.add_argument(
+            "--office",
+            metavar="FILE",
+            action="append",
+            help="an office TOML file, or a folder of them; repeatable: one installation"
+            " serves every office named (default: $MADOGUCHI_OFFICE, else the demo office)",
+        )
+        return
     parser.add_argument(
         "--office", metavar="FILE", help="office TOML file (default: the demo office)"
     )
@@ -41,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="madoguchi", description="窓口 counter and queue management")
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="start the server")
-    _common(serve)
+    _common(serve, many=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
@@ -57,7 +73,7 @@ def parser() -> argparse.ArgumentParser:
         help="override a kiosk's printer (repeatable)",
     )
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
-    _common(migrate)
+    _common(migrate, many=True)
     user = sub.add_parser("user", help="staff accounts").add_subparsers(
         dest="user_command", required=True
     )
@@ -69,6 +85,14 @@ def parser() -> argparse.ArgumentParser:
     _common(add)
     add.add_argument("name")
     add.add_argument("--role", choices=["clerk", "supervisor", "admin"], default="clerk")
+    add.add_argument(
+        "--office-role",
+        action="append",
+        default=[],
+        metavar="OFFICE=ROLE",
+        help="her role in one office of the installation (repeatable); with none, --role in"
+        " every office",
+    )
     remove = user.add_parser(
         "remove", help="delete an account; its sessions and tokens end at once"
     )
@@ -228,12 +252,12 @@ def _writer(args: argparse.Namespace, importing: bool = False):  # type: ignore[
     from server.store.unit_of_work import Writer
 
     settings = _settings(args)
-    office = load_office(settings.office_file)
     writer = Writer(make_engines(settings.database_url))
     try:
-        named = settings.office_file is not None or importing
-        document = read_document(settings.office_file) if named else None
-        prepare_database(writer, office, document, warn=not importing)
+        for file in settings.office_files:
+            named = file is not None or importing
+            document = read_document(file) if named else None
+            prepare_database(writer, load_office(file), document, warn=not importing)
     except BaseException:
         _close(writer)
         raise
@@ -259,7 +283,8 @@ def _user_add(args: argparse.Namespace) -> int:
     )
     writer = _writer(args)
     try:
-        add_user(writer, args.name, password, Role(args.role))
+        offices = _office_roles(writer, args.office_role)
+        add_user(writer, args.name, password, Role(args.role), offices)
     except AccountError as e:
         print(f"madoguchi: {e}", file=sys.stderr)
         return 2
@@ -267,6 +292,27 @@ def _user_add(args: argparse.Namespace) -> int:
         _close(writer)
     print(f"user {args.name} ({args.role}) saved")
     return 0
+
+
+def _office_roles(writer, given: list[str]) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
+    """--office-role OFFICE=ROLE, each office one the database holds."""
+    from server.accounts import AccountError, Role
+    from server.store import offices
+
+    if not given:
+        return None
+    with writer.engines.reader.connect() as conn:
+        known = offices.office_ids(conn)
+    roles: dict[str, Role] = {}
+    for item in given:
+        office, sep, role = item.partition("=")
+        if not sep or office not in known or role not in Role.__members__.values():
+            raise AccountError(
+                f"--office-role {item!r}: use OFFICE=ROLE, OFFICE one of {', '.join(known)}"
+                f" and ROLE one of {', '.join(Role)}"
+            )
+        roles[office] = Role(role)
+    return roles
 
 
 def _user_remove(args: argparse.Namespace) -> int:
@@ -553,22 +599,43 @@ def _demo_accounts(system) -> None:  # type: ignore[no-untyped-def]
 
 
 def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: ignore[no-untyped-def]
+    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    offices = list(system.installation.offices.values()) if system.installation else [system]
+    lines = []
+    for i, each in enumerate(offices):
+        # The first office is every page's default; the others are named in the address.
+        lines.extend(_office_urls(each, base, "" if i == 0 else each.office.id, demo))
+    lines.append(f"  API                    {base}/api/v1/openapi.json")
+    if demo:
+        lines.append(f"  demo clerk:      user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
+        lines.append(
+            f"  demo supervisor: user {DEMO_SUPERVISOR[0]}  password {DEMO_SUPERVISOR[1]}"
+            "  (the console's floor and reports, log.csv, other clerks' counters)"
+        )
+        lines.append(f"  demo admin:      user {DEMO_ADMIN[0]}  password {DEMO_ADMIN[1]}")
+    print("\n".join(lines), flush=True)
+
+
+def _office_urls(system, base: str, named: str, demo: bool) -> list[str]:  # type: ignore[no-untyped-def]
+    """One office's screens; `named`: its id, for an office other than the first."""
     from server.accounts import device_token
 
-    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
     office = system.office
+    query = f"?office={named}" if named else ""
     lines = [
         f"madoguchi: {office.names['ja']} ({office.id}) on {system.engines.url.split('://')[0]}"
     ]
-    lines.append(f"  混雑状況 public page   {base}/   (forecast 混雑予想: {base}/forecast)")
+    lines.append(
+        f"  混雑状況 public page   {base}/{query}   (forecast 混雑予想: {base}/forecast{query})"
+    )
     # Residents away from the hall: a ticket from home (受付票を取る on the public page) and
     # booking (予約), named with the services that offer them.
     remote = [s.names["ja"] for s in office.services.values() if s.remote]
     bookable = [s.names["ja"] for s in office.services.values() if s.appointments]
     if remote:
-        lines.append(f"  受付票を取る from home {base}/   ({'、'.join(remote)})")
+        lines.append(f"  受付票を取る from home {base}/{query}   ({'、'.join(remote)})")
     if bookable:
-        lines.append(f"  予約 booking           {base}/book   ({'、'.join(bookable)})")
+        lines.append(f"  予約 booking           {base}/book{query}   ({'、'.join(bookable)})")
 
     # The demo prints each device's paired address (make run); a real office's tokens stay
     # out of the server's output, which a service manager keeps in its journal.
@@ -581,23 +648,16 @@ def _print_urls(system, host: str, port: int, demo: bool) -> None:  # type: igno
         lines.append(f"  発券機 kiosk           {base}/kiosk/{kiosk}{paired(kiosk)}")
     for display in office.displays:
         lines.append(f"  呼出表示盤 display     {base}/display/{display}{paired(display)}")
+    first = next(iter(office.counters))
     lines.append(
-        f"  窓口端末 counter app   {base}/counter/1  (sign in at {base}/signin; "
-        f"counters {', '.join(office.counters)})"
+        f"  窓口端末 counter app   {base}/counter/{first}{query}  (sign in at {base}/signin;"
+        f" counters {', '.join(office.counters)})"
     )
     lines.append(
-        f"  管理画面 admin         {base}/admin  (floor, reports; settings, staff and devices"
-        " for admins)"
+        f"  管理画面 admin         {base}/admin{query}  (floor, reports; settings, staff and"
+        " devices for admins)"
     )
-    lines.append(f"  API                    {base}/api/v1/openapi.json")
-    if demo:
-        lines.append(f"  demo clerk:      user {DEMO_CLERK[0]}  password {DEMO_CLERK[1]}")
-        lines.append(
-            f"  demo supervisor: user {DEMO_SUPERVISOR[0]}  password {DEMO_SUPERVISOR[1]}"
-            "  (the console's floor and reports, log.csv, other clerks' counters)"
-        )
-        lines.append(f"  demo admin:      user {DEMO_ADMIN[0]}  password {DEMO_ADMIN[1]}")
-    print("\n".join(lines), flush=True)
+    return lines
 
 
 if __name__ == "__main__":

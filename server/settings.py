@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from pathlib import Path
 
 from server.push.hosts import DEFAULT_PUSH_HOSTS, parse_hosts
 
@@ -14,6 +15,9 @@ DEFAULT_DATABASE_URL = "sqlite:///var/madoguchi.sqlite3"
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     office_file: str | None = None  # None: the demo office
+    # The installation's other offices (serve --office repeated, or a folder of office
+    # files): each with its own numbering, hours, devices, staff roles and views.
+    other_offices: tuple[str, ...] = ()
     always_open: bool = False
     public_url: str = ""  # the address visitors reach, for QR codes; "" = this server
     printers: dict[str, str] = dataclasses.field(default_factory=dict)  # kiosk -> URI
@@ -80,7 +84,7 @@ class Settings:
         env = os.environ
         values: dict[str, object] = {
             "database_url": env.get("MADOGUCHI_DATABASE_URL", DEFAULT_DATABASE_URL),
-            "office_file": env.get("MADOGUCHI_OFFICE") or None,
+            **office_files(env.get("MADOGUCHI_OFFICE", "")),
             "always_open": env.get("MADOGUCHI_ALWAYS_OPEN", "") in ("1", "true", "yes"),
             "public_url": env.get("MADOGUCHI_PUBLIC_URL", ""),
             "printer_probe_s": float(env.get("MADOGUCHI_PRINTER_PROBE_S", "5")),
@@ -100,5 +104,35 @@ class Settings:
         }
         if env.get("MADOGUCHI_PUSH_HOSTS"):
             values["push_hosts"] = parse_hosts(env["MADOGUCHI_PUSH_HOSTS"])
+        named = overrides.pop("office_files", None)
+        if named:
+            values.update(office_files(named))  # type: ignore[arg-type]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def office_files(self) -> tuple[str | None, ...]:
+        """Every office's file, the first office's first (None: the demo office)."""
+        return (self.office_file, *self.other_offices)
+
+
+def office_files(named: str | list[str] | tuple[str, ...]) -> dict[str, object]:
+    """`office_file` and `other_offices` from what an operator names: files, or folders of
+    office files (*.toml, in name order), or one comma-separated string of them
+    (MADOGUCHI_OFFICE). Nothing named: the demo office."""
+    items = named.split(",") if isinstance(named, str) else list(named)
+    files: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.glob("*.toml"))
+            if not found:
+                raise ValueError(f"{item}: no office files (*.toml) in this folder")
+            files.extend(found)
+        else:
+            files.append(item)
+    if not files:
+        return {}
+    return {"office_file": files[0], "other_offices": tuple(files[1:])}

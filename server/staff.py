@@ -70,10 +70,19 @@ class Change:
     counters: Any = UNCHANGED  # list[str] | None (None: any)
     areas: Any = UNCHANGED  # list[str] | None
     disabled: Any = UNCHANGED  # bool
+    offices: Any = UNCHANGED  # dict[str, Role] | None (None: `role` in every office)
 
     @property
     def ends_sessions(self) -> bool:
-        return self.role is not UNCHANGED or self.password is not UNCHANGED or self.disabled is True
+        """A change of what the user may do (role, offices), of the password, or a disable
+        ends every token and session: a screen opened before may show what no longer
+        belongs to her."""
+        return (
+            self.role is not UNCHANGED
+            or self.offices is not UNCHANGED
+            or self.password is not UNCHANGED
+            or self.disabled is True
+        )
 
 
 def _audit(tx: Tx, actor: str, action: str, target: str, before: Any, after: Any) -> None:
@@ -93,7 +102,24 @@ def _shown(user: dict[str, Any] | None) -> dict[str, Any] | None:
     """An account as its audit row keeps it (no password, no sign-in time)."""
     if user is None:
         return None
-    return {k: user[k] for k in ("role", "disabled", "counters", "areas")}
+    return {k: user[k] for k in ("role", "disabled", "counters", "areas", "offices")}
+
+
+def _offices_text(offices: dict[str, Role] | None) -> dict[str, str] | None:
+    """Roles per office as stored; an empty map is no limit (every office)."""
+    return {o: str(r) for o, r in offices.items()} if offices else None
+
+
+def check_offices(known: list[str], offices: Any) -> None:
+    """The offices a user is staff of must be the installation's."""
+    if offices is UNCHANGED or not offices:
+        return
+    unknown = [o for o in offices if o not in known]
+    if unknown:
+        raise InvalidRequest(
+            f"庁舎 {', '.join(unknown)} はありません（あるのは {', '.join(known)}）。",
+            field="offices",
+        )
 
 
 def _refuse_last_admin(tx: Tx, user: dict[str, Any], change: Change) -> None:
@@ -113,7 +139,13 @@ def _nonempty(values: Any) -> Any:
 
 
 async def add(
-    writer: Writer, actor: str, username: str, role: Role, password: str, now: datetime
+    writer: Writer,
+    actor: str,
+    username: str,
+    role: Role,
+    password: str,
+    now: datetime,
+    offices: dict[str, Role] | None = None,
 ) -> dict[str, Any]:
     check_username(username)
     check_password(password)
@@ -123,6 +155,8 @@ async def add(
         if rows.user(tx.conn, username) is not None:
             raise NameTaken(f"職員 {username} はすでにいます。", field="username")
         accounts_rows.insert_user(tx.conn, username, hashed, str(role), tx.now, time.time())
+        if offices:
+            rows.change(tx.conn, username, offices=_offices_text(offices))
         added = rows.user(tx.conn, username)
         assert added is not None
         _audit(tx, actor, "staff.add", username, None, _shown(added))
@@ -155,6 +189,8 @@ async def change(
         }
         if what.role is not UNCHANGED:
             values["role"] = str(what.role)
+        if what.offices is not UNCHANGED:
+            values["offices"] = _offices_text(what.offices)
         if hashed is not UNCHANGED:
             values["password_hash"] = hashed
         if what.ends_sessions:

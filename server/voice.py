@@ -34,7 +34,7 @@ from display.chime import chime_wav
 from server import accounts
 from server.api.auth import bearer
 from server.api.errors import ApiError
-from server.api.state import system_of
+from server.api.state import several_offices, system_of
 from server.domain.calendar import business_day
 from server.store import event_log
 
@@ -215,7 +215,6 @@ def _not_found(message: str) -> Response:
 
 
 async def call_clip(request: Request) -> Response:
-    office = system_of(request).office
     voice: Voice = system_of(request).voice
     p = request.path_params
     lang, kind, number, counter = p["lang"], p["kind"], p["number"], p["counter"]
@@ -226,14 +225,19 @@ async def call_clip(request: Request) -> Response:
         said = announce.utterance(kind, number, counter, lang)
     except ValueError as e:
         return _not_found(str(e))
-    # Only calls this office can make: a known prefix and a known desk.
-    if counter not in office.counters or prefix not in {s.prefix for s in office.services.values()}:
+    # Only calls an office of the installation can make: a known prefix and a known desk.
+    offices = [
+        s
+        for s in several_offices(request)
+        if counter in s.office.counters and prefix in {v.prefix for v in s.office.services.values()}
+    ]
+    if not offices:
         return _not_found("no such counter or ticket prefix here")
     hit = voice.cached(said.speech) is not None
     if not hit:
         # Only what was called: the day's ticket of that number, called at that counter.
-        system = system_of(request)
-        if not await asyncio.to_thread(_was_called, system, prefix, number, counter):
+        called = [asyncio.to_thread(_was_called, s, prefix, number, counter) for s in offices]
+        if not any(await asyncio.gather(*called)):
             return _not_found("no such call today")
     try:
         clip = await voice.clip(said.speech, urgent=await _from_a_display(request))
@@ -265,7 +269,7 @@ async def _from_a_display(request: Request) -> bool:
         return False
     system = system_of(request)
     device = await asyncio.to_thread(accounts.device_of_token, system.engines, token)
-    return device is not None and device in system.office.displays
+    return device is not None and any(device in s.office.displays for s in several_offices(request))
 
 
 async def chime(request: Request) -> Response:

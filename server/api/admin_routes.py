@@ -38,7 +38,7 @@ from .schemas import (
     SettingsBody,
     parse,
 )
-from .state import office_system, system_of, tokens_of
+from .state import office_system, ticket_system, tokens_of
 
 MAX_AUDIT_ROWS = 1000
 
@@ -208,8 +208,8 @@ async def export_settings(request: Request) -> Response:
 
 async def call_to_counter(request: Request) -> Response:
     """A supervisor calls a given waiting ticket to a given counter: `{"counter": "4"}`."""
-    system = system_of(request)
-    staff = require(request, tokens_of(request), Action.CALL_TO_COUNTER)
+    system = await ticket_system(request, request.path_params["id"], by_token=False)
+    staff = require(request, tokens_of(request), Action.CALL_TO_COUNTER, system.office.id)
     body = await parse(request, CallToCounterBody)
     command = admin_commands.CallToCounter(request.path_params["id"], body.counter)
     info = (await system.run(command.__call__, actor=staff.username)).result

@@ -37,7 +37,7 @@ from .errors import ApiError
 from .limits import address_hash, charge_address
 from .responses import JSONResponse
 from .schemas import ArrivedBody, BookBody, MoveBody, parse
-from .state import booking_limiter_of, office_system, system_of, tokens_of
+from .state import appointment_system, booking_limiter_of, office_system, tokens_of
 from .visitor_routes import VISITOR_ACTOR
 
 CODE_DIGITS = 6  # typed at the kiosk: short, and a million per office is plenty
@@ -113,7 +113,7 @@ async def book(request: Request) -> Response:
         found = await asyncio.to_thread(_read_by_key, system, key)
         if found is not None:
             return JSONResponse(booking_json(found), status_code=200)
-    anyone = _staff(request) is None
+    anyone = _staff(request, system) is None
     limiter = booking_limiter_of(request)
     charged = charge_address(request, system, limiter) if anyone else None
     command = BookAppointment(
@@ -143,12 +143,12 @@ def _read_by_key(system: System, key: str) -> Booking | None:
         return appointments.by_key(conn, system.office.id, key)
 
 
-def _staff(request: Request) -> object | None:
+def _staff(request: Request, system: System) -> object | None:
     """The staff member booking for a resident (at the counter, on the phone), else None.
     A staff cookie without its CSRF token (a clerk trying the booking page in her own
     browser) books as anyone does."""
     try:
-        return staff_of(request, tokens_of(request))
+        return staff_of(request, tokens_of(request), system.office.id)
     except ApiError as e:
         if e.code != "csrf_failed":
             raise
@@ -157,7 +157,7 @@ def _staff(request: Request) -> object | None:
 
 async def cancel(request: Request) -> Response:
     """Cancel a booking by its token (200 with it, status cancelled)."""
-    system = system_of(request)
+    system = await appointment_system(request, request.path_params["token"])
     command = CancelAppointment(request.path_params["token"])
     booking = (await system.run(command.__call__)).result
     return JSONResponse(booking_json(booking))
@@ -165,7 +165,7 @@ async def cancel(request: Request) -> Response:
 
 async def move(request: Request) -> Response:
     """Move a booking to another slot of its service."""
-    system = system_of(request)
+    system = await appointment_system(request, request.path_params["token"])
     body = await parse(request, MoveBody)
     command = MoveAppointment(request.path_params["token"], _utc(body.start))
     booking = (await system.run(command.__call__)).result
@@ -185,7 +185,7 @@ async def _check_in_caller(request: Request, system: System) -> tuple[str | None
         if device not in system.office.kiosks:
             raise ApiError(403, "forbidden", "このトークンは発券機のものではありません。")
         return device, device
-    staff = staff_of(request, tokens_of(request))
+    staff = staff_of(request, tokens_of(request), system.office.id)
     if staff is None:
         raise ApiError(401, "unauthorized", "受付には発券機のデバイストークンが必要です。")
     return None, staff.username
@@ -225,9 +225,9 @@ async def check_in_by_token(request: Request) -> Response:
     check-in is (201 the ticket, with its token for the ticket page; 200 the same ticket
     again). A booking that cannot be checked in today says why (409) before the phone is
     asked where it is, and one checked in already answers its ticket wherever it is."""
-    system = system_of(request)
-    body = await parse(request, ArrivedBody, optional=True)
     token = request.path_params["token"]
+    system = await appointment_system(request, token)
+    body = await parse(request, ArrivedBody, optional=True)
     booking = await asyncio.to_thread(_read_booking, system, token)
     proof = None
     if booking.status is not BookingStatus.CHECKED_IN:

@@ -8,7 +8,7 @@ import dataclasses
 import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -29,13 +29,31 @@ TOKEN_MAX_AGE_S = 12 * 3600  # one working day
 
 @dataclasses.dataclass(frozen=True)
 class Staff:
+    """A signed-in staff member. `role` is the role in the office a request is for once
+    `require` has checked it (else the account's own); `offices` the role in each office
+    when the account names them (None: `role` in every office of the installation)."""
+
     username: str
     role: Role
+    offices: Mapping[str, Role] | None = None
 
     @property
     def supervises(self) -> bool:
         """A supervisor (or admin) may work any counter and its tickets (commands.may_work)."""
         return self.role.rank >= Role.SUPERVISOR.rank
+
+    @property
+    def of_every_office(self) -> bool:
+        return self.offices is None
+
+    def role_in(self, office: str) -> Role | None:
+        """The role in `office`; None: not staff of it."""
+        return self.role if self.offices is None else self.offices.get(office)
+
+    def in_office(self, office: str) -> Staff | None:
+        """This member as staff of `office` (`role` the role there), or None."""
+        role = self.role_in(office)
+        return None if role is None else dataclasses.replace(self, role=role)
 
 
 class Tokens:
@@ -64,7 +82,8 @@ class Tokens:
             claims[0].username, claims[0].role, *claims[1:]
         ):
             return None
-        return claims[0]
+        staff = claims[0]
+        return dataclasses.replace(staff, offices=self.standing.offices_of(staff.username))
 
     def revoke(self, token: str) -> bool:
         """End this token now; False when it was no good anyway."""
@@ -87,13 +106,15 @@ def _session_staff(conn: HTTPConnection) -> Staff | None:
     return sessions_of(conn).staff_of(conn)
 
 
-def staff_of(conn: HTTPConnection, tokens: Tokens) -> Staff | None:
+def staff_of(conn: HTTPConnection, tokens: Tokens, office: str | None = None) -> Staff | None:
     """The staff member behind a Bearer token (or ``?token=`` on a websocket), else behind
-    the session cookie; None when neither is valid."""
+    the session cookie; None when neither is valid, or (`office` given) when they are not
+    staff of that office (their role there, when they are)."""
     token = bearer(conn)
-    if token is not None:
-        return tokens.verify(token)
-    return _session_staff(conn)
+    staff = tokens.verify(token) if token is not None else _session_staff(conn)
+    if staff is None or office is None:
+        return staff
+    return staff.in_office(office)
 
 
 def still_stands(conn: HTTPConnection, tokens: Tokens) -> bool:
@@ -133,7 +154,12 @@ async def sign_in(conn: HTTPConnection, username: str, password: str) -> Staff:
     return Staff(username, role)
 
 
-def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK) -> Staff:
+def require_staff(
+    conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK, office: str | None = None
+) -> Staff:
+    """The signed-in staff member with at least `role` in `office` (the path's `{office}`
+    when not given): 401 without a sign-in, 403 for a lower role or another office's staff.
+    Without an office (routes of the whole installation), the account's own role."""
     token = bearer(conn)
     if token is None:
         staff = _session_staff(conn)  # a cookie-borne state change needs the CSRF header
@@ -145,15 +171,23 @@ def require_staff(conn: HTTPConnection, tokens: Tokens, role: Role = Role.CLERK)
         raise ApiError(
             401, "unauthorized", "サインインの有効期限が切れたか、トークンが正しくありません。"
         )
+    office = office or conn.path_params.get("office")
+    if office is not None:
+        there = staff.in_office(office)
+        if there is None:
+            raise ApiError(403, "forbidden", f"庁舎 {office} の職員ではありません。")
+        staff = there
     if staff.role.rank < role.rank:
         raise ApiError(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
     return staff
 
 
-def require(conn: HTTPConnection, tokens: Tokens, action: Action) -> Staff:
-    """The signed-in staff member allowed `action` (server/permissions.py's table): 401
-    without a sign-in, 403 naming the role it takes."""
-    return require_staff(conn, tokens, LOWEST_ROLE[action])
+def require(
+    conn: HTTPConnection, tokens: Tokens, action: Action, office: str | None = None
+) -> Staff:
+    """The signed-in staff member allowed `action` (server/permissions.py's table) in
+    `office` (as require_staff): 401 without a sign-in, 403 naming the role it takes."""
+    return require_staff(conn, tokens, LOWEST_ROLE[action], office)
 
 
 class SignInThrottle:

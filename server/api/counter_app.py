@@ -4,6 +4,8 @@ through the same HTTP API as every other client, with the session's CSRF token."
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -14,7 +16,7 @@ from server.domain.errors import NotFound
 from server.web import STATIC_DIR, STATIC_URL, render
 
 from .session import Session, page_headers, page_session, session_json
-from .state import system_of
+from .state import page_system, staff_offices, system_for
 
 # The reception desk's place in the app's counter list and address. Counters are numbered
 # (1番窓口, 2番窓口…); an office that named one "reception" would find it behind the desk.
@@ -25,7 +27,7 @@ async def counter_app(request: Request) -> Response:
     session = page_session(request)
     if not isinstance(session, Session):
         return session
-    office = system_of(request).office
+    office = system_for(request, session.office).office
     config = {
         "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
         "counters": [
@@ -50,6 +52,8 @@ async def counter_app(request: Request) -> Response:
         "languages": {lang.code: lang.staff_name for lang in BY_CODE.values()},
         "session": session_json(session),
         "counter": request.query_params.get("counter"),
+        # The other offices this staff member works in, for the header's switch.
+        "offices": staff_offices(request, session.staff),
     }
     return HTMLResponse(
         render("counter.html", config, username=session.staff.username, csrf=session.csrf),
@@ -61,9 +65,12 @@ async def counter_of(request: Request) -> Response:
     """/counter/3: the app with counter 3 chosen (and remembered on this PC);
     /counter/reception: the reception desk (受付・案内), which issues tickets."""
     name = request.path_params["counter"]
-    if name != RECEPTION and name not in system_of(request).office.counters:
+    system = page_system(request)
+    if name != RECEPTION and name not in system.office.counters:
         raise NotFound(f"{name}番窓口はありません。", kind="counter", id=name)
-    return RedirectResponse(f"/counter?counter={name}", status_code=303)
+    office = request.query_params.get("office")
+    where = f"&office={quote(office)}" if office else ""
+    return RedirectResponse(f"/counter?counter={quote(name)}{where}", status_code=303)
 
 
 def routes() -> list[BaseRoute]:

@@ -33,13 +33,9 @@ from . import json_body
 from .auth import Staff, require_staff
 from .errors import ApiError
 from .responses import JSONResponse
-from .state import office_system, read_ticket, system_of, tokens_of
+from .state import office_system, read_ticket, ticket_system, tokens_of
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-def _desk(request: Request) -> FormDesk:
-    return system_of(request).forms
 
 
 def _form_of(desk: FormDesk, ticket: Ticket, entry: Entry | None) -> Form | None:
@@ -90,7 +86,7 @@ async def service_form(request: Request) -> Response:
     service = request.path_params["service"]
     if service not in system.office.services:
         raise NotFound(f"手続き {service!r} はありません。", kind="service", id=service)
-    form = _desk(request).forms.get(service)
+    form = system.forms.forms.get(service)
     if form is None:
         raise NotFound("この手続きには事前入力の用紙がありません。", kind="form")
     return JSONResponse(form.as_json())
@@ -127,8 +123,9 @@ def _visitor_answer(ticket: Ticket, form: Form, entry: Entry | None) -> dict[str
 
 
 async def visitor_form(request: Request) -> Response:
-    system, desk = system_of(request), _desk(request)
     token = request.path_params["token"]
+    system = await ticket_system(request, token, by_token=True)
+    desk = system.forms
     ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
     if ticket.status not in ACTIVE:
         # The visit is over (done, cancelled, no-show): the entries stay for the clerks
@@ -180,8 +177,9 @@ async def _serving(request: Request) -> tuple[System, FormDesk, Staff, Ticket]:
     """The ticket, when it is called or being served and the signed-in staff member may
     work its counter (commands.may_work: its clerk, or a supervisor); 401 without sign-in,
     403 otherwise."""
-    system, desk = system_of(request), _desk(request)
-    staff = require_staff(request, tokens_of(request))
+    system = await ticket_system(request, request.path_params["id"], by_token=False)
+    desk = system.forms
+    staff = require_staff(request, tokens_of(request), office=system.office.id)
     ticket = await asyncio.to_thread(read_ticket, system, request.path_params["id"], by_token=False)
     at_counter = ticket.counter is not None and ticket.status in AT_COUNTER
     clerk = (
@@ -347,7 +345,8 @@ async def form_export(request: Request) -> Response:
 
 async def audit_log(request: Request) -> Response:
     """Who viewed which pre-entry when: for supervisors and admins."""
-    system, desk = office_system(request), _desk(request)
+    system = office_system(request)
+    desk = system.forms
     require_staff(request, tokens_of(request), Role.SUPERVISOR)
     rows = await asyncio.to_thread(
         desk.entries.audit_log, request.query_params.get("ticket") or None

@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from kiosk.page import STATIC_DIR, render_page
 from server.domain.errors import NotFound
 
-from .state import read_ticket, system_of
+from .state import device_system, read_ticket, ticket_system
 
 STATIC_URL = "/static/kiosk"
 _CSP = (
@@ -23,8 +23,8 @@ _CSP = (
 
 
 async def kiosk_page(request: Request) -> HTMLResponse:
-    system = system_of(request)
     kiosk = request.path_params["kiosk"]
+    system = device_system(request, kiosk)
     if kiosk not in system.office.kiosks:
         raise NotFound(f"発券機 {kiosk!r} はありません。", kind="kiosk", id=kiosk)
     config = {
@@ -46,8 +46,8 @@ async def kiosk_page(request: Request) -> HTMLResponse:
 async def ticket_qr(request: Request) -> Response:
     """The QR code of a ticket's page, as SVG: the kiosk shows it when the ticket could not
     be printed, for the visitor to scan or photograph."""
-    system = system_of(request)
     token = request.path_params["token"]
+    system = await ticket_system(request, token, by_token=True)
     await asyncio.to_thread(read_ticket, system, token, by_token=True)  # else 404
     base = (system.settings.public_url or str(request.base_url)).rstrip("/")
     svg = await asyncio.to_thread(qr_svg, f"{base}/t/{token}")

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from display.page import PAIRING, labels
 
-from .state import system_of
+from .state import device_system
 
 _PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">
@@ -43,8 +43,8 @@ _DISPLAY_CSP = (
 async def display(request: Request) -> HTMLResponse:
     """The floor display. Its data comes over the websocket, which checks the display's
     token: the page itself holds nothing private and is served to anyone."""
-    office = system_of(request).office
     name = request.path_params["display"]
+    office = device_system(request, name).office
     screen = office.displays.get(name)
     if screen is None:
         missing = _page(

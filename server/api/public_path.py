@@ -23,10 +23,14 @@ from .routes import public_response
 class PublicFastPath:
     """Pure ASGI middleware, after IssuingFastPath (app.py)."""
 
-    def __init__(self, app: ASGIApp, office: str) -> None:
+    def __init__(self, app: ASGIApp, offices: list[str]) -> None:
         self.app = app
         api = "/api/v1"
-        self.json = {f"{api}/offices/{office}/status", f"{api}/views/public:{office}"}
+        # Each answer's path, with the path parameters the routes would have given it.
+        self.json: dict[str, dict[str, str]] = {}
+        for office in offices:
+            self.json[f"{api}/offices/{office}/status"] = {"office": office}
+            self.json[f"{api}/views/public:{office}"] = {"channel": f"public:{office}"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -37,6 +41,7 @@ class PublicFastPath:
             handler = public_page
         elif path in self.json:
             handler = public_response
+            scope["path_params"] = self.json[path]
         else:
             await self.app(scope, receive, send)
             return

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.api.state import read_ticket, system_of
+from server.api.state import read_ticket, system_of, ticket_system
 from server.push.hosts import endpoint_problem
 from server.store import push as rows
 from server.store.unit_of_work import Tx
@@ -44,7 +44,7 @@ def _is_p256_point(raw: bytes) -> bool:
 
 
 async def _subscription(request: Request) -> rows.Subscription:
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
     body = (await parse(request, PushBody)).subscription
     problem = endpoint_problem(body.endpoint, system.settings.push_hosts)
     if problem is not None:
@@ -67,7 +67,7 @@ async def _subscription(request: Request) -> rows.Subscription:
 
 
 async def subscribe(request: Request) -> Response:
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
     sub = await _subscription(request)
     office = system.office.id
 

@@ -42,11 +42,14 @@ from .reception import check_reception
 from .responses import JSONResponse
 from .schemas import IssueTicketBody, ReadyBody, TokenBody, TransferBody, parse
 from .state import (
+    channel_system,
     find_ticket,
     issue_limiter_of,
     office_system,
     public_of,
+    system_for,
     system_of,
+    ticket_system,
     tokens_of,
 )
 
@@ -83,23 +86,25 @@ def _version(system: System) -> int:
 
 async def office_status(request: Request) -> Response:
     system = office_system(request)
-    return await _view_response(request, system, f"public:{system.office.id}")
+    return await public_response(request, system)
 
 
 async def views(request: Request) -> Response:
-    system = system_of(request)
-    return await _view_response(request, system, request.path_params["channel"])
+    name = request.path_params["channel"]
+    system = await channel_system(request, name)
+    return await _view_response(request, system, name)
 
 
 async def _view_response(request: Request, system: System, name: str) -> Response:
     channel = parse_channel(name, system.office)
+    office = system.office.id
     if channel.kind is Kind.PUBLIC:
-        return await public_response(request)
+        return await public_response(request, system)
     if channel.kind is Kind.ADMIN:
-        require(request, tokens_of(request), permissions.Action.VIEW_FLOOR)
+        require(request, tokens_of(request), permissions.Action.VIEW_FLOOR, office)
     elif channel.kind in STAFF_KINDS:
-        require_staff(request, tokens_of(request))
-    if channel.kind is Kind.DISPLAY and not await may_watch_display(request, channel):
+        require_staff(request, tokens_of(request), office=office)
+    if channel.kind is Kind.DISPLAY and not await may_watch_display(request, channel, office):
         raise ApiError(
             401, "unauthorized", "表示盤のトークン（madoguchi device token）が必要です。"
         )
@@ -124,10 +129,13 @@ async def _view_response(request: Request, system: System, name: str) -> Respons
     return _maybe_unchanged(request, body, headers, snap.version)
 
 
-async def public_response(request: Request) -> Response:
+async def public_response(request: Request, system: System | None = None) -> Response:
     """The public view (…/status, …/views/public:…): from memory while nothing changed
     (live/public.py), and cacheable by a proxy for as long (docs/deploy.md)."""
-    public = await public_of(request).get()
+    if system is None:  # from the fast path (public_path.py), with the path's parameters
+        params = request.path_params
+        system = system_for(request, params.get("office") or params["channel"].partition(":")[2])
+    public = await public_of(request, system).get()
     headers = {"ETag": public.etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
     return _maybe_unchanged(request, public.body, headers, public.version)
 
@@ -187,8 +195,8 @@ async def issue_ticket(request: Request) -> Response:
 
 async def reprint_ticket(request: Request) -> Response:
     """An explicit reprint by staff, at the ticket's kiosk or at ``?kiosk=ID``."""
-    system = system_of(request)
-    staff = require_staff(request, tokens_of(request))
+    system = await ticket_system(request, request.path_params["id"], by_token=False)
+    staff = require_staff(request, tokens_of(request), office=system.office.id)
     info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
     kiosk = request.query_params.get("kiosk") or info.ticket.kiosk
     if kiosk is None:
@@ -268,7 +276,7 @@ async def _check_issuer(request: Request, system: System, body: IssueTicketBody)
             )
         return None
     try:
-        staff = staff_of(request, tokens_of(request))
+        staff = staff_of(request, tokens_of(request), system.office.id)
     except ApiError as e:
         if e.code != "csrf_failed":
             raise
@@ -360,9 +368,10 @@ _PERMISSION = {Action.READY: Permission.PICKUP, Action.HAND_OVER: Permission.PIC
 
 
 async def ticket_action(request: Request) -> Response:
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["id"], by_token=False)
     action = _ACTIONS[request.path_params["action"]]
-    staff = require(request, tokens_of(request), _PERMISSION.get(action, Permission.WORK_COUNTER))
+    permission = _PERMISSION.get(action, Permission.WORK_COUNTER)
+    staff = require(request, tokens_of(request), permission, system.office.id)
     to_service = counter = note = None
     if action is Action.TRANSFER:
         body = await parse(request, TransferBody)
@@ -386,14 +395,14 @@ async def ticket_action(request: Request) -> Response:
 
 
 async def get_ticket(request: Request) -> Response:
-    system = system_of(request)
-    require_staff(request, tokens_of(request))
+    system = await ticket_system(request, request.path_params["id"], by_token=False)
+    require_staff(request, tokens_of(request), office=system.office.id)
     info = await asyncio.to_thread(_describe, system, request.path_params["id"], by_token=False)
     return _ticket_answer(system, info)
 
 
 async def visitor(request: Request) -> Response:
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
     info = await asyncio.to_thread(_describe, system, request.path_params["token"], by_token=True)
     answer: dict[str, Any] = commands.ticket_json(info, system.office, info.stored_print)
     del answer["id"]  # the visitor's page needs no staff handle

@@ -131,6 +131,11 @@ class StaffBody(BaseModel):
     username: str = Field(min_length=1, max_length=80, description="letters, digits, . _ @ -")
     role: StaffRole = Field(description="clerk 窓口職員, supervisor 係長, admin 管理者")
     password: str = Field(min_length=1, max_length=200, description="at least 8 characters")
+    offices: dict[str, StaffRole] | None = Field(
+        None,
+        max_length=100,
+        description="her role in each office she works in; null: `role` in every office",
+    )
 
     @field_validator("username")
     @classmethod
@@ -147,6 +152,11 @@ class StaffChangeBody(BaseModel):
     password: str | None = Field(None, min_length=1, max_length=200)
     counters: _Names | None = Field(None, max_length=100, description="counters she may work")
     areas: _Names | None = Field(None, max_length=100, description="areas she may work")
+    offices: dict[str, StaffRole] | None = Field(
+        None,
+        max_length=100,
+        description="her role in each office she works in; null: `role` in every office",
+    )
 
 
 async def parse(request: Request, model: type[M], *, optional: bool = False) -> M:

@@ -35,7 +35,7 @@ from server.web import render
 from .auth import Staff, sign_in
 from .errors import ApiError
 from .responses import JSONResponse
-from .state import sessions_of
+from .state import sessions_of, staff_page_system
 
 SESSION_COOKIE = "madoguchi_session"
 SIGNIN_COOKIE = "madoguchi_signin"
@@ -57,6 +57,8 @@ class Session:
     started: float  # unix time of sign-in
     signed_age_s: float  # how long since the cookie was last signed
     id: str = ""  # what a sign-out lists as revoked
+    # The office a staff page is for (page_session): `staff.role` is the role there.
+    office: str = ""
 
 
 class Sessions:
@@ -97,6 +99,7 @@ class Sessions:
             return None
         if not self.standing.stands(staff.username, staff.role, started, session_id):
             return None
+        staff = dataclasses.replace(staff, offices=self.standing.offices_of(staff.username))
         age = time.time() - signed.timestamp()
         return Session(staff, str(data["c"]), started, age, session_id)
 
@@ -305,6 +308,12 @@ def page_session(request: Request, role: Role = Role.CLERK) -> Session | Respons
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         # The whole path and query in one parameter: its own & and = are escaped.
         return RedirectResponse(f"/signin?next={quote(path, safe='/')}", status_code=303)
+    # The office the page is for: `?office=`, else the first the staff member works in.
+    office = staff_page_system(request, session.staff).office.id
+    there = session.staff.in_office(office)
+    if there is None:
+        return HTMLResponse(f"庁舎 {office} の職員ではありません。", status_code=403)
+    session = dataclasses.replace(session, staff=there, office=office)
     if session.staff.role.rank < role.rank:
         return HTMLResponse("この画面を使う権限がありません。", status_code=403)
     return session

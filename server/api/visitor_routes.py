@@ -25,7 +25,7 @@ from .auth import bearer, staff_of
 from .errors import ApiError
 from .responses import JSONResponse
 from .schemas import ArrivedBody, parse
-from .state import office_system, system_of, tokens_of
+from .state import office_system, ticket_system, tokens_of
 
 VISITOR_ACTOR = "visitor"
 
@@ -37,14 +37,14 @@ def _answer(system: System, info: commands.TicketInfo) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
     command = CancelByVisitor(request.path_params["token"])
     committed = await system.run(command.__call__, actor=VISITOR_ACTOR)
     return _answer(system, committed.result)
 
 
 async def delay(request: Request) -> Response:
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
     command = DelayByVisitor(request.path_params["token"])
     committed = await system.run(command.__call__, actor=VISITOR_ACTOR)
     return _answer(system, committed.result)
@@ -53,7 +53,7 @@ async def delay(request: Request) -> Response:
 async def arrived(request: Request) -> Response:
     """A kiosk that scanned the ticket's QR (its device token), the page from the hall's
     network, or the kiosk's short code typed on the page; else 403 naming what to do."""
-    system = system_of(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
     body = await parse(request, ArrivedBody, optional=True)
     proof = await arrival_proof(request, system, body.code)
     command = ArriveByVisitor(request.path_params["token"], proof)
@@ -72,7 +72,7 @@ async def kiosk_arrival_code(request: Request) -> Response:
         else None
     )
     if (device is None or device not in system.office.kiosks) and staff_of(
-        request, tokens_of(request)
+        request, tokens_of(request), system.office.id
     ) is None:
         raise ApiError(401, "unauthorized", "発券機のデバイストークンが必要です。")
     now = system.clock()

@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from server.api.state import system_of, tokens_of
+from server.api.state import channel_system, system_of, tokens_of
 from server.domain.errors import NotFound
 from server.permissions import Action, may
 
@@ -30,15 +30,15 @@ STANDING_CHECK_S = 5.0  # how often a staff websocket's sign-in is checked (sign
 UNSERVABLE_SINCE = -1  # below every day's first version: answered with a resync
 
 
-async def may_watch_display(conn: HTTPConnection, channel: Channel) -> bool:
+async def may_watch_display(conn: HTTPConnection, channel: Channel, office: str) -> bool:
     """A display channel is for the display itself (its device token, paired once) and for
-    staff (a signed-in token, e.g. to preview it)."""
-    return await display_watcher(conn, channel) is not None
+    its office's staff (a signed-in token, e.g. to preview it)."""
+    return await display_watcher(conn, channel, office) is not None
 
 
-async def display_watcher(conn: HTTPConnection, channel: Channel) -> str | None:
-    """Who watches a display channel: "staff:NAME" (a signed-in token), "device:NAME" (the
-    display's own device token), or None (refused)."""
+async def display_watcher(conn: HTTPConnection, channel: Channel, office: str) -> str | None:
+    """Who watches a display channel: "staff:NAME" (a signed-in token of the display's
+    office's staff), "device:NAME" (the display's own device token), or None (refused)."""
     from server.accounts import device_of_token
     from server.api.auth import bearer
 
@@ -47,7 +47,7 @@ async def display_watcher(conn: HTTPConnection, channel: Channel) -> str | None:
         return None
     staff = tokens_of(conn).verify(token)
     if staff is not None:
-        return f"staff:{staff.username}"
+        return f"staff:{staff.username}" if staff.role_in(office) is not None else None
     engines = system_of(conn).engines
     device = await asyncio.to_thread(device_of_token, engines, token)
     return f"device:{device}" if device is not None and device == channel.key else None
@@ -99,15 +99,17 @@ async def token_from_first_message(websocket: WebSocket) -> bool:
 
 
 async def live(websocket: WebSocket) -> None:
-    system = system_of(websocket)
+    name = websocket.path_params["channel"]
+    try:
+        # The office the channel is of (each office has its own hub): named, or found.
+        system = await channel_system(websocket, name)
+        channel = parse_channel(name, system.office)
+    except NotFound as e:
+        await refuse(websocket, protocol.Close.NOT_FOUND, e.message)
+        return
     hub = system.hub
     if hub is None:  # the app has not started (or has stopped): come back shortly
         await refuse(websocket, protocol.Close.TRY_AGAIN, "starting")
-        return
-    try:
-        channel = parse_channel(websocket.path_params["channel"], system.office)
-    except NotFound as e:
-        await refuse(websocket, protocol.Close.NOT_FOUND, e.message)
         return
     since = parse_since(websocket.query_params.get("since"))
     if (
@@ -125,16 +127,20 @@ async def live(websocket: WebSocket) -> None:
         from server.api.auth import staff_of
 
         # A Bearer token (header, ?token= or the first message), or a browser's session.
-        staff = staff_of(websocket, tokens_of(websocket))
-        if staff is None:
+        signed_in = staff_of(websocket, tokens_of(websocket))
+        if signed_in is None:
             await refuse(websocket, protocol.Close.UNAUTHORIZED, "staff sign-in required")
+            return
+        staff = signed_in.in_office(system.office.id)
+        if staff is None:
+            await refuse(websocket, protocol.Close.FORBIDDEN, "not staff of this office")
             return
         if channel.kind is Kind.ADMIN and not may(staff.role, Action.VIEW_FLOOR):
             await refuse(websocket, protocol.Close.FORBIDDEN, "supervisors only")
             return
         who = f"staff:{staff.username}"
     if channel.kind is Kind.DISPLAY:
-        who = await display_watcher(websocket, channel)
+        who = await display_watcher(websocket, channel, system.office.id)
         if who is None:
             await refuse(websocket, protocol.Close.POLICY, "display token required")
             return

@@ -9,7 +9,7 @@ import hashlib
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,14 +44,15 @@ class PushQueue:
         self,
         engines: Engines,
         writer: Writer,
-        ctx: Context,
+        contexts: Mapping[str, Context],
         notifier: Notifier,
         clock: Callable[[], datetime],
         hosts: tuple[str, ...],
         backoff_s: float = 1.0,
     ) -> None:
         self.hosts = hosts
-        self.engines, self.writer, self.ctx = engines, writer, ctx
+        # Each office's settings in force (the installation fills it as it wires offices).
+        self.engines, self.writer, self.contexts = engines, writer, contexts
         self.notifier, self.clock, self.backoff_s = notifier, clock, backoff_s
         self._events: queue.SimpleQueue[tuple[str, list[dict[str, Any]]]] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -101,9 +102,10 @@ class PushQueue:
             self._enqueue_office(office, events)
 
     def _enqueue_office(self, office_id: str, events: list[dict[str, Any]]) -> None:
-        office = self.ctx.office
-        if office.id != office_id:
-            return
+        ctx = self.contexts.get(office_id)
+        if ctx is None:
+            return  # not an office of this installation
+        office = ctx.office
         wanted: list[tuple[str, str, str]] = []  # (ticket, kind, payload)
         with self.engines.reader.connect() as conn:
             subscribed = set(rows.subscribed_tickets(conn, office_id, ENDED))

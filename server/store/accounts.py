@@ -56,19 +56,25 @@ def insert_user(
     )
 
 
+def set_offices(conn: Connection, username: str, offices: str | None) -> None:
+    """The user's roles per office as JSON text (None: her role in every office)."""
+    conn.execute(update(USER).where(USER.c.username == username).values(offices=offices))
+
+
 def delete_user(conn: Connection, username: str) -> bool:
     """Remove the user; False when there was none."""
     return conn.execute(delete(USER).where(USER.c.username == username)).rowcount > 0
 
 
-def standing(conn: Connection, username: str) -> tuple[str, float] | None:
-    """(role, sessions_after) of a user; None for none, or a disabled one."""
+def standing(conn: Connection, username: str) -> tuple[str, float, str | None] | None:
+    """(role, sessions_after, offices as stored) of a user; None for none, or a disabled
+    one."""
     row = conn.execute(
-        select(USER.c.role, USER.c.sessions_after).where(
+        select(USER.c.role, USER.c.sessions_after, USER.c.offices).where(
             (USER.c.username == username) & USER.c.disabled.is_(False)
         )
     ).first()
-    return None if row is None else (str(row[0]), float(row[1]))
+    return None if row is None else (str(row[0]), float(row[1]), row[2])
 
 
 def revoke_session(conn: Connection, session_id: str, expires_at: float, now: float) -> None:

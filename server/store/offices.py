@@ -26,6 +26,11 @@ def ensure_office(conn: Connection, office: str, counters: list[str]) -> None:
             )
 
 
+def office_ids(conn: Connection) -> list[str]:
+    """Every office the database holds, by id."""
+    return [str(r[0]) for r in raw(conn).execute("SELECT id FROM office ORDER BY id")]
+
+
 def office_version(conn: Connection, office: str) -> int | None:
     row = raw(conn).one("SELECT seq FROM office WHERE id = :id", {"id": office})
     return None if row is None else int(row[0])

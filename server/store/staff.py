@@ -34,6 +34,7 @@ _COLUMNS = (
     USER.c.last_signin_at,
     USER.c.counters,
     USER.c.areas,
+    USER.c.offices,
 )
 
 
@@ -46,6 +47,7 @@ def _row(row: Any) -> dict[str, Any]:
         "last_signin": _iso(row.last_signin_at),
         "counters": _list(row.counters),
         "areas": _list(row.areas),
+        "offices": None if row.offices is None else orjson.loads(row.offices),
     }
 
 
@@ -60,11 +62,13 @@ def user(conn: Connection, username: str) -> dict[str, Any] | None:
 
 
 def change(conn: Connection, username: str, **values: Any) -> None:
-    """Set some of role, password_hash, sessions_after, disabled, counters and areas
-    (counters and areas as lists, None for any)."""
+    """Set some of role, password_hash, sessions_after, disabled, counters, areas and
+    offices (counters and areas as lists, offices as {office: role}; None for any)."""
     for key in ("counters", "areas"):
         if key in values:
             values[key] = _text(values[key])
+    if values.get("offices") is not None:
+        values["offices"] = orjson.dumps(values["offices"]).decode()
     conn.execute(update(USER).where(USER.c.username == username).values(**values))
 
 

@@ -106,6 +106,9 @@ class UserRow(SQLModel, table=True):
     # The counters and areas a clerk may work (JSON lists); NULL: any.
     counters: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     areas: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The user's role in each office of the installation (JSON {office: role}); NULL: the
+    # `role` above in every office.
+    offices: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     last_signin_at: datetime | None = Field(default=None, sa_type=UTC_DT)
 
 

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from printer.languages import BY_CODE
 from server.accounts import MIN_PASSWORD_CHARS, Role
 from server.api.session import Session, page_headers, page_session, session_json
-from server.api.state import system_of
+from server.api.state import staff_offices, system_for
 from server.permissions import LOWEST_ROLE, Action, actions_of, may
 
 from . import HERE, render_text
@@ -80,7 +80,7 @@ def _page(request: Request, name: str) -> Response:
     session = section_session(request, name)
     if not isinstance(session, Session):
         return session
-    office = system_of(request).office
+    office = system_for(request, session.office).office
     role = session.staff.role
     config = {
         "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
@@ -92,6 +92,8 @@ def _page(request: Request, name: str) -> Response:
         "areas": [{"id": a.id, "name": a.names.get("ja", a.id)} for a in office.areas.values()],
         "counters": [{"id": c.id, "area": c.area} for c in office.counters.values()],
         "min_password_chars": MIN_PASSWORD_CHARS,
+        # The other offices this staff member works in, for the header's switch.
+        "offices": staff_offices(request, session.staff),
     }
     tabs = "".join(
         f'<a href="/admin{s.path}"{" aria-current=page" if key == name else ""}>'

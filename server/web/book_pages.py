@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
 from server.api.kiosk import qr_svg
-from server.api.state import system_of
+from server.api.state import appointment_system, page_system
 from server.bootstrap import System
 from server.domain import calendar
 from server.domain.appointment import Booking, BookingStatus
@@ -44,7 +44,7 @@ def _day_label(text: Text, day: date) -> str:
 
 
 async def book_page(request: Request) -> HTMLResponse:
-    system = system_of(request)
+    system = page_system(request)
     lang, switched = choose(request)
     text = Text(lang)
     office = system.office
@@ -87,8 +87,8 @@ def _qr_data_url(code: str) -> str:
 
 
 async def booking_page(request: Request) -> HTMLResponse:
-    system = system_of(request)
     token = request.path_params["token"]
+    system = await appointment_system(request, token)
     booking, ticket_token = await asyncio.to_thread(_read_booking, system, token)
     if booking is None:
         lang, _ = choose(request)
@@ -112,6 +112,7 @@ async def booking_page(request: Request) -> HTMLResponse:
         "booking.html",
         text,
         title=f"{booking.code} — {text('booking_title')}",
+        office=office,
         body_class="booking-page",
         script="booking.js",
         config={"token": token, "lang": text.lang, "messages": text.messages},

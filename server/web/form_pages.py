@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from printer.catalog import load
 from printer.languages import html_lang
 from server.api.session import page_headers
-from server.api.state import read_ticket, system_of
+from server.api.state import read_ticket, ticket_system
 from server.domain.errors import NotFound
 from server.forms.definitions import localized
 
@@ -20,8 +20,8 @@ from . import render
 
 
 async def form_page(request: Request) -> Response:
-    system = system_of(request)
     token = request.path_params["token"]
+    system = await ticket_system(request, token, by_token=True)
     try:
         ticket = await asyncio.to_thread(read_ticket, system, token, by_token=True)
     except NotFound:

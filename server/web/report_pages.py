@@ -19,7 +19,7 @@ from server.api.errors import ApiError
 from server.api.exports import date_range
 from server.api.reports import MAX_DAYS, WEEKDAYS, choice, label, target_of
 from server.api.session import Session, page_headers
-from server.api.state import system_of
+from server.api.state import system_for
 from server.bootstrap import System
 from server.domain import calendar
 from server.domain.reports import FIELDS, Grouping, Report
@@ -50,7 +50,7 @@ async def chart(request: Request) -> Response:
     session = section_session(request, "reports")
     if not isinstance(session, Session):
         return session
-    system = system_of(request)
+    system = system_for(request, session.office)
     today = calendar.business_day(system.office, system.clock())
     first, last = date_range(request, today, MAX_DAYS)
     by = Grouping(choice(request, "by", tuple(g.value for g in Grouping), "day"))
@@ -125,7 +125,7 @@ async def day_page(request: Request) -> Response:
     session = section_session(request, "reports")
     if not isinstance(session, Session):
         return session
-    system = system_of(request)
+    system = system_for(request, session.office)
     office = system.office
     today = calendar.business_day(office, system.clock())
     raw = request.query_params.get("date") or today.isoformat()

@@ -13,7 +13,7 @@ import dataclasses
 import json
 from datetime import datetime, time
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer.languages import BY_CODE
-from server.api.state import public_of, system_of
+from server.api.state import page_system, public_of, several_offices, ticket_system
 from server.domain import calendar
 from server.domain.office import Office, Service
 from server.live.public import PUBLIC_CACHE_CONTROL, Public, etag_of
@@ -35,6 +35,9 @@ from .accuracy import MIN_DAYS, Accuracy, AccuracySource
 from .forecast_page import forecast_context
 from .history import ForecastSource
 from .visitor_text import COOKIE, COOKIE_MAX_AGE_S, HERE, Text, choose
+
+if TYPE_CHECKING:
+    from server.bootstrap import System
 
 R = TypeVar("R", bound=Response)
 REFRESH_S = 30  # without JavaScript, the public page reloads itself this often
@@ -79,7 +82,8 @@ def _headers(cache_control: str = "no-store") -> dict[str, str]:
 
 
 def _html(request: Request, template: str, text: Text, **context: Any) -> str:
-    office: Office = system_of(request).office
+    """A visitor's page, of the office given (`office`), else of the one the query names."""
+    office: Office = context.pop("office", None) or page_system(request).office
     languages = [
         {
             "code": lang.code,
@@ -100,6 +104,8 @@ def _html(request: Request, template: str, text: Text, **context: Any) -> str:
             static=STATIC_URL,
             office_name=text.named(office.names),
             office_id=office.id,
+            # An installation of several offices names the office in each page's links.
+            office_param=f"office={office.id}" if len(several_offices(request)) > 1 else "",
             languages=languages,
             config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/") if config else "",
             **context,
@@ -208,15 +214,16 @@ async def public_page(request: Request) -> Response:
     while nothing changed), so a surge of visitors reads no database. Cacheable by a proxy
     for FRESH_S (docs/deploy.md), except the answer that switches the language: it sets
     the cookie, which no shared cache may hand to others."""
-    public = await public_of(request).get()
+    system = page_system(request)
+    public = await public_of(request, system).get()
     lang, switched = choose(request)
-    office = system_of(request).office
+    office = system.office
     # The measure comes from a thread of its own, once a day, whatever the version.
-    accuracy = _accuracy_source(request).get(calendar.business_day(office, public.now))
+    accuracy = _accuracy_source(request, system).get(calendar.business_day(office, public.now))
     key = (lang, request.scope["query_string"], accuracy)
     page: _Page | None = public.pages.get(key)
     if page is None:
-        page = _public_page(request, public, Text(lang), accuracy)
+        page = _public_page(request, system, public, Text(lang), accuracy)
         public.keep_page(key, page)
     if switched:
         response = Response(page.body, media_type="text/html", headers=_headers())
@@ -233,9 +240,16 @@ class _Page:
     etag: str
 
 
-def _public_page(request: Request, public: Public, text: Text, accuracy: Accuracy | None) -> _Page:
-    context = public_context(system_of(request).office, public.view, text, public.now)
+def _public_page(
+    request: Request, system: System, public: Public, text: Text, accuracy: Accuracy | None
+) -> _Page:
+    context = public_context(system.office, public.view, text, public.now)
     context["accuracy_text"] = accuracy_text(text, accuracy)
+    context["other_offices"] = [
+        {"id": s.office.id, "name": text.named(s.office.names)}
+        for s in several_offices(request)
+        if s is not system
+    ]
     html = _html(
         request,
         "public.html",
@@ -250,10 +264,10 @@ def _public_page(request: Request, public: Public, text: Text, accuracy: Accurac
 
 
 async def forecast_page(request: Request) -> HTMLResponse:
-    system = system_of(request)
+    system = page_system(request)
     lang, switched = choose(request)
     text = Text(lang)
-    source = _forecast_source(request)
+    source = _forecast_source(request, system)
     today = calendar.business_day(system.office, system.clock())
     forecast = await asyncio.to_thread(source.get, today)
     context = forecast_context(system.office, forecast, text, request.query_params.get("service"))
@@ -284,22 +298,20 @@ def accuracy_text(text: Text, accuracy: Accuracy | None) -> str:
     )
 
 
-def _accuracy_source(request: Request) -> AccuracySource:
-    state = request.app.state
-    source: AccuracySource | None = getattr(state, "accuracy_source", None)
+def _accuracy_source(request: Request, system: System) -> AccuracySource:
+    """The office's measure, one per office for the app's life."""
+    sources = request.app.state.__dict__.setdefault("accuracy_sources", {})
+    source: AccuracySource | None = sources.get(system.office.id)
     if source is None:
-        system = state.system
-        source = AccuracySource(system.engines, lambda: system.office)
-        state.accuracy_source = source
+        source = sources[system.office.id] = AccuracySource(system.engines, lambda: system.office)
     return source
 
 
-def _forecast_source(request: Request) -> ForecastSource:
-    state = request.app.state
-    source: ForecastSource | None = getattr(state, "forecast_source", None)
+def _forecast_source(request: Request, system: System) -> ForecastSource:
+    sources = request.app.state.__dict__.setdefault("forecast_sources", {})
+    source: ForecastSource | None = sources.get(system.office.id)
     if source is None:
-        source = ForecastSource(state.system.engines, state.system.office)
-        state.forecast_source = source
+        source = sources[system.office.id] = ForecastSource(system.engines, system.office)
     return source
 
 
@@ -348,8 +360,8 @@ def ticket_context(
 
 
 async def ticket_page(request: Request) -> HTMLResponse:
-    system = system_of(request)
     token = request.path_params["token"]
+    system = await ticket_system(request, token, by_token=True)
     snap = await asyncio.to_thread(
         read_snapshot, system.engines, system.ctx, system.clock(), None, (token,)
     )
@@ -373,6 +385,7 @@ async def ticket_page(request: Request) -> HTMLResponse:
         "ticket.html",
         text,
         title=f"{view['ticket']['number']} — {text('title_ticket')}",
+        office=system.office,
         body_class="ticket-page",
         script="ticket.js",
         **context,

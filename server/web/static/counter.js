@@ -103,8 +103,10 @@ async function ticketAction(action, body) {
 function connect() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const since = state.version >= 0 ? `?since=${state.version}` : "";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/v1/counter:${state.counter}${since}`);
+  // A counter's id is its office's: the office goes with it (an installation may hold several).
+  const since = state.version >= 0 ? `&since=${state.version}` : "";
+  const office = encodeURIComponent(config.office.id);
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/v1/counter:${state.counter}?office=${office}${since}`);
   state.ws = ws;
   ws.onopen = () => { state.retry = 0; $("offline").hidden = true; };
   ws.onmessage = (message) => {

@@ -217,7 +217,7 @@ def test_every_change_is_an_audit_row_without_a_secret(
     assert all(r["actor"] == "admin1" and r["office"] is None for r in rows)
     add = rows[-1]
     assert add["before"] is None
-    assert add["after"] == {"role": "clerk", "disabled": False, "counters": None, "areas": None}
+    assert add["after"] == {"role": "clerk", "disabled": False, "counters": None, "areas": None, "offices": None}
     assert rows[-2]["after"]["password_reset"] is True  # type: ignore[index]
     assert rows[-3]["before"]["role"] == "clerk"  # type: ignore[index]
     assert rows[-3]["after"] == {
@@ -225,6 +225,7 @@ def test_every_change_is_an_audit_row_without_a_secret(
         "disabled": False,
         "counters": ["4"],
         "areas": None,
+        "offices": None,
     }
     text = json.dumps(rows)
     assert "secret-password" not in text and "argon2" not in text
