@@ -123,8 +123,13 @@ def check_offices(known: list[str], offices: Any) -> None:
 
 
 def _refuse_last_admin(tx: Tx, user: dict[str, Any], change: Change) -> None:
-    is_enabled_admin = user["role"] == Role.ADMIN and not user["disabled"]
-    stays = (change.role is UNCHANGED or change.role is Role.ADMIN) and change.disabled is not True
+    # An admin of every office (no offices named) manages the accounts: the last one stays.
+    is_enabled_admin = user["role"] == Role.ADMIN and not user["disabled"] and not user["offices"]
+    stays = (
+        (change.role is UNCHANGED or change.role is Role.ADMIN)
+        and change.disabled is not True
+        and (change.offices is UNCHANGED or not change.offices)
+    )
     if is_enabled_admin and not stays and rows.enabled_admins(tx.conn) <= 1:
         raise LastAdmin(
             f"{user['username']} さんは有効な最後の管理者です。停止や権限の変更は、"

@@ -73,12 +73,12 @@ def change(conn: Connection, username: str, **values: Any) -> None:
 
 
 def enabled_admins(conn: Connection) -> int:
-    """How many enabled admins there are. Their rows are locked for the transaction (on
+    """How many enabled admins of every office there are. Their rows are locked for the transaction (on
     PostgreSQL; SQLite's writer is alone): two processes disabling the last two admins at
     once count one after the other, not both two."""
     query = (
         select(USER.c.username)
-        .where((USER.c.role == "admin") & USER.c.disabled.is_(False))
+        .where((USER.c.role == "admin") & USER.c.disabled.is_(False) & USER.c.offices.is_(None))
         .with_for_update()
     )
     return len(conn.execute(query).all())

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from printer.languages import BY_CODE
 from server.accounts import MIN_PASSWORD_CHARS, Role
 from server.api.session import Session, page_headers, page_session, session_json
-from server.api.state import staff_offices, system_for
+from server.api.state import several_offices, staff_offices, system_for
 from server.permissions import LOWEST_ROLE, Action, actions_of, may
 
 from . import HERE, render_text
@@ -81,6 +81,9 @@ def _page(request: Request, name: str) -> Response:
     if not isinstance(session, Session):
         return session
     office = system_for(request, session.office).office
+    systems = several_offices(request)
+    # Several offices: each tab's address names this one (the first office needs none).
+    suffix = f"?office={office.id}" if len(systems) > 1 else ""
     role = session.staff.role
     config = {
         "office": {"id": office.id, "names": office.names, "timezone": office.timezone},
@@ -92,11 +95,17 @@ def _page(request: Request, name: str) -> Response:
         "areas": [{"id": a.id, "name": a.names.get("ja", a.id)} for a in office.areas.values()],
         "counters": [{"id": c.id, "area": c.area} for c in office.counters.values()],
         "min_password_chars": MIN_PASSWORD_CHARS,
-        # The other offices this staff member works in, for the header's switch.
+        # The other offices this staff member works in, for the header's switch; every
+        # office of the installation, for the staff tab's roles per office.
         "offices": staff_offices(request, session.staff),
+        "installation_offices": [
+            {"id": s.office.id, "name": s.office.names.get("ja", s.office.id)} for s in systems
+        ]
+        if len(systems) > 1
+        else [],
     }
     tabs = "".join(
-        f'<a href="/admin{s.path}"{" aria-current=page" if key == name else ""}>'
+        f'<a href="/admin{s.path}{suffix}"{" aria-current=page" if key == name else ""}>'
         f"{html.escape(s.title)}</a>"
         for key, s in SECTIONS.items()
         if may(role, s.action)

@@ -12,7 +12,8 @@ import { pickupCounter } from "./counter_pickup.js";
 import { receptionDesk } from "./counter_reception.js";
 
 const config = JSON.parse(document.getElementById("counter-config").textContent);
-const COUNTER_KEY = "madoguchi.counter";
+// The counter this PC works, remembered per office (counter ids are each office's own).
+const COUNTER_KEY = config.offices?.length ? `madoguchi.counter.${config.office.id}` : "madoguchi.counter";
 const RECEPTION = "reception"; // the reception desk's place in the counter list (counter_app.py)
 const LANG_NAMES = config.languages; // code -> its name for staff (printer/languages.py)
 const STATE_JA = { open: "開設中", paused: "休止中", closed: "閉鎖" };
@@ -367,6 +368,13 @@ $("counter-select").replaceChildren(
   ...config.counters.map((c) => el("option", { value: c.id, text: `${c.id}番窓口（${counterLabel(c)}）` })),
   el("option", { value: RECEPTION, text: "受付・案内（発券）" }));
 $("counter-select").addEventListener("change", (event) => choose(event.target.value));
+// An installation of several offices: the offices this clerk works in, to switch between.
+if (config.offices?.length > 1) {
+  const office = el("select", { id: "office-switch", "aria-label": "庁舎" },
+    ...config.offices.map((o) => el("option", { value: o.id, selected: o.id === config.office.id, text: o.names.ja || o.id })));
+  office.addEventListener("change", () => { location.href = `/counter?office=${encodeURIComponent(office.value)}`; });
+  $("counter-select").previousElementSibling.before(office);
+}
 
 function tick() {
   const now = new Date();

@@ -217,7 +217,13 @@ def test_every_change_is_an_audit_row_without_a_secret(
     assert all(r["actor"] == "admin1" and r["office"] is None for r in rows)
     add = rows[-1]
     assert add["before"] is None
-    assert add["after"] == {"role": "clerk", "disabled": False, "counters": None, "areas": None, "offices": None}
+    assert add["after"] == {
+        "role": "clerk",
+        "disabled": False,
+        "counters": None,
+        "areas": None,
+        "offices": None,
+    }
     assert rows[-2]["after"]["password_reset"] is True  # type: ignore[index]
     assert rows[-3]["before"]["role"] == "clerk"  # type: ignore[index]
     assert rows[-3]["after"] == {

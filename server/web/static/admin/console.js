@@ -52,6 +52,18 @@ function tick() {
   $("clock").textContent = now.toLocaleString("ja-JP", { timeZone: tz, month: "numeric", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit" });
 }
 $("office-name").textContent = config.office.names.ja || config.office.id;
+officeSwitch($("office-name"), config);
+
+// An installation of several offices: a switch to the others this member works in (the
+// same screen, the other office). Nothing for one office.
+export function officeSwitch(after, { office, offices }) {
+  if (!offices || offices.length < 2) return;
+  const select = el("select", { id: "office-switch", "aria-label": "庁舎を切り替える" },
+    ...offices.map((o) => el("option", { value: o.id, selected: o.id === office.id }, o.names.ja || o.id)));
+  select.addEventListener("change", () => { location.href = `${location.pathname}?office=${encodeURIComponent(select.value)}`; });
+  after.after(select);
+  after.hidden = true;  // the switch names the office
+}
 tick();
 setInterval(tick, 10000);
 

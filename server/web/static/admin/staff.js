@@ -20,6 +20,40 @@ function limitsText(user) {
   return parts.join("、");
 }
 
+// An installation of several offices: each account's role per office (null: its role in all).
+const OFFICES = config.installation_offices || [];
+const officeName = Object.fromEntries(OFFICES.map((o) => [o.id, o.name]));
+
+function officesText(user) {
+  if (!user.offices) return "すべて";
+  return Object.entries(user.offices).map(([o, r]) => `${officeName[o] || o}: ${ROLES[r] || r}`).join("、");
+}
+
+function editOffices(user) {
+  $("offices-who").textContent = `${user.username} さん`;
+  const box = $("offices-roles");
+  box.replaceChildren(...OFFICES.map((o) => {
+    const current = user.offices ? (user.offices[o.id] || "") : user.role;
+    const select = el("select", { id: `office-role-${o.id}`, "data-office": o.id },
+      el("option", { value: "", selected: current === "" }, "権限なし"),
+      ...Object.entries(ROLES).map(([value, label]) => el("option", { value, selected: value === current }, label)));
+    return el("div", { class: "field" }, el("label", { for: `office-role-${o.id}` }, o.name), select);
+  }));
+  const error = $("offices-error");
+  error.hidden = true;
+  formDialog($("offices-dialog"), $("offices-form"), async () => {
+    const roles = Object.fromEntries([...box.querySelectorAll("select")].filter((s) => s.value).map((s) => [s.dataset.office, s.value]));
+    if (!Object.keys(roles).length) { error.textContent = "少なくとも一つの庁舎で権限を選んでください（職員をやめる場合は「停止する」）。"; error.hidden = false; return false; }
+    const values = Object.values(roles);
+    const everywhere = values.length === OFFICES.length && values.every((r) => r === values[0]);
+    // The same role in every office is the account's role; else a role per office.
+    const body = everywhere ? { role: values[0], offices: null } : { offices: roles };
+    const answer = await change(user, body, "庁舎ごとの権限を保存");
+    if (!answer.ok) { error.textContent = `${answer.data?.field || ""}: ${answer.data?.message || answer.status}`; error.hidden = false; return false; }
+    return true;
+  });
+}
+
 function roleCell(user) {
   const select = el("select", { "aria-label": `${user.username} の権限`, id: `role-${user.username}` },
     ...Object.entries(ROLES).map(([value, label]) => el("option", { value, selected: value === user.role }, label)));
@@ -37,6 +71,7 @@ function row(user) {
   const actions = el("div", { class: "row-actions" },
     el("button", { type: "button", class: "btn", onclick: () => resetPassword(user) }, "パスワード再設定"),
     el("button", { type: "button", class: "btn", onclick: () => editLimits(user) }, "担当の制限"),
+    OFFICES.length ? el("button", { type: "button", class: "btn", onclick: () => editOffices(user) }, "庁舎と権限") : null,
     disabled
       ? el("button", { type: "button", class: "btn", onclick: () => setEnabled(user, true) }, "再開する")
       : el("button", { type: "button", class: "btn danger", onclick: () => setEnabled(user, false) }, "停止する"));
@@ -45,6 +80,7 @@ function row(user) {
     roleCell(user),
     el("td", {}, el("span", { class: `badge ${disabled ? "bad" : "ok"}` }, disabled ? "停止中" : "有効")),
     el("td", { text: limitsText(user) }),
+    OFFICES.length ? el("td", { text: officesText(user) }) : null,
     el("td", { text: date(user.created) }),
     el("td", { text: date(user.last_signin, true) }),
     el("td", {}, actions));
@@ -142,4 +178,5 @@ $("staff-add").addEventListener("submit", async (event) => {
   await load();
 });
 
+$("offices-col").hidden = !OFFICES.length;
 load();
