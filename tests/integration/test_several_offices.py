@@ -390,3 +390,21 @@ def _browser_session(offices: Offices, caller: str) -> dict[str, str]:
     cookie = answer.cookies["madoguchi_session"]
     client.cookies.clear()
     return {"Cookie": f"madoguchi_session={cookie}"}
+
+
+def test_each_office_keeps_its_own_hours(tmp_path: Path) -> None:
+    """08:45 on a Wednesday: the hall (08:30–17:00) issues, the branch (from 09:00) not yet."""
+    at = datetime(2026, 11, 24, 23, 45, tzinfo=UTC)  # Wednesday 08:45 in Tokyo
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'hours.sqlite3'}",
+        office_file=str(HALL),
+        other_offices=(str(BRANCH),),
+        issue_per_minute=0,
+        issue_per_day=0,
+    )
+    with TestClient(create_app(settings, clock=lambda: at)) as client:
+        hall = client.post(f"{NAKANO}/tickets", json={"service": "certificates"})
+        branch = client.post(f"{MINAMIDAI}/tickets", json={"service": "certificates"})
+    assert hall.status_code == 201, hall.text
+    assert branch.status_code == 409, branch.text
+    assert branch.json()["code"] == "issuing_closed"
