@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import jpholiday
 
@@ -23,6 +23,7 @@ from server.domain.office import Office
 from server.forms.crypto import Cipher
 from server.forms.desk import FormDesk
 from server.forms.entries import Entries, data_key
+from server.installation import Installation
 from server.live.hub import Hub
 from server.office_file import load_forms, load_office, office_from_document, read_document
 from server.printing import PrintService
@@ -32,12 +33,8 @@ from server.settings import Settings
 from server.store import migrate, offices
 from server.store import office_settings as settings_rows
 from server.store.engine import Engines, make_engines
-from server.store.relay import Relay
 from server.store.unit_of_work import Committed, Tx, Writer
 from server.voice import Voice
-
-if TYPE_CHECKING:
-    from server.live.nats_relay import NatsRelay
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
@@ -203,138 +200,6 @@ class System:
                 pass  # someone changed the settings meanwhile: the next round looks again
             except Exception as e:  # the store is busy: the next round tries again
                 log.warning("could not take the notice down: %s", type(e).__name__)
-
-
-class Installation:
-    """Every office one process serves (`serve --office` repeated, or a folder), and what
-    they share: one database and writer, the push queue, the relays that tell other
-    processes of commits. Each commit's notice goes to its own office's hub only."""
-
-    def __init__(self, offices: dict[str, System]) -> None:
-        self.offices = offices
-        self.default = next(iter(offices.values()))  # the first office named
-        first = self.default
-        self.settings, self.engines, self.writer = first.settings, first.engines, first.writer
-        self.push, self.clock = first.push, first.clock
-        self.relay: Relay | None = None
-        self.nats_relay: NatsRelay | None = None
-        for system in offices.values():
-            system.installation = self
-        # Each kiosk and display belongs to the office whose file lists it.
-        self.device_offices = {
-            device: system.office.id
-            for system in offices.values()
-            for device in (*system.office.kiosks, *system.office.displays)
-        }
-
-    def office_of_device(self, device: str) -> System | None:
-        office = self.device_offices.get(device)
-        return None if office is None else self.offices.get(office)
-
-    def _hub_notify(self, office: str, version: int) -> None:
-        system = self.offices.get(office)
-        if system is not None and system.hub is not None:
-            system.hub.notify(office, version)
-
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        for system in self.offices.values():
-            await system.start_office(loop)
-        self.attach_relays(loop)
-        self.writer.start()
-        self.push.start()
-
-    async def stop(self) -> None:
-        for system in self.offices.values():
-            await system.stop_office()
-        await asyncio.to_thread(self.push.stop)
-        if self.nats_relay is not None:
-            await self.nats_relay.stop()
-        if self.relay is not None:
-            await asyncio.to_thread(self.relay.stop)
-        self.default.voice.close()
-        self.writer.stop()
-        self.engines.dispose()
-
-    def attach_relays(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The writer's commits to their office's hub (and to other processes by NATS when
-        MADOGUCHI_RELAY names it); other processes' commits from PostgreSQL."""
-        notify_hub = self._hub_notify
-        nats_relay = self._nats_relay()
-
-        def told(office: str, version: int) -> None:  # this process's commits, on the loop
-            notify_hub(office, version)
-            if nats_relay is not None:
-                nats_relay.publish(office, version)
-
-        notices = _CommitNotices(loop, told)
-        histories = {
-            office: system.ctx.history
-            for office, system in self.offices.items()
-            if system.ctx.history is not None
-        }
-        push = self.push
-
-        def on_commit(office: str, version: int, events: list[dict[str, Any]]) -> None:
-            history = histories.get(office)
-            if history is not None:
-                history.committed(office, events)
-            push.committed(office, events)  # hands them over; never waits
-            notices(office, version)
-
-        self.writer.on_commit = on_commit
-        if not self.engines.is_sqlite:
-            heard = nats_relay.heard_from_postgres if nats_relay is not None else notify_hub
-
-            def notify(office: str, version: int) -> None:  # from the relay's thread
-                loop.call_soon_threadsafe(heard, office, version)
-
-            # Changes committed by other processes on the same database.
-            self.relay = Relay(self.settings.database_url, notify)
-            self.relay.start()
-
-    def _nats_relay(self) -> NatsRelay | None:
-        """NATS carries other processes' notices when MADOGUCHI_RELAY names it (on the
-        event loop: attach_relays runs there)."""
-        url = self.settings.relay
-        if not url:
-            return None
-        if not url.startswith(("nats://", "tls://")):
-            raise ValueError(f"MADOGUCHI_RELAY: {url!r} is not a nats:// address")
-        if self.engines.is_sqlite:
-            log.warning("MADOGUCHI_RELAY is ignored on SQLite: one process holds the database")
-            return None
-        # Imported here: nats-py is an extra (pip install 'madoguchi[nats]').
-        from server.live.nats_relay import NatsRelay
-
-        self.nats_relay = NatsRelay(url, self._hub_notify, self.settings.relay_grace_s)
-        self.nats_relay.start()
-        return self.nats_relay
-
-
-class _CommitNotices:
-    """Tells the hub (on its event loop) of the writer's commits: one hand-over to the loop
-    for all the commits made before it runs, not one per command, each office with its
-    newest version."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, notify: Callable[[str, int], None]) -> None:
-        self.loop, self.notify = loop, notify
-        self._lock = threading.Lock()
-        self._newest: dict[str, int] = {}
-
-    def __call__(self, office: str, version: int) -> None:
-        with self._lock:
-            scheduled = bool(self._newest)
-            self._newest[office] = max(version, self._newest.get(office, 0))
-        if not scheduled:
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens
-                self.loop.call_soon_threadsafe(self._tell)
-
-    def _tell(self) -> None:
-        with self._lock:
-            newest, self._newest = self._newest, {}
-        for office, version in newest.items():
-            self.notify(office, version)
 
 
 def prepare_database(

@@ -127,7 +127,7 @@ async def ticket_system(conn: HTTPConnection, key: str, *, by_token: bool) -> Sy
     if system.installation is None or len(system.installation.offices) == 1:
         return system
     office = await asyncio.to_thread(_office_of_ticket, system, key, by_token)
-    return system.of_office(office) or system if office else system
+    return (system.of_office(office) or system) if office else system
 
 
 async def channel_system(conn: HTTPConnection, name: str) -> System:
@@ -150,7 +150,7 @@ async def appointment_system(conn: HTTPConnection, token: str) -> System:
     if system.installation is None or len(system.installation.offices) == 1:
         return system
     office = await asyncio.to_thread(_office_of_booking, system, token)
-    return system.of_office(office) or system if office else system
+    return (system.of_office(office) or system) if office else system
 
 
 def _office_of_booking(system: System, token: str) -> str | None:
