@@ -43,11 +43,14 @@ def check_password(password: str) -> None:
         raise InvalidRequest(f"パスワードは{MAX_PASSWORD_CHARS}文字までです。", field="password")
 
 
-def check_limits(office: Office, counters: Any, areas: Any) -> None:
-    """Counters and areas a clerk may be limited to must be the office's."""
+def check_limits(offices: list[Office], counters: Any, areas: Any) -> None:
+    """Counters and areas a clerk may be limited to must be an office's (of any office of
+    the installation: the limits apply in each office she works in)."""
+    known_counters = list(dict.fromkeys(c for o in offices for c in o.counters))
+    known_areas = list(dict.fromkeys(a for o in offices for a in o.areas))
     for field, values, known in (
-        ("counters", counters, office.counters),
-        ("areas", areas, office.areas),
+        ("counters", counters, known_counters),
+        ("areas", areas, known_areas),
     ):
         if values is UNCHANGED or values is None:
             continue

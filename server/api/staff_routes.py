@@ -51,8 +51,7 @@ async def add_staff(request: Request) -> Response:
 
 
 async def change_staff(request: Request) -> Response:
-    """Set a staff member's role, password, counters or areas."""
-    system = system_of(request)
+    """Set a staff member's role, password, counters, areas or offices."""
     admin = require_installation_admin(request)
     body = await parse(request, StaffChangeBody)
     given = body.model_fields_set
@@ -73,7 +72,8 @@ async def change_staff(request: Request) -> Response:
     if fields.get("offices") is not None:
         staff.check_offices(office_ids(request), fields["offices"])
         fields["offices"] = {o: Role(r) for o, r in fields["offices"].items()}
-    staff.check_limits(system.office, fields.get("counters"), fields.get("areas"))
+    offices = [s.office for s in several_offices(request)]
+    staff.check_limits(offices, fields.get("counters"), fields.get("areas"))
     return await _change(request, admin.username, staff.Change(**fields))
 
 
