@@ -1,4 +1,8 @@
-"""The websocket endpoint /ws/v1/{channel}?since=N.
+"""The websocket endpoint /ws/v1/{channel}?since=N[&delta=1].
+
+``delta=1`` (public and ticket channels): after the first view, frames of type ``delta``
+carry what changed (protocol.delta_frame); the client sends ``{"type": "resync"}`` when a
+delta's ``base`` is not the version it holds, and gets the full view.
 
 A token for a staff or display channel may come in the first message instead of the
 address (``?auth=message``, then ``{"type": "auth", "token": "…"}``): what is in an address
@@ -62,6 +66,20 @@ def parse_since(raw: str | None) -> int | None:
     if len(raw) <= MAX_SINCE_DIGITS and raw.isascii() and raw.isdigit():
         return int(raw)
     return UNSERVABLE_SINCE
+
+
+RESYNC_MESSAGE = {"type": "resync"}
+
+
+def wants_full_view(text: str | None) -> bool:
+    """`{"type": "resync"}`: a delta client whose version does not match a delta's `base`
+    asks for the full view. Anything else a client sends is ignored, as before."""
+    if not text or len(text) > 64:
+        return False
+    try:
+        return bool(json.loads(text) == RESYNC_MESSAGE)
+    except (ValueError, RecursionError):
+        return False
 
 
 async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
@@ -140,7 +158,9 @@ async def live(websocket: WebSocket) -> None:
             return
     if websocket.application_state is WebSocketState.CONNECTING:
         await websocket.accept()
-    sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY), who)
+    delta = websocket.query_params.get("delta") == "1"
+    direct = websocket.scope.get(SCOPE_KEY)
+    sub = await hub.subscribe(websocket, channel, since, direct, who, delta)
     if sub is None:
         return
     sub.owner = asyncio.current_task()
@@ -154,6 +174,8 @@ async def live(websocket: WebSocket) -> None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
+            if sub.delta and wants_full_view(message.get("text")):
+                hub.refresh(sub)
     except (WebSocketDisconnect, RuntimeError):
         pass
     except asyncio.CancelledError:
