@@ -68,10 +68,25 @@ PLAN = Plan()
 
 
 class Sub:
-    __slots__ = ("v0", "first_bytes", "seqs", "issued", "frames", "sizes", "tails", "ws")
+    __slots__ = (
+        "v0",
+        "held",
+        "first_bytes",
+        "seqs",
+        "issued",
+        "frames",
+        "deltas",
+        "mismatches",
+        "sizes",
+        "tails",
+        "ws",
+    )
 
     def __init__(self) -> None:
         self.v0: int | None = None
+        self.held = -1  # the version of the view this client holds
+        self.deltas = 0  # delta frames received (?delta=1)
+        self.mismatches = 0  # deltas whose `base` was not the version held
         self.first_bytes = 0  # the first frame: the full view, no events
         self.seqs: set[int] = set()
         self.issued: dict[str, float] = {}  # number -> arrival of its frame
@@ -83,9 +98,16 @@ class Sub:
     def on_text(self, t: float, frame: bytes) -> None:
         self.frames += 1
         if self.v0 is None:
-            self.v0 = c.version_of(frame)
+            self.v0 = self.held = c.version_of(frame)
             self.first_bytes = len(frame)
             return
+        if frame.startswith(b'{"type":"delta"'):
+            # The client must hold the version the change applies to (not applied here:
+            # tests/e2e check the views; this counts what the fan-out delivered).
+            self.deltas += 1
+            if c.base_of(frame) != self.held:
+                self.mismatches += 1
+        self.held = c.version_of(frame)
         events = c.events_of(frame)
         if len(events) == 1 and len(self.sizes) < 50:
             self.sizes.append(len(frame))
@@ -209,6 +231,8 @@ def _analyse(
         if gap:
             subs_missing += 1
     frames = sum(s.frames - 1 for s in subs)
+    deltas = sum(s.deltas for s in subs)
+    mismatches = sum(s.mismatches for s in subs)
     sizes = sorted(x for s in subs for x in s.sizes)
     tails = sorted(x for s in subs for x in s.tails)
     firsts = sorted(s.first_bytes for s in subs if s.first_bytes)
@@ -226,6 +250,8 @@ def _analyse(
         "subscribers_missing_something": subs_missing,
         "dropped_connections": dropped,
         "frames_per_subscriber": frames / max(1, len(subs)),
+        "delta_frames": deltas,
+        "delta_base_mismatches": mismatches,
         "frame_bytes": sizes[len(sizes) // 2] if sizes else None,
         # A full view frame holding one event: the first view with a median event list.
         "full_frame_bytes": full,
@@ -407,7 +433,12 @@ def _print_side(plan: Plan, name: str, r: dict[str, Any], ref: str) -> None:
     )
     c.line(
         f"{name}: frames per subscriber",
-        f"{r['frames_per_subscriber']:.0f} for {r['triggers']} events (drain {r['drain_s']:.1f} s)",
+        f"{r['frames_per_subscriber']:.0f} for {r['triggers']} events (drain {r['drain_s']:.1f} s)"
+        + (
+            f"; {r['delta_frames']:,} deltas, {r['delta_base_mismatches']} not on the version held"
+            if r.get("delta_frames")
+            else ""
+        ),
     )
     c.line(
         f"{name}: idle memory",
