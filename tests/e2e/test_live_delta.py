@@ -252,10 +252,10 @@ def _mutate(rng: random.Random, value: Any) -> Any:
             out[key] = _mutate(rng, out[key])
         return out
     if isinstance(value, list) and value and rng.random() < 0.7:
-        out = list(value)
-        i = rng.randrange(len(out))
-        out[i] = _mutate(rng, out[i])
-        return out
+        items = list(value)
+        i = rng.randrange(len(items))
+        items[i] = _mutate(rng, items[i])
+        return items
     return _random_json(rng)
 
 
