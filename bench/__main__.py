@@ -2,7 +2,7 @@
 
     python -m bench                 # all of them
     python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
-                                    # display_fanout, kiosk_print, estimator_foreign,
+                                    # public_fanout_10k, display_fanout, kiosk_print, estimator_foreign,
                                     # replay_speed, public_surge, relay_latency
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
@@ -25,6 +25,7 @@ from . import (
     issuing,
     kiosk_print,
     public_fanout,
+    public_fanout_10k,
     public_surge,
     relay_latency,
     replay_speed,
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "issuing": issuing.run,  # issue 3
     "call_fanout": call_fanout.run,  # issue 3
     "public_fanout": public_fanout.run,  # issue 3
+    "public_fanout_10k": public_fanout_10k.run,  # issue 17
     "display_fanout": display_fanout.run,  # issue 5
     "kiosk_print": kiosk_print.run,  # issue 4
     "estimator_foreign": estimator_foreign.run,  # issue 18

@@ -741,6 +741,13 @@ def version_of(frame: bytes) -> int:
     return int(frame[i + 10 : j])
 
 
+def base_of(frame: bytes) -> int:
+    """A delta frame's `base` (it comes before the patch)."""
+    i = frame.find(b'"base":')
+    j = frame.find(b",", i)
+    return int(frame[i + 7 : j])
+
+
 @contextlib.contextmanager
 def pinned_client() -> Iterator[None]:
     boost()

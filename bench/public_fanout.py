@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from . import _common as c
@@ -48,33 +49,77 @@ ROUNDS = 2  # A B B A: see _measure
 ISSUERS = 16  # keep-alive connections used to issue (a slow answer must not delay the next)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one fan-out benchmark measures (public_fanout_10k.py runs a larger one)."""
+
+    name: str = "public_fanout"
+    subscribers: int = SUBSCRIBERS
+    rate: float = RATE
+    seconds: float = SECONDS
+    path: str = f"/ws/v1/public:{c.OFFICE}"
+    # What the baseline's frames are padded to: "frame_bytes", the median of our one-event
+    # frames as sent, or "full_frame_bytes", a full view frame with one event (the same as
+    # frame_bytes while we send full views; larger once we send only what changed).
+    baseline_size: str = "frame_bytes"
+
+
+PLAN = Plan()
+
+
 class Sub:
-    __slots__ = ("v0", "seqs", "issued", "frames", "sizes", "ws")
+    __slots__ = (
+        "v0",
+        "held",
+        "first_bytes",
+        "seqs",
+        "issued",
+        "frames",
+        "deltas",
+        "mismatches",
+        "sizes",
+        "tails",
+        "ws",
+    )
 
     def __init__(self) -> None:
         self.v0: int | None = None
+        self.held = -1  # the version of the view this client holds
+        self.deltas = 0  # delta frames received (?delta=1)
+        self.mismatches = 0  # deltas whose `base` was not the version held
+        self.first_bytes = 0  # the first frame: the full view, no events
         self.seqs: set[int] = set()
         self.issued: dict[str, float] = {}  # number -> arrival of its frame
         self.frames = 0
-        self.sizes: list[int] = []
+        self.sizes: list[int] = []  # one-event frames as sent
+        self.tails: list[int] = []  # their `"events":[...]}` part
         self.ws: c.WsClient | None = None
 
     def on_text(self, t: float, frame: bytes) -> None:
         self.frames += 1
         if self.v0 is None:
-            self.v0 = c.version_of(frame)
+            self.v0 = self.held = c.version_of(frame)
+            self.first_bytes = len(frame)
             return
+        if frame.startswith(b'{"type":"delta"'):
+            # The client must hold the version the change applies to (not applied here:
+            # tests/e2e check the views; this counts what the fan-out delivered).
+            self.deltas += 1
+            if c.base_of(frame) != self.held:
+                self.mismatches += 1
+        self.held = c.version_of(frame)
         events = c.events_of(frame)
         if len(events) == 1 and len(self.sizes) < 50:
             self.sizes.append(len(frame))
+            self.tails.append(len(frame) - frame.rfind(b'"events":['))
         for e in events:
             self.seqs.add(e["seq"])
             if e.get("type") == "ticket.issued":
                 self.issued.setdefault(e["number"], t)
 
 
-async def _connect_all(port: int, path: str) -> tuple[list[Sub], float, int]:
-    subs = [Sub() for _ in range(SUBSCRIBERS)]
+async def _connect_all(plan: Plan, port: int, path: str) -> tuple[list[Sub], float, int]:
+    subs = [Sub() for _ in range(plan.subscribers)]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     failures = 0
 
@@ -95,10 +140,10 @@ async def _connect_all(port: int, path: str) -> tuple[list[Sub], float, int]:
     return [s for s in subs if s.ws is not None], time.perf_counter() - t0, failures
 
 
-async def _idle_rss(pid: int, port: int, path: str) -> dict[str, Any]:
+async def _idle_rss(plan: Plan, pid: int, port: int, path: str) -> dict[str, Any]:
     await asyncio.sleep(1.0)
     before = c.rss_kb(pid)
-    subs, connect_s, failures = await _connect_all(port, path)
+    subs, connect_s, failures = await _connect_all(plan, port, path)
     await asyncio.sleep(2.0)  # idle: first views flushed
     after = c.rss_kb(pid)
     return {
@@ -114,8 +159,8 @@ async def _idle_rss(pid: int, port: int, path: str) -> dict[str, Any]:
 Trigger = Callable[[int], Awaitable[tuple[str, float, float] | None]]
 
 
-async def _steady(trigger: Trigger) -> tuple[dict[str, float], dict[str, float], int]:
-    """Fire trigger(k) at RATE per second for SECONDS; each returns (number, t_sent,
+async def _steady(plan: Plan, trigger: Trigger) -> tuple[dict[str, float], dict[str, float], int]:
+    """Fire trigger(k) at plan.rate per second for plan.seconds; each returns (number, t_sent,
     t_answer). Returns number -> t_answer, number -> t_sent, failures."""
     answered: dict[str, float] = {}
     sent: dict[str, float] = {}
@@ -136,9 +181,9 @@ async def _steady(trigger: Trigger) -> tuple[dict[str, float], dict[str, float],
         sent[number], answered[number] = t_sent, t_ans
 
     start = time.perf_counter()
-    total = int(RATE * SECONDS)
+    total = int(plan.rate * plan.seconds)
     for k in range(total):
-        delay = start + k / RATE - time.perf_counter()
+        delay = start + k / plan.rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(fire(k + 1)))
@@ -186,7 +231,16 @@ def _analyse(
         if gap:
             subs_missing += 1
     frames = sum(s.frames - 1 for s in subs)
+    deltas = sum(s.deltas for s in subs)
+    mismatches = sum(s.mismatches for s in subs)
     sizes = sorted(x for s in subs for x in s.sizes)
+    tails = sorted(x for s in subs for x in s.tails)
+    firsts = sorted(s.first_bytes for s in subs if s.first_bytes)
+    full = (
+        firsts[len(firsts) // 2] - len('"events":[]}') + tails[len(tails) // 2]
+        if firsts and tails
+        else None
+    )
     return {
         "from_answer": c.summary_ms(from_answer),
         "from_sent": c.summary_ms(from_sent),
@@ -196,14 +250,19 @@ def _analyse(
         "subscribers_missing_something": subs_missing,
         "dropped_connections": dropped,
         "frames_per_subscriber": frames / max(1, len(subs)),
+        "delta_frames": deltas,
+        "delta_base_mismatches": mismatches,
         "frame_bytes": sizes[len(sizes) // 2] if sizes else None,
+        # A full view frame holding one event: the first view with a median event list.
+        "full_frame_bytes": full,
+        "first_frame_bytes": firsts[len(firsts) // 2] if firsts else None,
     }
 
 
 # -- madoguchi ---------------------------------------------------------------------------
 
 
-async def _ours(server: c.Server) -> dict[str, Any]:
+async def _ours(plan: Plan, server: c.Server) -> dict[str, Any]:
     # warm the app (imports, first snapshot) before the idle RSS reading
     warm = await c.Http("127.0.0.1", server.port).open()
     await warm.json("GET", f"/api/v1/offices/{c.OFFICE}/status")
@@ -214,8 +273,7 @@ async def _ours(server: c.Server) -> dict[str, Any]:
     await asyncio.sleep(0.2)
     ws.close()
 
-    path = f"/ws/v1/public:{c.OFFICE}"
-    idle = await _idle_rss(server.pid, server.port, path)
+    idle = await _idle_rss(plan, server.pid, server.port, plan.path)
     subs: list[Sub] = idle.pop("subs")
     issuers = [await c.Http("127.0.0.1", server.port).open() for _ in range(ISSUERS)]
     free: asyncio.Queue[c.Http] = asyncio.Queue()
@@ -243,9 +301,9 @@ async def _ours(server: c.Server) -> dict[str, Any]:
     me.start()
     srv.start()
     cores.start()
-    spy = c.Profiler(server.pid, "public_fanout", SECONDS)
+    spy = c.Profiler(server.pid, plan.name, plan.seconds)
     spy.start()
-    answered, sent, failures = await _steady(issue)
+    answered, sent, failures = await _steady(plan, issue)
     drain_s = await _drain(subs, set(answered))
     busy = {"client_cpu_busy": me.busy(), "server_cpu_busy": srv.busy(), "cores": cores.busy()}
     await asyncio.to_thread(spy.stop)
@@ -310,8 +368,8 @@ class BaselineServer:
         c.stop_process(self.proc)
 
 
-async def _baseline(base: BaselineServer) -> dict[str, Any]:
-    idle = await _idle_rss(base.pid, base.port, "/sub")
+async def _baseline(plan: Plan, base: BaselineServer) -> dict[str, Any]:
+    idle = await _idle_rss(plan, base.pid, base.port, "/sub")
     subs: list[Sub] = idle.pop("subs")
     acks: dict[int, asyncio.Future[float]] = {}
 
@@ -336,10 +394,10 @@ async def _baseline(base: BaselineServer) -> dict[str, Any]:
     me.start()
     srv.start()
     cores.start()
-    answered, sent, failures = await _steady(poke)
+    answered, sent, failures = await _steady(plan, poke)
     drain_s = await _drain(subs, set(answered))
     busy = {"client_cpu_busy": me.busy(), "server_cpu_busy": srv.busy(), "cores": cores.busy()}
-    out = _analyse(subs, answered, sent, int(RATE * SECONDS))
+    out = _analyse(subs, answered, sent, int(plan.rate * plan.seconds))
     control.close()
     for s in subs:
         if s.ws is not None:
@@ -358,11 +416,11 @@ async def _baseline(base: BaselineServer) -> dict[str, Any]:
 # -- report --------------------------------------------------------------------------------
 
 
-def _print_side(name: str, r: dict[str, Any], ref: str) -> None:
+def _print_side(plan: Plan, name: str, r: dict[str, Any], ref: str) -> None:
     s = r["from_answer"]
     c.line(
         f"{name}: subscribers connected",
-        f"{SUBSCRIBERS - r['connect_failures']} in {r['connect_s']:.1f} s",
+        f"{plan.subscribers - r['connect_failures']} in {r['connect_s']:.1f} s",
     )
     c.line(
         f"{name}: latency p50 / p99 / max",
@@ -375,7 +433,12 @@ def _print_side(name: str, r: dict[str, Any], ref: str) -> None:
     )
     c.line(
         f"{name}: frames per subscriber",
-        f"{r['frames_per_subscriber']:.0f} for {r['triggers']} events (drain {r['drain_s']:.1f} s)",
+        f"{r['frames_per_subscriber']:.0f} for {r['triggers']} events (drain {r['drain_s']:.1f} s)"
+        + (
+            f"; {r['delta_frames']:,} deltas, {r['delta_base_mismatches']} not on the version held"
+            if r.get("delta_frames")
+            else ""
+        ),
     )
     c.line(
         f"{name}: idle memory",
@@ -391,7 +454,7 @@ def _print_side(name: str, r: dict[str, Any], ref: str) -> None:
         print(warn, flush=True)
 
 
-def _measure(size_from: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def measure(plan: Plan, size_from: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """ROUNDS rounds, ours and the baseline in turn: ours first in odd rounds, the baseline
     first in even ones (A B B A), so that a drift of the machine's speed during the run
     weighs on both alike (this kind of machine lends its cores at a speed that moves)."""
@@ -401,25 +464,28 @@ def _measure(size_from: list[int]) -> tuple[list[dict[str, Any]], list[dict[str,
         for side in ("ours", "baseline") if r % 2 == 0 else ("baseline", "ours"):
             if side == "ours":
                 with c.Server("fanout") as server:
-                    ours.append(c.run_loop(lambda: _ours(server)))
+                    ours.append(c.run_loop(lambda: _ours(plan, server)))
                 if not size_from:
-                    size_from.append(ours[-1]["frame_bytes"] or 7000)
+                    size_from.append(ours[-1][plan.baseline_size] or 7000)
             else:
                 with BaselineServer(size_from[0]) as base:
-                    baseline.append(c.run_loop(lambda: _baseline(base)))
+                    baseline.append(c.run_loop(lambda: _baseline(plan, base)))
     return ours, baseline
 
 
 def run() -> dict[str, Any]:
-    c.header(f"3. public fan-out: {SUBSCRIBERS} subscribers, {RATE:.0f}/s for {SECONDS:.0f} s")
-    fds = c.raise_fd_limit(4 * SUBSCRIBERS + 1024)
+    plan = PLAN
+    c.header(
+        f"3. public fan-out: {plan.subscribers} subscribers, {plan.rate:.0f}/s for {plan.seconds:.0f} s"
+    )
+    fds = c.raise_fd_limit(4 * plan.subscribers + 1024)
     sizes: list[int] = []
     with c.pinned_client():
-        ours_runs, base_runs = _measure(sizes)
+        ours_runs, base_runs = measure(plan, sizes)
     size = sizes[0]
     for i, (ours, baseline) in enumerate(zip(ours_runs, base_runs, strict=True), 1):
-        _print_side(f"madoguchi #{i}", ours, "201 answer")
-        _print_side(f"baseline  #{i}", baseline, "trigger sent")
+        _print_side(plan, f"madoguchi #{i}", ours, "201 answer")
+        _print_side(plan, f"baseline  #{i}", baseline, "trigger sent")
     p_ours = statistics.mean(r["from_answer"]["p99_ms"] for r in ours_runs)
     p_base = statistics.mean(r["from_answer"]["p99_ms"] for r in base_runs)
     lat_ok = p_ours <= p_base
@@ -446,9 +512,9 @@ def run() -> dict[str, Any]:
             f"({ours['before_answer']} frames arrived before their 201)",
         )
     result = {
-        "subscribers": SUBSCRIBERS,
-        "rate_per_s": RATE,
-        "seconds": SECONDS,
+        "subscribers": plan.subscribers,
+        "rate_per_s": plan.rate,
+        "seconds": plan.seconds,
         "rounds": ROUNDS,
         "fd_limit": fds,
         "frame_bytes": size,

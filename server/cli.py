@@ -528,6 +528,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server.access_log import uvicorn_log_config
     from server.app import create_app
+    from server.live.lean_ws import LeanWebSocketsProtocol
 
     printers = {}
     for item in args.printer:
@@ -562,7 +563,9 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        ws="websockets-sansio",  # backpressure: a client that stops reading blocks only its own send
+        # websockets-sansio (backpressure: a client that stops reading blocks only its own
+        # send), keeping less per idle connection (live/lean_ws.py)
+        ws=LeanWebSocketsProtocol,
         ws_per_message_deflate=False,  # views are sent to many; deflating each costs CPU
         log_level=log_level,
         # The client's address (sign-in and issuing limits count by it) comes from

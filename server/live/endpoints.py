@@ -1,4 +1,8 @@
-"""The websocket endpoint /ws/v1/{channel}?since=N.
+"""The websocket endpoint /ws/v1/{channel}?since=N[&delta=1].
+
+``delta=1`` (public and ticket channels): after the first view, frames of type ``delta``
+carry what changed (protocol.delta_frame); the client sends ``{"type": "resync"}`` when a
+delta's ``base`` is not the version it holds, and gets the full view.
 
 A token for a staff or display channel may come in the first message instead of the
 address (``?auth=message``, then ``{"type": "auth", "token": "…"}``): what is in an address
@@ -10,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 
 from starlette.requests import HTTPConnection
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.api.state import channel_system, system_of, tokens_of
@@ -21,7 +27,9 @@ from server.permissions import Action, may
 
 from . import protocol
 from .channels import STAFF_KINDS, Channel, Kind, parse_channel
-from .direct import SCOPE_KEY
+from .direct import SCOPE_KEY, DirectWriter
+
+log = logging.getLogger(__name__)
 
 MAX_SINCE_DIGITS = 18  # a version fits in 64 bits
 AUTH_MESSAGE_WAIT_S = 10  # how long a connection may take to send its first message's token
@@ -62,6 +70,20 @@ def parse_since(raw: str | None) -> int | None:
     if len(raw) <= MAX_SINCE_DIGITS and raw.isascii() and raw.isdigit():
         return int(raw)
     return UNSERVABLE_SINCE
+
+
+RESYNC_MESSAGE = {"type": "resync"}
+
+
+def wants_full_view(text: str | None) -> bool:
+    """`{"type": "resync"}`: a delta client whose version does not match a delta's `base`
+    asks for the full view. Anything else a client sends is ignored, as before."""
+    if not text or len(text) > 64:
+        return False
+    try:
+        return bool(json.loads(text) == RESYNC_MESSAGE)
+    except (ValueError, RecursionError):
+        return False
 
 
 async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
@@ -146,7 +168,9 @@ async def live(websocket: WebSocket) -> None:
             return
     if websocket.application_state is WebSocketState.CONNECTING:
         await websocket.accept()
-    sub = await hub.subscribe(websocket, channel, since, websocket.scope.get(SCOPE_KEY), who)
+    delta = websocket.query_params.get("delta") == "1"
+    direct = websocket.scope.get(SCOPE_KEY)
+    sub = await hub.subscribe(websocket, channel, since, direct, who, delta)
     if sub is None:
         return
     sub.owner = asyncio.current_task()
@@ -160,6 +184,8 @@ async def live(websocket: WebSocket) -> None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
+            if sub.delta and wants_full_view(message.get("text")):
+                hub.refresh(sub)
     except (WebSocketDisconnect, RuntimeError):
         pass
     except asyncio.CancelledError:
@@ -191,3 +217,44 @@ async def _close_when_signed_out(websocket: WebSocket) -> None:
 
 def routes() -> list[WebSocketRoute]:
     return [WebSocketRoute("/ws/v1/{channel}", live)]
+
+
+class LiveFastPath:
+    """Pure ASGI middleware, the app's first (app.py): the phones' channels,
+    ``/ws/v1/public:…`` and ``/ws/v1/ticket:…``, go straight to `live`.
+
+    Each layer an idle websocket passes through keeps a suspended coroutine frame for as
+    long as the connection lasts: through the app's other middlewares (which let websockets
+    pass untouched), Starlette's exception middleware, router and endpoint wrapper, about
+    5 KB a connection, a fifth of an idle subscriber (docs/scale.md). The same endpoint runs,
+    with the same path parameter and direct writer; an error Starlette's handlers would
+    have taken (the store unavailable while subscribing) closes the connection with 1013,
+    so that the page reconnects with `since`. Other channels take the usual route."""
+
+    PREFIXES = ("/ws/v1/public:", "/ws/v1/ticket:")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"] if scope["type"] == "websocket" else ""
+        if not path.startswith(self.PREFIXES) or "/" in path[7:]:
+            await self.app(scope, receive, send)
+            return
+        scope["path_params"] = {"channel": path[7:]}
+        scope[SCOPE_KEY] = DirectWriter.of(send)
+        websocket = WebSocket(scope, receive, send)
+        try:
+            await live(websocket)
+        except Exception as exc:
+            if not _handled(exc):
+                raise
+            log.warning("live connection on %s ended: %s", path, exc)
+            await refuse(websocket, protocol.Close.TRY_AGAIN, "try again")
+
+
+def _handled(exc: Exception) -> bool:
+    """Whether the app's exception handlers (api/errors.py) would have taken `exc`."""
+    from server.api.errors import HANDLERS
+
+    return any(cls in HANDLERS for cls in type(exc).__mro__)

@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from server.context import Context
 from server.domain.office import Office
 from server.store.engine import Engines
 from server.voice import voiced_languages
 
-from . import floor, protocol
+from . import floor, patch, protocol
 from .channels import Channel, Kind, events_for
 from .devices import Devices, Screen
 from .direct import DirectWriter
@@ -31,6 +35,22 @@ from .views import build_view
 
 log = logging.getLogger(__name__)
 MAX_LANGS = 20_000  # tickets whose language a display may still need (a day has ~2,000)
+# Channels whose subscribers may ask for delta frames (`?delta=1`): the phones' ones.
+DELTA_KINDS = frozenset({Kind.PUBLIC, Kind.TICKET})
+# A subscriber's first view is the channel's newest view when that one is of the same
+# version and at most this old (its clock and estimates), else a view of its own snapshot.
+REUSE_VIEW_S = 1.0
+MAX_BASES = 64  # views of a channel that delta subscribers may hold, newest kept
+
+
+@dataclasses.dataclass(slots=True)
+class _Base:
+    """A view of a channel that subscribers hold: deltas are computed from it."""
+
+    version: int
+    json: str
+    built: float  # time.monotonic()
+    full: protocol.Outgoing | None = None  # its full frame for a resync request
 
 
 class _ChannelState:
@@ -42,6 +62,26 @@ class _ChannelState:
         # Frames for subscribers that skipped versions, by the version they had sent: reset
         # at every new version (subscriber.take).
         self.merged: dict[int, protocol.Outgoing] = {}
+        # The views subscribers hold, by number (Subscriber.basis): those of the newest
+        # version pushed and of subscribers that started since. Only delta channels.
+        self.bases: dict[int, _Base] = {}
+        self.serial = 0
+
+    def add_base(self, version: int, view_json: str) -> int:
+        self.serial += 1
+        self.bases[self.serial] = _Base(version, view_json, time.monotonic())
+        while len(self.bases) > MAX_BASES:
+            del self.bases[next(iter(self.bases))]
+        return self.serial
+
+    def fresh_base(self, version: int) -> int | None:
+        """The newest view at `version` built in the last REUSE_VIEW_S, if any."""
+        if not self.bases:
+            return None
+        serial = next(reversed(self.bases))
+        base = self.bases[serial]
+        fresh = base.version == version and time.monotonic() - base.built <= REUSE_VIEW_S
+        return serial if fresh else None
 
 
 class Hub:
@@ -99,6 +139,7 @@ class Hub:
         since: int | None,
         direct: DirectWriter | None = None,
         who: str | None = None,
+        delta: bool = False,
     ) -> Subscriber | None:
         """Subscribe first, then take the snapshot, so no change falls between.
         Returns None (after closing the socket) when the channel's subject is unknown.
@@ -109,7 +150,8 @@ class Hub:
         state = self._channels.get(channel.name)
         if state is None:
             state = self._channels[channel.name] = _ChannelState(channel)
-        sub = Subscriber(socket, channel, state, direct)
+        delta = delta and channel.kind in DELTA_KINDS
+        sub = Subscriber(socket, channel, state, direct, delta)
         sub.who = who  # before the first await: a disconnect from now on finds it
         self._saw(channel.name, +1)
         state.subscribers.add(sub)
@@ -122,7 +164,10 @@ class Hub:
             self.unsubscribe(sub)  # the store is down (or the server stopping): no ghost
             raise
         # No await from here on: the subscriber becomes ready at exactly snap.version.
-        view = build_view(channel, snap, self.printers, *self._known())
+        reuse = state.fresh_base(snap.version) if channel.kind in DELTA_KINDS else None
+        view = (
+            True if reuse is not None else build_view(channel, snap, self.printers, *self._known())
+        )
         if view is None:
             self.unsubscribe(sub)
             await socket.close(protocol.Close.NOT_FOUND, "unknown ticket")
@@ -139,7 +184,14 @@ class Hub:
             if since is None or resync
             else self._events_for(channel, snap.events, state, snap.office)
         )
-        sub.start(snap.version, protocol.dumps(view), events, resync)
+        if reuse is not None:  # the channel's view of this version, a moment old
+            basis, view_json = reuse, state.bases[reuse].json
+        else:
+            view_json = protocol.dumps(view)
+            basis = -1
+            if channel.kind in DELTA_KINDS and snap.version >= state.version:
+                basis = state.add_base(snap.version, view_json)
+        sub.start(snap.version, view_json, events, resync, basis)
         if snap.version < self.known_version:
             # A rebuild pushed a newer version while the snapshot was read (offers to a
             # subscriber that is not ready are ignored): catch this one up now.
@@ -333,6 +385,14 @@ class Hub:
         seqs = [e["seq"] for e in snap.events]
         frames: dict[int, tuple[list[dict[str, Any]], protocol.Outgoing]] = {}
         state.version, state.merged = snap.version, {}
+        bases = state.bases
+        serial = -1
+        deltas: dict[int, protocol.Outgoing | None] = {}  # by the basis they apply to
+        new_view: Any = None
+        if state.channel.kind in DELTA_KINDS:
+            # The views held from now on: this one, and any of a newer version.
+            state.bases = {k: b for k, b in bases.items() if b.version > snap.version}
+            serial = state.add_base(snap.version, view_json)
         for sub in behind:
             held = sub.queued_version
             if held < snap.events_after:
@@ -349,8 +409,52 @@ class Hub:
                 events = self._events_for(state.channel, new, state, snap.office)
                 text = protocol.frame(state.channel.name, snap.version, view_json, events)
                 found = frames[held] = (events, protocol.Outgoing(text))
-            if not sub.offer(snap.version, view_json, *found):
+            shared = found[1]
+            if sub.delta and sub.view_json is None:
+                # The client holds (or is being sent) view `basis`: the change from it.
+                if sub.basis not in deltas:
+                    base = bases.get(sub.basis)
+                    out = None
+                    if base is not None and base.version == held:
+                        if new_view is None:
+                            new_view = orjson.loads(view_json)
+                        out = self._delta(state, snap.version, base, new_view, found)
+                    deltas[sub.basis] = out  # a basis is of one version: one `held`
+                shared = deltas[sub.basis] or shared
+            if not sub.offer(snap.version, view_json, found[0], shared, serial):
                 self._drop(sub, f"{len(sub.events)} events behind")
+
+    @staticmethod
+    def _delta(
+        state: _ChannelState,
+        version: int,
+        base: _Base,
+        new_view: Any,
+        found: tuple[list[dict[str, Any]], protocol.Outgoing],
+    ) -> protocol.Outgoing | None:
+        """The delta frame from `base` to the view at `version`, or None when it would be
+        no smaller than the view frame itself."""
+        ops = patch.diff(orjson.loads(base.json), new_view)
+        events, full = found
+        text = protocol.delta_frame(
+            state.channel.name, version, base.version, protocol.dumps(ops), events
+        )
+        return protocol.Outgoing(text) if len(text) < len(full.text) else None
+
+    def refresh(self, sub: Subscriber) -> None:
+        """A delta subscriber asked for the full view: see Subscriber.refresh. When the
+        view it was sent is no longer known, it is closed (1013) and reconnects with
+        `since`, losing nothing."""
+        state = self._channels.get(sub.channel.name)
+        base = state.bases.get(sub.basis) if state is not None else None
+        full = None
+        if base is not None and base.version == sub.queued_version:
+            if base.full is None:
+                text = protocol.frame(sub.channel.name, base.version, base.json, [], True)
+                base.full = protocol.Outgoing(text)
+            full = base.full
+        if not sub.refresh(full):
+            self._drop(sub, "asked for a view no longer kept")
 
     def _drop(
         self, sub: Subscriber, why: str, code: protocol.Close = protocol.Close.TRY_AGAIN

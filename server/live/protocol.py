@@ -46,6 +46,19 @@ def frame(
     return f'{head}"view":{view_json},"events":{dumps(events)}{tail}'
 
 
+def delta_frame(
+    channel: str, version: int, base: int, patch_json: str, events: list[dict[str, Any]]
+) -> str:
+    """What changed since the view at `base`, for a client that asked for deltas
+    (`?delta=1`): `patch` is an RFC 6902 JSON Patch (patch.py) that turns the view the
+    client holds at `base` into the view at `version`. The events travel as in a view
+    frame, last. A client whose version is not `base` asks for the full view."""
+    return (
+        f'{{"type":"delta","channel":{dumps(channel)},"version":{version},"base":{base},'
+        f'"patch":{patch_json},"events":{dumps(events)}}}'
+    )
+
+
 class Outgoing:
     """One frame for one or many subscribers: its text, and its bytes on the wire, framed
     on first use and then shared by every connection it is written to (direct.py)."""

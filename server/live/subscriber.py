@@ -57,6 +57,8 @@ class Subscriber:
         "owner",
         "who",
         "direct",
+        "delta",
+        "basis",
         "_pump",
     )
 
@@ -66,6 +68,7 @@ class Subscriber:
         channel: Channel,
         state: SharedFrames | None = None,
         direct: DirectWriter | None = None,
+        delta: bool = False,
     ) -> None:
         self.socket = socket
         self.channel = channel
@@ -83,14 +86,24 @@ class Subscriber:
         # Who connected: "staff:NAME" or "device:NAME" (Hub.disconnect), None for the public.
         self.who: str | None = None
         self.direct = direct  # writes frames past ASGI while the connection takes them
+        # Asked for delta frames (`?delta=1`): after the first view, what changed.
+        self.delta = delta
+        # Which of its channel's views (hub._ChannelState.bases) the client holds once
+        # what is queued is sent: a delta from it can be shared; -1: none known.
+        self.basis = -1
         self._pump: asyncio.Task[None] | None = None
 
     def start(
-        self, version: int, view_json: str, events: list[dict[str, Any]], resync: bool
+        self,
+        version: int,
+        view_json: str,
+        events: list[dict[str, Any]],
+        resync: bool,
+        basis: int = -1,
     ) -> None:
         """Queue the first frame (the subscriber's own snapshot) and become ready: from now
         on the hub offers it every version after `version`."""
-        self.queued_version = version
+        self.queued_version, self.basis = version, basis
         self.view_json, self.events, self.resync = view_json, events, resync
         self.frame = Outgoing(protocol.frame(self.channel.name, version, view_json, events, resync))
         self.ready = True
@@ -102,12 +115,16 @@ class Subscriber:
         view_json: str,
         events: list[dict[str, Any]],
         shared: Outgoing,
+        basis: int = -1,
     ) -> bool:
-        """Queue the channel's view at `version`. `events` are exactly the channel's events
-        after the version this subscriber holds (`queued_version`), and `shared` is the
-        frame of that view with those events. False when the client is too far behind."""
+        """Queue the channel's view at `version` (its view number `basis`). `events` are
+        exactly the channel's events after the version this subscriber holds
+        (`queued_version`), and `shared` is the frame of that view with those events, or
+        for a delta subscriber the delta from the view it holds. False when the client is
+        too far behind."""
         if not self.ready or version <= self.queued_version:
             return True
+        self.basis = basis
         if (
             self.view_json is None
             and self.note is None
@@ -122,7 +139,7 @@ class Subscriber:
             return True
         if self.view_json is None:
             self.frame, self.events = shared, events
-        else:  # a frame still waits: merge, keeping the events of both
+        else:  # a frame still waits: merge, keeping the events of both (a full view)
             self.frame, self.events = None, self.events + events
         self.view_json = view_json
         self.queued_version = version
@@ -162,6 +179,22 @@ class Subscriber:
         self.sent_version = self.queued_version
         self.frame, self.view_json, self.events, self.resync = None, None, [], False
         return out
+
+    def refresh(self, full: Outgoing | None) -> bool:
+        """The client asked for the full view (a delta did not fit the version it holds).
+        A frame still queued goes out as a full view with its events; else `full`, the
+        view at the version the client was sent, marked `resync` with no events (it has
+        them all). False when there is nothing to send it (the hub then closes it)."""
+        if not self.ready or self.dropped:
+            return True
+        if self.view_json is not None:
+            self.frame = None  # take() builds the full view with the events queued
+        elif full is None:
+            return False
+        else:
+            self.note = full
+        self.kick()
+        return True
 
     def kick(self) -> None:
         """Send what is queued. While the socket takes frames at once (the usual case)
