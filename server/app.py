@@ -99,9 +99,8 @@ def create_app(
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         middleware=[
-            Middleware(
-                endpoints.LiveFastPath
-            ),  # the phones' websockets: fewer layers kept per connection
+            # The phones' websockets: fewer layers kept per connection.
+            Middleware(endpoints.LiveFastPath),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(IssuingFastPath),
             Middleware(PublicFastPath, offices=list(installation.offices)),
