@@ -3,7 +3,8 @@
 A delta frame (protocol.delta_frame) carries the patch that turns the view a client holds
 (at version `base`) into the view at `version`. The patch uses three of RFC 6902's
 operations only, `add`, `remove` and `replace`, so that any JSON Patch library applies it
-(and the browsers' few lines of `patch.js` do too):
+(the tests apply it with python-json-patch, the browsers with visitor_common.js's
+applyPatch):
 
 - objects are compared key by key (a key gone: `remove`; new: `add`; changed: recurse);
 - lists of the same length element by element (the services of a view keep their order,
@@ -19,7 +20,6 @@ use (`closed_reason`, `called_at`).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 Op = dict[str, Any]
@@ -28,10 +28,6 @@ Op = dict[str, Any]
 def _escape(key: str) -> str:
     """A key as a JSON Pointer reference token (RFC 6901)."""
     return key.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def diff(old: Any, new: Any) -> list[Op]:
@@ -61,48 +57,3 @@ def _diff(old: Any, new: Any, path: str, ops: list[Op]) -> None:
     # 1 == 1.0 == True in Python, not in JSON: equal only when the types are too.
     if type(old) is not type(new) or old != new:
         ops.append({"op": "replace", "path": path, "value": new})
-
-
-def apply(doc: Any, ops: list[Op]) -> Any:
-    """`doc` with the operations applied (a new value; `doc` is left as it was). Raises
-    ValueError for an operation that does not fit the document."""
-    doc = copy.deepcopy(doc)
-    for op in ops:
-        path = op["path"]
-        if path == "":
-            if op["op"] == "remove":
-                raise ValueError("cannot remove the whole document")
-            doc = copy.deepcopy(op["value"])
-            continue
-        *parents, last = (_unescape(t) for t in path[1:].split("/"))
-        target = doc
-        try:
-            for token in parents:
-                target = target[int(token)] if isinstance(target, list) else target[token]
-        except (KeyError, IndexError, ValueError, TypeError) as e:
-            raise ValueError(f"no {path} in the document") from e
-        kind = op["op"]
-        if isinstance(target, list):
-            index = len(target) if last == "-" else int(last)
-            if kind == "add" and 0 <= index <= len(target):
-                target.insert(index, copy.deepcopy(op["value"]))
-            elif kind in ("replace", "remove") and 0 <= index < len(target):
-                if kind == "remove":
-                    del target[index]
-                else:
-                    target[index] = copy.deepcopy(op["value"])
-            else:
-                raise ValueError(f"bad {kind} at {path}")
-        elif isinstance(target, dict):
-            if kind == "add":
-                target[last] = copy.deepcopy(op["value"])
-            elif kind in ("replace", "remove") and last in target:
-                if kind == "remove":
-                    del target[last]
-                else:
-                    target[last] = copy.deepcopy(op["value"])
-            else:
-                raise ValueError(f"bad {kind} at {path}")
-        else:
-            raise ValueError(f"{path} is inside a value")
-    return doc

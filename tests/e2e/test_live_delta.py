@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import jsonpatch
 import pytest
 
 from server.cli import DEMO_SUPERVISOR
@@ -60,7 +61,7 @@ class Client:
                 if frame["base"] != self.version:
                     self.bad_bases += 1
                     continue
-                self.view = patch.apply(self.view, frame["patch"])
+                self.view = jsonpatch.apply_patch(self.view, frame["patch"])
                 self.version = frame["version"]
 
 

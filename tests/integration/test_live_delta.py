@@ -10,8 +10,9 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jsonpatch
+
 from server.live import hub as hub_module
-from server.live import patch
 from server.live.channels import Channel, Kind
 from server.live.hub import Hub
 from tests.conftest import Socket, Store, issue_with
@@ -44,7 +45,7 @@ class Client:
                 if frame["base"] != self.version:
                     self.mismatches += 1
                     continue
-                self.view = patch.apply(self.view, frame["patch"])
+                self.view = jsonpatch.apply_patch(self.view, frame["patch"])
                 self.version = frame["version"]
         self.seen = len(self.socket.frames)
 
@@ -95,7 +96,7 @@ def test_a_client_asking_for_the_full_view_gets_it_without_events(store: Store) 
     assert delta["type"] == "delta" and delta["events"][0]["seq"] == 1
     assert again["type"] == "view" and again["resync"] is True and again["events"] == []
     assert again["version"] == delta["version"]
-    assert again["view"] == patch.apply(first["view"], delta["patch"])
+    assert again["view"] == jsonpatch.apply_patch(first["view"], delta["patch"])
 
 
 def test_a_view_the_hub_does_not_know_is_followed_by_a_full_view(store: Store) -> None:
@@ -154,9 +155,9 @@ def test_a_view_too_old_to_reuse_is_built_afresh(store: Store, monkeypatch: Any)
     a, b, bases = asyncio.run(scenario())
     assert bases == 2  # one view each, both known: both get a delta from their own
     assert a.frames[1]["type"] == b.frames[1]["type"] == "delta"
-    assert patch.apply(a.frames[0]["view"], a.frames[1]["patch"]) == patch.apply(
-        b.frames[0]["view"], b.frames[1]["patch"]
-    )
+    assert jsonpatch.apply_patch(
+        a.frames[0]["view"], a.frames[1]["patch"]
+    ) == jsonpatch.apply_patch(b.frames[0]["view"], b.frames[1]["patch"])
 
 
 def test_channels_other_than_the_phones_ignore_delta(store: Store) -> None:

@@ -1,12 +1,13 @@
-"""Delta frames' patches (RFC 6902 JSON Patch, add/remove/replace): a patch turns the old
-view into the new one exactly, is small when little changed, and a patch that does not fit
-the document is refused rather than applied halfway."""
+"""Delta frames' patches (RFC 6902 JSON Patch, add/remove/replace), applied by a library we
+did not write (python-json-patch): a patch turns the old view into the new one exactly, and
+is small when little changed."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import jsonpatch
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,8 +30,10 @@ def test_a_patch_turns_the_old_value_into_the_new_one(old: Any, new: Any) -> Non
     ops = patch.diff(old, new)
     # What travels is JSON: apply what a client decodes.
     ops = json.loads(json.dumps(ops))
-    assert patch.apply(old, ops) == new
-    assert json.dumps(patch.apply(old, ops), sort_keys=True) == json.dumps(new, sort_keys=True)
+    assert jsonpatch.apply_patch(old, ops) == new
+    assert json.dumps(jsonpatch.apply_patch(old, ops), sort_keys=True) == json.dumps(
+        new, sort_keys=True
+    )
 
 
 def test_only_what_changed_travels() -> None:
@@ -62,7 +65,7 @@ def test_null_is_a_value_not_a_removal() -> None:
         {"op": "replace", "path": "/closed_reason", "value": None},
         {"op": "replace", "path": "/calling", "value": [1, 2, 3]},  # a list that grew: whole
     ]
-    assert patch.apply(old, ops) == new
+    assert jsonpatch.apply_patch(old, ops) == new
 
 
 def test_types_count_where_python_would_not() -> None:
@@ -73,25 +76,12 @@ def test_types_count_where_python_would_not() -> None:
 def test_keys_are_escaped_as_json_pointers() -> None:
     ops = patch.diff({}, {"a/b": 1, "c~d": 2})
     assert [op["path"] for op in ops] == ["/a~1b", "/c~0d"]
-    assert patch.apply({}, ops) == {"a/b": 1, "c~d": 2}
+    assert jsonpatch.apply_patch({}, ops) == {"a/b": 1, "c~d": 2}
 
 
-def test_apply_leaves_the_old_document_alone() -> None:
-    old = {"s": [{"w": 1}]}
-    patch.apply(old, [{"op": "replace", "path": "/s/0/w", "value": 2}])
-    assert old == {"s": [{"w": 1}]}
-
-
-@pytest.mark.parametrize(
-    "ops",
-    [
-        [{"op": "replace", "path": "/missing", "value": 1}],
-        [{"op": "remove", "path": "/s/5"}],
-        [{"op": "replace", "path": "/s/0/w/deeper", "value": 1}],
-        [{"op": "remove", "path": ""}],
-        [{"op": "add", "path": "/nope/x", "value": 1}],
-    ],
-)
-def test_a_patch_that_does_not_fit_is_refused(ops: list[dict[str, Any]]) -> None:
-    with pytest.raises(ValueError):
-        patch.apply({"s": [{"w": 1}]}, ops)
+def test_a_library_refuses_a_patch_that_does_not_fit_the_view_it_holds() -> None:
+    """A client holding another view than the patch's base cannot apply it silently: why a
+    delta names its `base` (the browsers ask for the full view, visitor_common.js)."""
+    old, new = {"s": [{"w": 1}]}, {"s": [{"w": 2}]}
+    with pytest.raises((jsonpatch.JsonPatchException, jsonpatch.JsonPointerException)):
+        jsonpatch.apply_patch({"other": True}, patch.diff(old, new))
