@@ -3,6 +3,7 @@ nginx (the block of docs/deploy.md's "Several processes", read from there), meas
 
     python -m bench processes
     MADOGUCHI_BENCH_PROCS=2 MADOGUCHI_BENCH_PROCS_SECONDS=60 python -m bench processes
+    MADOGUCHI_BENCH_PROCS_OFFICES=50 python -m bench processes    # Nakano's peak × 50
 
 For N = 2 and 4 processes on a fresh database each time (and N = 1, the reference: the
 same load and screens on one process, no relay, no kill):
@@ -67,6 +68,8 @@ COUNTS = [int(n) for n in os.environ.get("MADOGUCHI_BENCH_PROCS", "1,2,4").split
 STEADY_S = float(os.environ.get("MADOGUCHI_BENCH_PROCS_SECONDS", "30"))
 DISPLAYS = int(os.environ.get("MADOGUCHI_BENCH_PROCS_DISPLAYS", "200"))  # on A: 2 × 100 offices
 PUBLIC = int(os.environ.get("MADOGUCHI_BENCH_PROCS_PUBLIC", "200"))  # through nginx
+# MADOGUCHI_BENCH_PROCS_KIOSKS=b: the kiosks issue on B too (every command on one process)
+KIOSKS_ON_B = os.environ.get("MADOGUCHI_BENCH_PROCS_KIOSKS", "nginx") == "b"
 IN_FLIGHT_S = 1.0  # calls sent this close to the kill are left out of the latency
 DOWN_S = 2.0  # how long process A stays dead
 AFTER_S = 10.0  # load after A answers again
@@ -76,7 +79,7 @@ WINDOW_S = 5.0  # the p99 is also given per window of this many seconds
 VISITORS_A_DAY = 2_000
 PEAK_SHARE = 1.4 / 17.9  # the busiest half hour's share of the day
 RECALLS = 1.25  # calls per ticket at a peak: a quarter called again
-OFFICES = 100
+OFFICES = int(os.environ.get("MADOGUCHI_BENCH_PROCS_OFFICES", "100"))  # the multiple
 TICKETS_PER_MIN = VISITORS_A_DAY * PEAK_SHARE / 30 * OFFICES
 CALLS_PER_MIN = TICKETS_PER_MIN * RECALLS
 AIM_P99_MS = 100.0
@@ -399,6 +402,33 @@ def pg_connections(db: str) -> int:
     return int(row[0]) if row else 0
 
 
+def pg_backends(db: str) -> list[int]:
+    name = db.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+class PgCpu:
+    """CPU of the PostgreSQL backends serving the database (those open at the start: the
+    pools keep theirs), as a fraction of one core."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.meters = [c.CpuMeter(pid) for pid in pids]
+        for m in self.meters:
+            with contextlib.suppress(OSError):
+                m.start()
+
+    def busy(self) -> float:
+        total = 0.0
+        for m in self.meters:
+            with contextlib.suppress(OSError):
+                total += m.busy()
+        return total
+
+
 def expected_seqs(db: str, final: int) -> dict[str, list[int]]:
     """Each channel's events up to `final`, as the server's own filter picks them."""
     from server.live.channels import events_for, parse_channel
@@ -474,9 +504,10 @@ async def _scenario(procs: list[Proc], proxy: int, db: str) -> dict[str, Any]:
     cores.start()
     for m in (me, *server_cpu):
         m.start()
+    pg_cpu = PgCpu(await asyncio.to_thread(pg_backends, db))
     t_start = time.perf_counter()
     loading = [
-        asyncio.create_task(kiosks(proxy, tickets_s, stop_load, load)),
+        asyncio.create_task(kiosks(b.port if KIOSKS_ON_B else proxy, tickets_s, stop_load, load)),
         asyncio.create_task(counters(b.port, token, calls_s, stop_load, load)),
     ]
     peak_conns = 0
@@ -490,6 +521,7 @@ async def _scenario(procs: list[Proc], proxy: int, db: str) -> dict[str, Any]:
         "issued": load.issued,
         "client_busy": me.busy(),
         "server_busy": [round(m.busy(), 3) for m in server_cpu],
+        "postgres_busy": round(pg_cpu.busy(), 3),
         "cores": cores.busy(),
     }
     t_restart = t_up = time.perf_counter()
@@ -631,6 +663,7 @@ def report(n: int, r: dict[str, Any]) -> dict[str, bool]:
     c.line(
         f"N={n}: PostgreSQL connections, peak",
         f"{r['pg_connections_peak']}; server cores {r['steady']['server_busy']}, "
+        f"PostgreSQL {r['steady']['postgres_busy']:.0%}, "
         f"client {r['steady']['client_busy']:.0%} ({c.fmt_cores(r['steady']['cores'])})",
     )
     for e in r["errors"][:3]:
@@ -655,6 +688,8 @@ def run() -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="madoguchi-bench-procs-"))
     out: dict[str, Any] = {
         "aims": {
+            "offices": OFFICES,
+            "kiosks": "b" if KIOSKS_ON_B else "nginx",
             "calls_per_min": round(CALLS_PER_MIN, 1),
             "tickets_per_min": round(TICKETS_PER_MIN, 1),
             "p99_ms": AIM_P99_MS,
