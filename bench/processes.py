@@ -209,7 +209,8 @@ def nginx_config(directory: Path, ports: list[int], port: int) -> Path:
 
 
 @contextlib.contextmanager
-def nginx(ports: list[int]) -> Iterator[int]:
+def nginx(ports: list[int]) -> Iterator[tuple[int, int]]:
+    """nginx on a free port; yields the port and its one worker's pid (for its CPU)."""
     if shutil.which("nginx") is None:
         raise RuntimeError("nginx is not installed (apt-get install nginx)")
     directory = Path(tempfile.mkdtemp(prefix="madoguchi-bench-procs-nginx-"))
@@ -223,8 +224,9 @@ def nginx(ports: list[int]) -> Iterator[int]:
     time.sleep(0.5)
     if proc.poll() is not None:
         raise RuntimeError(f"nginx did not start: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     try:
-        yield port
+        yield port, int(children[0]) if children else proc.pid
     finally:
         c.stop_process(proc)
         shutil.rmtree(directory, ignore_errors=True)
@@ -430,7 +432,8 @@ class PgCpu:
 
 
 def expected_seqs(db: str, final: int) -> dict[str, list[int]]:
-    """Each channel's events up to `final`, as the server's own filter picks them."""
+    """Each channel's events up to `final`, as the server's own filter picks them (and,
+    under "calls", every `ticket.called` of the table)."""
     from server.live.channels import events_for, parse_channel
     from server.office_file import load_office
     from server.store.engine import make_engines
@@ -443,7 +446,7 @@ def expected_seqs(db: str, final: int) -> dict[str, list[int]]:
             events = between(conn, c.OFFICE, 0, final)
     finally:
         engines.dispose()
-    out = {}
+    out = {"calls": [e["seq"] for e in events if e["type"] == "ticket.called"]}
     for name in ("display:display-2f", "display:display-3f", f"public:{c.OFFICE}"):
         channel = parse_channel(name, office)
         out[name] = [e["seq"] for e in events_for(channel, office, [dict(e) for e in events])]
@@ -465,7 +468,7 @@ def check(screens: list[Screen], expected: dict[str, list[int]], final: int) -> 
 # -- one run --------------------------------------------------------------------------------
 
 
-async def _scenario(procs: list[Proc], proxy: int, db: str) -> dict[str, Any]:
+async def _scenario(procs: list[Proc], proxy: int, worker: int, db: str) -> dict[str, Any]:
     a, b = procs[0], procs[-1]  # N = 1, the reference: one process does both
     token = await c.sign_in("127.0.0.1", b.port)
     setup = await c.Http("127.0.0.1", b.port, token).open()
@@ -501,8 +504,9 @@ async def _scenario(procs: list[Proc], proxy: int, db: str) -> dict[str, Any]:
     stop_load = asyncio.Event()
     me, cores = c.CpuMeter(), c.CoreMeter()
     server_cpu = [c.CpuMeter(p.proc.pid) for p in procs if p.proc is not None]
+    nginx_cpu = c.CpuMeter(worker)
     cores.start()
-    for m in (me, *server_cpu):
+    for m in (me, nginx_cpu, *server_cpu):
         m.start()
     pg_cpu = PgCpu(await asyncio.to_thread(pg_backends, db))
     t_start = time.perf_counter()
@@ -522,8 +526,18 @@ async def _scenario(procs: list[Proc], proxy: int, db: str) -> dict[str, Any]:
         "client_busy": me.busy(),
         "server_busy": [round(m.busy(), 3) for m in server_cpu],
         "postgres_busy": round(pg_cpu.busy(), 3),
+        "nginx_busy": round(nginx_cpu.busy(), 3),
         "cores": cores.busy(),
     }
+    ours = (
+        sum(steady["server_busy"])
+        + steady["postgres_busy"]
+        + steady["nginx_busy"]
+        + steady["client_busy"]
+    )
+    # What the cores did beyond our processes: other work on the machine, and the kernel's
+    # loopback networking, which no process is charged for.
+    steady["other_busy"] = round(sum(steady["cores"].values()) - ours, 3)
     t_restart = t_up = time.perf_counter()
     if a is not b:
         # Process A dies with its screens connected, the load going on.
@@ -586,6 +600,7 @@ async def _scenario(procs: list[Proc], proxy: int, db: str) -> dict[str, Any]:
         "screens_behind_at_end": behind,
         "final_version": final,
         "delivery": check(screens, expected, final),
+        "calls_in_table": len(expected["calls"]),
         "problems_sample": [p for s in screens for p in s.problems][:10],
         "pg_connections_peak": peak_conns,
         "displays": len(displays),
@@ -603,8 +618,8 @@ def one_count(n: int, tmp: Path) -> dict[str, Any]:
                 p.start(wait=False)
             for p in procs[1:]:
                 p.wait()
-            with nginx([p.port for p in procs]) as proxy:
-                result: dict[str, Any] = c.run_loop(lambda: _scenario(procs, proxy, db))
+            with nginx([p.port for p in procs]) as (proxy, worker):
+                result: dict[str, Any] = c.run_loop(lambda: _scenario(procs, proxy, worker, db))
                 return result
         finally:
             for p in procs:
@@ -652,20 +667,28 @@ def report(n: int, r: dict[str, Any]) -> dict[str, bool]:
             f"{r['public_reconnected']} public screens came back through nginx",
         )
     ok_lost = d["lost"] == 0 and r["screens_behind_at_end"] == 0
+    ok_lost = ok_lost and r["calls_in_table"] == r["calls"]
     ok_rep = d["repeated"] == 0 and d["out_of_order"] == 0 and d["problems"] == 0
     ok_catch = r["displays_caught_up"] == r["displays"]
     c.line(
         f"N={n}: events lost / repeated",
         f"{d['lost']} / {d['repeated']} (out of order {d['out_of_order']}, resyncs and "
-        f"version errors {d['problems']}, behind at the end {r['screens_behind_at_end']}): "
+        f"version errors {d['problems']}, behind at the end {r['screens_behind_at_end']}; "
+        f"{r['calls']} calls answered, {r['calls_in_table']} in the event log): "
         f"{c.verdict(ok_lost and ok_rep)}",
     )
     c.line(
         f"N={n}: PostgreSQL connections, peak",
         f"{r['pg_connections_peak']}; server cores {r['steady']['server_busy']}, "
-        f"PostgreSQL {r['steady']['postgres_busy']:.0%}, "
+        f"PostgreSQL {r['steady']['postgres_busy']:.0%}, nginx {r['steady']['nginx_busy']:.0%}, "
         f"client {r['steady']['client_busy']:.0%} ({c.fmt_cores(r['steady']['cores'])})",
     )
+    if r["steady"]["other_busy"] > 0.3:
+        print(
+            f"  ! {r['steady']['other_busy']:.0%} of a core went to other work (other "
+            "processes on the machine, or kernel time of the loopback sockets)",
+            flush=True,
+        )
     for e in r["errors"][:3]:
         c.line(f"N={n}: error", e)
     goals = {
