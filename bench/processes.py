@@ -16,8 +16,9 @@ same load and screens on one process, no relay, no kill):
 - the latency of each call: from just before its call-next is written to B to the arrival
   of the frame holding that `ticket.called` at each display on A (p50/p95/p99/max);
 - then, the load still running, process A is killed (SIGKILL) and started again on its
-  port; its displays reconnect to it with `?since=` as the display page does (every 0.5 s
-  until it answers), the public screens it held reconnect through nginx;
+  port; its displays reconnect to it with `?since=` as the display page does (exponential
+  backoff from 0.5 s with jitter, until it answers), the public screens it held reconnect
+  through nginx, with the same backoff;
 - at the end every screen's events are checked against the event table: each event of its
   channel after its first view exactly once, in order, no resync (the check of
   tests/e2e/test_live_delivery.py, across processes and a kill).
@@ -45,6 +46,7 @@ import contextlib
 import itertools
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -70,6 +72,7 @@ DISPLAYS = int(os.environ.get("MADOGUCHI_BENCH_PROCS_DISPLAYS", "200"))  # on A:
 PUBLIC = int(os.environ.get("MADOGUCHI_BENCH_PROCS_PUBLIC", "200"))  # through nginx
 # MADOGUCHI_BENCH_PROCS_KIOSKS=b: the kiosks issue on B too (every command on one process)
 KIOSKS_ON_B = os.environ.get("MADOGUCHI_BENCH_PROCS_KIOSKS", "nginx") == "b"
+BACKOFF_MAX_S = 30.0  # display.js's BACKOFF_MAX_MS
 IN_FLIGHT_S = 1.0  # calls sent this close to the kill are left out of the latency
 DOWN_S = 2.0  # how long process A stays dead
 AFTER_S = 10.0  # load after A answers again
@@ -251,6 +254,8 @@ class Screen:
     frames: int = 0
     caught_up_at: float | None = None
     _first_of_connection: bool = True
+    attempts: int = 0  # connections failed or ended since the last view
+    rng: random.Random = field(default_factory=random.Random)
     ws: c.WsClient | None = None
 
     def on_text(self, t: float, frame: bytes) -> None:
@@ -265,6 +270,7 @@ class Screen:
         ):
             self.problems.append(f"version {version} after {self.last_version}")
         self._first_of_connection = False
+        self.attempts = 0
         self.last_version = max(self.last_version, version)
         for e in c.events_of(frame):
             self.seqs.append(e["seq"])
@@ -278,15 +284,22 @@ class Screen:
         since = f"&since={self.last_version}" if self.last_version >= 0 else ""
         return f"/ws/v1/{self.channel}?x=1{self.path_suffix}{since}"
 
+    def backoff(self) -> float:
+        """display/static/display.js's wait before connecting again: exponential from
+        500 ms to 30 s, jittered over its upper half, reset by a view."""
+        ceiling = min(BACKOFF_MAX_S, 0.5 * 2**self.attempts)
+        self.attempts += 1
+        return float(ceiling / 2 + self.rng.random() * ceiling / 2)
+
     async def keep_connected(self, stop: asyncio.Event, first: asyncio.Event) -> None:
-        """Connect; when the connection ends, come back with `since` every 0.5 s until the
-        process answers (the display page does the same), until told to stop."""
+        """Connect; when the connection ends, come back with `since` after the display
+        page's backoff until the process answers, until told to stop."""
         while not stop.is_set():
             self._first_of_connection = True
             try:
                 self.ws = await c.ws_connect("127.0.0.1", self.port, self.path(), self.on_text, 5)
             except (OSError, TimeoutError, ConnectionError):
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(self.backoff())
                 continue
             self.connections += 1
             while self.frames == 0 or self.first_version < 0:
@@ -301,7 +314,7 @@ class Screen:
             if stop.is_set():
                 self.ws.close()
                 return
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(self.backoff())
 
 
 CATCH_UP: dict[str, int] = {}  # "version": the version A's screens must reach after restart

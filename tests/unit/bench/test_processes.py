@@ -73,3 +73,13 @@ def test_nginx_runs_the_deploy_block_with_every_process_and_websockets_passed(
     assert "proxy_set_header Upgrade $http_upgrade;" in text
     assert "proxy_set_header Connection $madoguchi_connection;" in text
     assert "proxy_http_version 1.1;" in text
+
+
+def test_a_screen_waits_as_the_display_page_does_before_connecting_again() -> None:
+    s = Screen("display:display-2f", 0)
+    waits = [s.backoff() for _ in range(8)]
+    for i, wait in enumerate(waits):
+        ceiling = min(30.0, 0.5 * 2**i)
+        assert ceiling / 2 <= wait <= ceiling, (i, wait)
+    s.on_text(0.0, frame(2, []))  # a view resets it
+    assert 0.25 <= s.backoff() <= 0.5
