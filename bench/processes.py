@@ -64,6 +64,7 @@ import psycopg
 
 from . import _common as c
 
+RESULTS_LOGS = c.RESULTS / "processes-logs"
 PG_ADMIN = os.environ.get("MADOGUCHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 DEPLOY = c.ROOT / "docs" / "deploy.md"
 COUNTS = [int(n) for n in os.environ.get("MADOGUCHI_BENCH_PROCS", "1,2,4").split(",")]
@@ -649,7 +650,19 @@ def one_count(n: int, tmp: Path) -> dict[str, Any]:
                 p.wait()
             with nginx([p.port for p in procs]) as (proxy, worker):
                 result: dict[str, Any] = c.run_loop(lambda: _scenario(procs, proxy, worker, db))
-                return result
+            # A process that ended by itself (not A's kill, whose successor runs): say so,
+            # with the end of its log, and keep the log.
+            result["exited"] = {}
+            for p in procs:
+                code = p.proc.poll() if p.proc is not None else None
+                if code is not None:
+                    kept = RESULTS_LOGS / f"{p.name}-{int(time.time())}.log"
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(p.log, kept)
+                    result["exited"][p.name] = {"code": code, "log": str(kept)}
+                    tail = p.log.read_text(errors="replace")[-1500:]
+                    print(f"  !! process {p.name} exited with {code}; its log ({kept}):\n{tail}")
+            return result
         finally:
             for p in procs:
                 p.stop()
