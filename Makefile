@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test system-packages run test lint typecheck bench catalogs clean
+.PHONY: install install-test system-packages bench-packages run test lint typecheck bench catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ system-packages:
 test: system-packages install-test lint typecheck
 	$(BIN)/python -m pytest
 
-bench: install-test
+# nginx and wrk for the benchmarks that run the proxy of docs/deploy.md; PostgreSQL and
+# nats-server (system-packages) for the ones with several processes.
+bench-packages:
+	bash .ci/bench-packages
+
+bench: system-packages bench-packages install-test
 	$(BIN)/python -m bench
 
 # Carry changes of the Japanese templates (*.pot) into every language's .po: a new message

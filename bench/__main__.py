@@ -2,8 +2,9 @@
 
     python -m bench                 # all of them
     python -m bench issuing         # one or more by name: issuing, call_fanout, public_fanout,
-                                    # public_fanout_10k, display_fanout, kiosk_print, estimator_foreign,
-                                    # replay_speed, public_surge, relay_latency
+                                    # public_fanout_10k, display_fanout, kiosk_print,
+                                    # estimator_foreign, replay_speed, public_surge,
+                                    # relay_latency, processes
 
 Figures go to stdout and JSON summaries to bench/results/ (gitignored). Benchmarks never
 fail on a goal; the exit status is non-zero only when a benchmark could not run.
@@ -24,6 +25,7 @@ from . import (
     estimator_foreign,
     issuing,
     kiosk_print,
+    processes,
     public_fanout,
     public_fanout_10k,
     public_surge,
@@ -42,6 +44,7 @@ BENCHMARKS = {
     "replay_speed": replay_speed.run,  # issue 18
     "public_surge": public_surge.run,  # issue 17
     "relay_latency": relay_latency.run,  # issue 17
+    "processes": processes.run,  # issue 17
 }
 
 
