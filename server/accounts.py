@@ -61,8 +61,8 @@ def add_user(
     offices: dict[str, Role] | None = None,
 ) -> None:
     """Add the user, or change an existing one's password and role (and `offices`, her
-    role in each office; None: `role` in every office): either way every token and session
-    the user had ends."""
+    role in each office, when given; a new user without them has `role` in every office,
+    an existing one keeps hers): either way every token and session the user had ends."""
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,80}", username):
         raise AccountError(f"bad user name {username!r}: use letters, digits and . _ @ -")
     if len(password) < MIN_PASSWORD_CHARS:
@@ -73,7 +73,8 @@ def add_user(
 
     def put(tx: Tx) -> None:
         rows.put_user(tx.conn, username, hashed, str(role), tx.now, time.time())
-        rows.set_offices(tx.conn, username, None if stored is None else stored.decode())
+        if stored is not None:
+            rows.set_offices(tx.conn, username, stored.decode())
 
     writer.run_sync(None, put, _now())
     writer.account_changes += 1

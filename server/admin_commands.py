@@ -90,6 +90,7 @@ class ChangeSettings:
         if office.id != current.id:
             raise InvalidRequest("office.id は変えられません。", field="office.id")
         refuse_unsafe_change(ctx, tx, current, office)
+        _refuse_another_office_s_device(tx, office)
         office = office_settings.store_document(ctx, tx, changed, tx.now)
         offices.ensure_office(tx.conn, office.id, list(office.counters))
         tx.append(
@@ -207,6 +208,28 @@ def set_service(
         return service_settings(found) if found else None
 
     return ChangeSettings("service", service, edit, shown, expected_revision)
+
+
+def _refuse_another_office_s_device(tx: Tx, office: Office) -> None:
+    """A kiosk's or display's name is its own in the installation (its token and screen
+    address name it alone): one another office lists is refused, or that office's admin
+    could take the device over by rotating its token."""
+    mine = set(office.kiosks) | set(office.displays)
+    for other in offices.office_ids(tx.conn):
+        if other == office.id or not mine:
+            continue
+        revision = settings_rows.revision_in_force(tx.conn, other)
+        document = settings_rows.document(tx.conn, other, revision) if revision else None
+        if document is None:
+            continue
+        theirs = {str(d.get("id")) for key in ("kiosks", "displays") for d in document.get(key, [])}
+        taken = sorted(mine & theirs)
+        if taken:
+            raise InvalidRequest(
+                f"機器名 {', '.join(taken)} は庁舎 {other} が使っています。"
+                "機器名は設置全体で一つずつにしてください。",
+                field="kiosks",
+            )
 
 
 def replace_settings(document: Document, expected_revision: int | None) -> ChangeSettings:

@@ -246,6 +246,9 @@ def build_installation(settings: Settings, clock: Callable[[], datetime] = utc_n
     try:
         # Migrated, each office's settings in force (a new office imports its file).
         in_force = [prepare_database(writer, office, document) for office, document, _ in loaded]
+        # The settings in force may have moved on from the files (the console, `office
+        # import`): they must not clash either.
+        _check_distinct([(o, {}, f) for o, (_, _, f) in zip(in_force, loaded, strict=True)])
         # Production refuses to start without MADOGUCHI_DATA_KEY (DataKeyError).
         key = data_key(writer, settings.data_key, settings.is_production)
         vapid = VapidKey.of_installation(writer)

@@ -35,16 +35,15 @@ class Installation:
         self.nats_relay: NatsRelay | None = None
         for system in offices.values():
             system.installation = self
-        # Each kiosk and display belongs to the office whose file lists it.
-        self.device_offices = {
-            device: system.office.id
-            for system in offices.values()
-            for device in (*system.office.kiosks, *system.office.displays)
-        }
 
     def office_of_device(self, device: str) -> System | None:
-        office = self.device_offices.get(device)
-        return None if office is None else self.offices.get(office)
+        """The office whose settings in force list the kiosk or display (they change live:
+        looked up each time, over a few offices)."""
+        for system in self.offices.values():
+            office = system.office
+            if device in office.kiosks or device in office.displays:
+                return system
+        return None
 
     def _hub_notify(self, office: str, version: int) -> None:
         system = self.offices.get(office)

@@ -115,8 +115,13 @@ def _offices_text(offices: dict[str, Role] | None) -> dict[str, str] | None:
 
 def check_offices(known: list[str], offices: Any) -> None:
     """The offices a user is staff of must be the installation's."""
-    if offices is UNCHANGED or not offices:
+    if offices is UNCHANGED or offices is None:
         return
+    if not offices:
+        raise InvalidRequest(
+            "offices が空です。すべての庁舎で働くなら null、やめるなら停止してください。",
+            field="offices",
+        )
     unknown = [o for o in offices if o not in known]
     if unknown:
         raise InvalidRequest(

@@ -46,7 +46,7 @@ MAX_AUDIT_ROWS = 1000
 async def audit_log(request: Request) -> Response:
     """The newest changes first: `?limit=` (1–1000, 200 by default)."""
     system = office_system(request)
-    require(request, tokens_of(request), Action.VIEW_AUDIT)
+    staff = require(request, tokens_of(request), Action.VIEW_AUDIT)
     raw = request.query_params.get("limit", "200")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_ROWS:
         raise ApiError(
@@ -55,7 +55,8 @@ async def audit_log(request: Request) -> Response:
 
     def read() -> list[dict[str, object]]:
         with system.engines.reader.connect() as db:
-            return admin_audit.read(db, system.office.id, int(raw))
+            # The accounts' rows (office NULL) for staff of every office only.
+            return admin_audit.read(db, system.office.id, int(raw), staff.of_every_office)
 
     return JSONResponse({"office": system.office.id, "audit": await asyncio.to_thread(read)})
 

@@ -39,11 +39,15 @@ def write(
     )
 
 
-def read(conn: Connection, office: str | None, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest first: this office's rows and the installation's (office NULL)."""
+def read(
+    conn: Connection, office: str | None, limit: int = 200, installation: bool = True
+) -> list[dict[str, Any]]:
+    """The newest first: this office's rows and (`installation`) the installation's
+    (office NULL: the staff accounts, which staff of some offices only do not see)."""
     query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
     if office is not None:
-        query = query.where((AUDIT.c.office == office) | AUDIT.c.office.is_(None))
+        mine = AUDIT.c.office == office
+        query = query.where(mine | AUDIT.c.office.is_(None) if installation else mine)
     return [
         {
             "id": row.id,

@@ -44,7 +44,9 @@ def _day_label(text: Text, day: date) -> str:
 
 
 async def book_page(request: Request) -> HTMLResponse:
-    system = page_system(request)
+    # Moving a booking: its own office's slots, whatever the address names.
+    moving = request.query_params.get("move")
+    system = await appointment_system(request, moving) if moving else page_system(request)
     lang, switched = choose(request)
     text = Text(lang)
     office = system.office
@@ -64,6 +66,7 @@ async def book_page(request: Request) -> HTMLResponse:
         request,
         "book.html",
         text,
+        office=office,
         title=text("title_book"),
         body_class="book",
         script="book.js",

@@ -91,11 +91,12 @@ def _table(caption: str, result: Report, labels: dict[str, str]) -> str:
     )
 
 
-def _alerts(system: System, day: date) -> list[dict[str, Any]]:
-    """The audit log's rows of the day (the office's time), oldest first."""
+def _alerts(system: System, day: date, installation: bool) -> list[dict[str, Any]]:
+    """The audit log's rows of the day (the office's time), oldest first (the accounts'
+    rows, `installation`, for staff of every office only)."""
     tz = ZoneInfo(system.office.timezone)
     with system.engines.reader.connect() as conn:
-        rows = admin_audit.read(conn, system.office.id, MAX_AUDIT_ROWS)
+        rows = admin_audit.read(conn, system.office.id, MAX_AUDIT_ROWS, installation)
     return [r for r in reversed(rows) if _local(r["at"], tz).date() == day]
 
 
@@ -139,7 +140,7 @@ async def day_page(request: Request) -> Response:
     by_service, labels = await asyncio.to_thread(
         _report, system, day, day, Grouping.SERVICE, target
     )
-    alerts = await asyncio.to_thread(_alerts, system, day)
+    alerts = await asyncio.to_thread(_alerts, system, day, session.staff.of_every_office)
     name = office.names.get("ja", office.id)
     title = f"日報 {day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
     total = by_service.total
@@ -167,6 +168,7 @@ async def day_page(request: Request) -> Response:
         .replace("__TITLE__", escape(title))
         .replace("__OFFICE__", escape(name))
         .replace("__DATE__", day.isoformat())
+        .replace("__OFFICE_ID__", escape(office.id))
         .replace("__STATIC__", STATIC_URL)
     )
     return HTMLResponse(page, headers=page_headers())

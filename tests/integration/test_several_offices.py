@@ -408,3 +408,53 @@ def test_each_office_keeps_its_own_hours(tmp_path: Path) -> None:
     assert hall.status_code == 201, hall.text
     assert branch.status_code == 409, branch.text
     assert branch.json()["code"] == "issuing_closed"
+
+
+def test_an_office_cannot_take_a_device_name_of_another_office(offices: Offices) -> None:
+    """Were the branch's admin able to list the hall's kiosk in the branch's settings, she
+    could rotate its token and hold the hall's kiosk (its tickets, its print jobs)."""
+    settings = offices.call("branch_admin", "GET", f"{MINAMIDAI}/settings").json()
+    document = settings["document"]
+    taken = {**document, "kiosks": [*document["kiosks"], {"id": "kiosk-2f", "areas": ["desk"]}]}
+    refused = offices.call("branch_admin", "PUT", f"{MINAMIDAI}/settings", json={"document": taken})
+    assert refused.status_code == 422, refused.text
+    assert "kiosk-2f" in refused.json()["message"] and "nakano" in refused.json()["message"]
+    rotate = offices.call("branch_admin", "POST", f"{MINAMIDAI}/devices/kiosk-2f/rotate")
+    assert rotate.status_code in (403, 404), rotate.text
+    # A display of its own, added live, is the branch's at once (no restart).
+    display = {"id": "display-minamidai-2", "areas": ["desk"], "languages": ["ja"]}
+    added = {**document, "displays": [*document["displays"], display]}
+    done = offices.call("branch_admin", "PUT", f"{MINAMIDAI}/settings", json={"document": added})
+    assert done.status_code == 200, done.text
+    page = offices.client.get("/display/display-minamidai-2")
+    assert page.status_code == 200, page.text[:300]
+    view = offices.call("branch_supervisor", "GET", "/api/v1/views/display:display-minamidai-2")
+    assert view.status_code == 200, view.text
+    assert (
+        offices.call("hall_clerk", "GET", "/api/v1/views/display:display-minamidai-2").status_code
+        == 401
+    )
+
+
+def test_an_empty_list_of_offices_is_refused_not_read_as_every_office(offices: Offices) -> None:
+    answer = offices.call(
+        "installation_admin", "PATCH", "/api/v1/staff/m-clerk", json={"offices": {}}
+    )
+    assert answer.status_code == 422 and answer.json()["field"] == "offices"
+    listed = offices.call("installation_admin", "GET", "/api/v1/staff").json()["staff"]
+    assert next(u for u in listed if u["username"] == "m-clerk")["offices"] == {
+        "minamidai": "clerk"
+    }
+
+
+def test_the_accounts_audit_rows_are_for_staff_of_every_office(offices: Offices) -> None:
+    """The installation admin's changes to accounts (office NULL) are not the branch's."""
+    notice = {"text": {"ja": "本日は16時まで"}}
+    assert (
+        offices.call("branch_supervisor", "PUT", f"{MINAMIDAI}/notice", json=notice).status_code
+        == 200
+    )
+    branch = offices.call("branch_supervisor", "GET", f"{MINAMIDAI}/audit").json()["audit"]
+    assert branch and all(r["office"] == "minamidai" for r in branch)
+    root = offices.call("installation_admin", "GET", f"{MINAMIDAI}/audit").json()["audit"]
+    assert any(r["office"] is None and r["action"].startswith("staff.") for r in root)

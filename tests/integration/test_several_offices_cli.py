@@ -139,3 +139,32 @@ def test_user_add_gives_a_role_in_each_office(
     assert (
         httpx.get(f"{server.url}/api/v1/offices/nakano/devices", headers=bearer).status_code == 200
     )
+
+
+def test_user_add_again_without_office_roles_keeps_them(sqlite_url: str) -> None:
+    """A password reset by `user add` (docs/security.md) must not make a branch's clerk
+    staff of every office."""
+    offices = ("--office", str(NAKANO), "--office", str(BRANCH))
+    assert cli("migrate", *offices, database_url=sqlite_url).returncode == 0
+    first = cli(
+        "user",
+        "add",
+        "m1",
+        "--office-role",
+        "minamidai=clerk",
+        stdin="first-password-1\n",
+        database_url=sqlite_url,
+    )
+    assert first.returncode == 0, first.stderr
+    again = cli("user", "add", "m1", stdin="second-password-2\n", database_url=sqlite_url)
+    assert again.returncode == 0, again.stderr
+    from server.store import staff as staff_rows
+    from server.store.engine import make_engines
+
+    engines = make_engines(sqlite_url)
+    try:
+        with engines.reader.connect() as conn:
+            user = staff_rows.user(conn, "m1")
+    finally:
+        engines.dispose()
+    assert user is not None and user["offices"] == {"minamidai": "clerk"}

@@ -8,7 +8,8 @@ import re
 import threading
 from collections.abc import Callable
 
-from server.bootstrap import TicketIds, _CommitNotices
+from server.bootstrap import TicketIds
+from server.installation import _CommitNotices
 
 
 def test_ticket_ids_are_16_hex_digits_growing_and_unique_across_threads() -> None:

@@ -1,6 +1,6 @@
 // 集計: the report of a range grouped by day, hour, service, counter or clerk, as a table,
 // two server-drawn charts (/admin/reports/chart.svg) and CSV / Excel downloads.
-import { $, api, el, officePath, say, tz } from "./console.js";
+import { $, api, config, el, officePath, say, tz } from "./console.js";
 
 const HEADINGS = {
   tickets: "発券", served: "対応済", no_show: "不在", left: "取消・離脱", transfers: "転送",
@@ -52,7 +52,8 @@ async function load() {
   const form = $("report-form");
   if (!form.reportValidity()) return;
   const q = query();
-  history.replaceState(null, "", `?${q}`);
+  // The office stays in the address (an installation of several offices, docs/offices.md).
+  history.replaceState(null, "", `?${q}&office=${encodeURIComponent(config.office.id)}`);
   $("report-status").textContent = "読み込み中…";
   const answer = await api("GET", `${officePath}/reports?${q}`);
   if (!answer.ok) {
@@ -76,7 +77,7 @@ async function load() {
   for (const chart of ["counts", "waits"]) {
     const img = $(`chart-${chart}`);
     img.removeAttribute("width"); img.removeAttribute("height");
-    img.src = `/admin/reports/chart.svg?${q}&chart=${chart}`;
+    img.src = `/admin/reports/chart.svg?${q}&chart=${chart}&office=${encodeURIComponent(config.office.id)}`;
     img.alt = `${by}の${chart === "counts" ? "件数" : "待ち時間"}のグラフ（数値は集計表と同じ）`;
   }
 }
@@ -100,3 +101,7 @@ function start() {
   load();
 }
 start();
+
+// The day report is of this office too.
+document.querySelector('form[action="/admin/reports/day"]')
+  ?.append(el("input", { type: "hidden", name: "office", value: config.office.id }));
