@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.requests import Request
@@ -19,6 +20,9 @@ from server.store.unit_of_work import Tx
 
 from .errors import ApiError
 from .schemas import PushBody, parse
+
+if TYPE_CHECKING:
+    from server.bootstrap import System
 
 SUBSCRIPTIONS_PER_TICKET = 3  # the newest kept: a visitor's phone, tablet, a new browser
 
@@ -43,8 +47,9 @@ def _is_p256_point(raw: bytes) -> bool:
     return True
 
 
-async def _subscription(request: Request) -> rows.Subscription:
-    system = await ticket_system(request, request.path_params["token"], by_token=True)
+async def _subscription(request: Request, system: System) -> rows.Subscription:
+    """The subscription in the body, for the ticket of the path's token (of `system`'s
+    office)."""
     body = (await parse(request, PushBody)).subscription
     problem = endpoint_problem(body.endpoint, system.settings.push_hosts)
     if problem is not None:
@@ -68,7 +73,7 @@ async def _subscription(request: Request) -> rows.Subscription:
 
 async def subscribe(request: Request) -> Response:
     system = await ticket_system(request, request.path_params["token"], by_token=True)
-    sub = await _subscription(request)
+    sub = await _subscription(request, system)
     office = system.office.id
 
     def store(tx: Tx) -> None:
@@ -79,8 +84,8 @@ async def subscribe(request: Request) -> Response:
 
 
 async def unsubscribe(request: Request) -> Response:
-    system = system_of(request)
-    sub = await _subscription(request)
+    system = await ticket_system(request, request.path_params["token"], by_token=True)
+    sub = await _subscription(request, system)
 
     def forget(tx: Tx) -> bool:
         return rows.unsubscribe(tx.conn, sub.ticket, sub.endpoint)

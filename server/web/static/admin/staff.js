@@ -55,6 +55,8 @@ function editOffices(user) {
 }
 
 function roleCell(user) {
+  // A role per office: set in 庁舎と権限, not here (the account's own role is not used).
+  if (user.offices) return el("td", {}, el("span", { class: "muted" }, "庁舎ごと"));
   const select = el("select", { "aria-label": `${user.username} の権限`, id: `role-${user.username}` },
     ...Object.entries(ROLES).map(([value, label]) => el("option", { value, selected: value === user.role }, label)));
   select.addEventListener("change", async () => {
