@@ -19,7 +19,7 @@ from server.api.errors import ApiError
 from server.api.exports import date_range
 from server.api.reports import MAX_DAYS, WEEKDAYS, choice, label, target_of
 from server.api.session import Session, page_headers
-from server.api.state import system_for
+from server.api.state import several_offices, system_for
 from server.bootstrap import System
 from server.domain import calendar
 from server.domain.reports import FIELDS, Grouping, Report
@@ -163,12 +163,18 @@ async def day_page(request: Request) -> Response:
         ]
     )
     page = (HERE / "templates" / "admin" / "day.html").read_text(encoding="utf-8")
+    several = len(several_offices(request)) > 1
     page = (
         page.replace("__MAIN__", main)
         .replace("__TITLE__", escape(title))
         .replace("__OFFICE__", escape(name))
         .replace("__DATE__", day.isoformat())
-        .replace("__OFFICE_ID__", escape(office.id))
+        # An installation of several offices names the office in the links (offices.md).
+        .replace("__OFFICE_QUERY__", f"?office={escape(office.id)}" if several else "")
+        .replace(
+            "__OFFICE_INPUT__",
+            f'<input type="hidden" name="office" value="{escape(office.id)}">' if several else "",
+        )
         .replace("__STATIC__", STATIC_URL)
     )
     return HTMLResponse(page, headers=page_headers())

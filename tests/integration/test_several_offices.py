@@ -458,3 +458,14 @@ def test_the_accounts_audit_rows_are_for_staff_of_every_office(offices: Offices)
     assert branch and all(r["office"] == "minamidai" for r in branch)
     root = offices.call("installation_admin", "GET", f"{MINAMIDAI}/audit").json()["audit"]
     assert any(r["office"] is None and r["action"].startswith("staff.") for r in root)
+
+
+def test_the_branch_s_day_report_stays_the_branch_s(offices: Offices) -> None:
+    session = _browser_session(offices, "branch_supervisor")
+    day = offices.client.get("/admin/reports/day?date=2026-11-25&office=minamidai", headers=session)
+    assert day.status_code == 200, day.text[:300]
+    assert "南台区民活動センター" in day.text
+    assert 'href="/admin/reports?office=minamidai"' in day.text
+    assert '<input type="hidden" name="office" value="minamidai">' in day.text
+    hall = offices.client.get("/admin/reports/day?date=2026-11-25&office=nakano", headers=session)
+    assert hall.status_code == 403

@@ -48,12 +48,14 @@ function row(data, r, isTotal) {
     ...COLUMNS.map((c) => el("td", { class: "num", text: show(r[c], c) })));
 }
 
+// An installation of several offices names the office in each address (docs/offices.md).
+const officeQuery = config.installation_offices?.length ? `&office=${encodeURIComponent(config.office.id)}` : "";
+
 async function load() {
   const form = $("report-form");
   if (!form.reportValidity()) return;
   const q = query();
-  // The office stays in the address (an installation of several offices, docs/offices.md).
-  history.replaceState(null, "", `?${q}&office=${encodeURIComponent(config.office.id)}`);
+  history.replaceState(null, "", `?${q}${officeQuery}`);
   $("report-status").textContent = "読み込み中…";
   const answer = await api("GET", `${officePath}/reports?${q}`);
   if (!answer.ok) {
@@ -77,7 +79,7 @@ async function load() {
   for (const chart of ["counts", "waits"]) {
     const img = $(`chart-${chart}`);
     img.removeAttribute("width"); img.removeAttribute("height");
-    img.src = `/admin/reports/chart.svg?${q}&chart=${chart}&office=${encodeURIComponent(config.office.id)}`;
+    img.src = `/admin/reports/chart.svg?${q}&chart=${chart}${officeQuery}`;
     img.alt = `${by}の${chart === "counts" ? "件数" : "待ち時間"}のグラフ（数値は集計表と同じ）`;
   }
 }
@@ -102,6 +104,8 @@ function start() {
 }
 start();
 
-// The day report is of this office too.
-document.querySelector('form[action="/admin/reports/day"]')
-  ?.append(el("input", { type: "hidden", name: "office", value: config.office.id }));
+// The day report is of this office too (an installation of several offices).
+if (officeQuery) {
+  document.querySelector('form[action="/admin/reports/day"]')
+    ?.append(el("input", { type: "hidden", name: "office", value: config.office.id }));
+}
