@@ -171,9 +171,9 @@ def test_on_its_day_the_booking_checks_in_on_the_phone_with_the_kiosks_code(
     code = api.get(f"{OFFICE}/arrival-code").json()["code"]
     phone.locator("#check-in-code").fill("0000" if code != "0000" else "1111")
     button.click()
-    phone.wait_for_function(
-        "document.getElementById('check-in-state').textContent.includes('not right')"
-    )
+    # A locator's wait, not wait_for_function: the page's CSP (script-src 'self') refuses a
+    # string evaluated as script, which Playwright's polling does when the first look fails.
+    hint.filter(has_text="not right").wait_for()
     assert_accessible(phone, "booking-check-in-code-en")
     phone.locator("#check-in-code").fill(code)
     phone.locator("#check-in-code").press("Enter")

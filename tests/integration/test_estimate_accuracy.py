@@ -64,7 +64,7 @@ def test_the_public_page_states_it_in_the_visitors_language(
     _import_weeks(client, TODAY - timedelta(weeks=2), 2)  # ten working days
     first = client.get("/")
     assert first.status_code == 200  # answered at once, before any measure
-    source = client.app.state.accuracy_source  # type: ignore[attr-defined]
+    source = client.app.state.accuracy_sources["nakano"]  # type: ignore[attr-defined]
     accuracy = source.wait(TODAY, timeout=120)
     assert accuracy is not None and accuracy.days == 10
     page = client.get("/").text
@@ -80,7 +80,7 @@ def test_nothing_is_claimed_before_enough_days(
 ) -> None:
     client = make_client(sqlite_url)
     client.get("/")
-    source = client.app.state.accuracy_source  # type: ignore[attr-defined]
+    source = client.app.state.accuracy_sources["nakano"]  # type: ignore[attr-defined]
     accuracy = source.wait(TODAY, timeout=60)
     assert accuracy is not None and accuracy.days == 0 and not accuracy.enough
     page = client.get("/").text

@@ -28,7 +28,7 @@ def queries(client: TestClient, clock: Clock) -> Iterator[QueryCount]:
     # the first page: measured before counting.
     client.get("/")
     system = client.app.state.system  # type: ignore[attr-defined]
-    source = client.app.state.accuracy_source  # type: ignore[attr-defined]
+    source = client.app.state.accuracy_sources["nakano"]  # type: ignore[attr-defined]
     source.wait(calendar.business_day(system.office, clock()), timeout=60)
     count = QueryCount(client.app.state.system.engines).attach()  # type: ignore[attr-defined]
     yield count
@@ -89,7 +89,7 @@ def test_time_alone_reads_again_after_fresh_s(
 
 
 def test_the_hubs_snapshot_serves_the_answers(client: TestClient) -> None:
-    public = client.app.state.public  # type: ignore[attr-defined]
+    public = client.app.state.public["nakano"]  # type: ignore[attr-defined]
     with client.websocket_connect("/ws/v1/public:nakano") as ws:
         first = receive_json(ws)
         issue(client)
